@@ -1,0 +1,106 @@
+"""Domain events: what happened to a follow-up, for whoever needs to react.
+
+Re-derivation of anchored follow-ups, the notice planner and the feed cache all listen
+here. Subscribing is one line::
+
+    bus.subscribe(Confirmed, plan_notices)      # or FollowUpEvent for every event
+
+Handlers run synchronously, in the transaction of the change that caused them, so what
+they write commits or rolls back with it. Events published while handlers run are queued
+and delivered in order, so a chain A -> B -> C propagates breadth-first without recursion.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from events.schedule import Schedule
+from events.window import Window
+
+if TYPE_CHECKING:
+    from events.register import Register
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FollowUpEvent:
+    """Something happened to one follow-up. ``cause`` is the command that set it off."""
+
+    followup_id: str
+    at: datetime
+    cause: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Added(FollowUpEvent):
+    window: Window
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Confirmed(FollowUpEvent):
+    schedule: Schedule
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Moved(FollowUpEvent):
+    old: Window
+    new: Window
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Cancelled(FollowUpEvent):
+    reason: str | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Completed(FollowUpEvent):
+    schedule: Schedule | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Rederived(FollowUpEvent):
+    """The follow-up changed because the one it is anchored to did."""
+
+    anchor_id: str
+    old: Window
+    new: Window
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Edited(FollowUpEvent):
+    """Fields other than dates and status changed (title, place, anchor, tags...)."""
+
+    fields: tuple[str, ...]
+
+
+E = TypeVar("E", bound=FollowUpEvent)
+Handler = Callable[[Any, "Register"], None]
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._handlers: list[tuple[type[FollowUpEvent], Handler]] = []
+        self._queue: deque[FollowUpEvent] = deque()
+        self._delivering = False
+
+    def subscribe(self, kind: type[E], handler: Callable[[E, Register], None]) -> None:
+        """Call ``handler(event, register)`` for every event of ``kind`` or a subclass."""
+        self._handlers.append((kind, handler))
+
+    def publish(self, event: FollowUpEvent, register: Register) -> None:
+        self._queue.append(event)
+        if self._delivering:
+            return
+        self._delivering = True
+        try:
+            while self._queue:
+                current = self._queue.popleft()
+                for kind, handler in self._handlers:
+                    if isinstance(current, kind):
+                        handler(current, register)
+        finally:
+            self._delivering = False
+            self._queue.clear()

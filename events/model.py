@@ -1,0 +1,175 @@
+"""The register's tables: sources, follow-ups and their append-only history.
+
+The schema is made only by the Alembic migrations in ``events/migrations``; a test checks
+that they and these classes agree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from events.schedule import Schedule
+from events.window import Precision, Window
+
+
+class Kind(StrEnum):
+    MEETING = "meeting"
+    VISIT = "visit"
+    REPORT = "report"
+    LAUNCH = "launch"
+    PROJECT = "project"
+    DEADLINE = "deadline"
+    OTHER = "other"
+
+
+class Status(StrEnum):
+    EXPECTED = "expected"
+    SCHEDULED = "scheduled"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware instant stored as naive UTC, so SQLite and PostgreSQL read back the same."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} cannot be stored; give it a zone")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _enum(cls: type[StrEnum], name: str) -> Enum:
+    # Store the values users see ("half-year"), not the Python member names.
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime}
+
+
+class Source(Base):
+    """A document follow-ups were taken from, kept whole so every sentence can be checked."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    publisher: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    published: Mapped[date | None]
+    attribution: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    ingested_at: Mapped[datetime]
+
+
+class FollowUp(Base):
+    """Something a meeting promised, with what is known of when it happens."""
+
+    __tablename__ = "followups"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[Kind] = mapped_column(_enum(Kind, "kind"))
+    status: Mapped[Status] = mapped_column(_enum(Status, "status"))
+    parties: Mapped[list[str]] = mapped_column(JSON)
+    location: Mapped[str | None] = mapped_column(String(500))
+
+    # The window: what is known of the dates, and the words it was given in.
+    earliest: Mapped[date | None]
+    latest: Mapped[date | None]
+    precision: Mapped[Precision] = mapped_column(_enum(Precision, "precision"))
+    phrase: Mapped[str | None] = mapped_column(String(500))
+
+    # Once confirmed: whole days, or instants with the zone they were given in.
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
+    start_at: Mapped[datetime | None]
+    end_at: Mapped[datetime | None]
+    timezone: Mapped[str | None] = mapped_column(String(64))
+
+    anchor_id: Mapped[str | None] = mapped_column(ForeignKey("followups.id"), index=True)
+    margin_days: Mapped[int] = mapped_column(Integer, default=0)
+
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    paragraph: Mapped[int | None]
+    sentence: Mapped[str | None] = mapped_column(Text)
+
+    tags: Mapped[list[str]] = mapped_column(JSON)
+    next_step: Mapped[str | None] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    anchor: Mapped[FollowUp | None] = relationship(remote_side=[id], lazy="joined",
+                                                   join_depth=1)
+    source: Mapped[Source | None] = relationship(lazy="selectin")
+
+    @property
+    def window(self) -> Window:
+        return Window(self.earliest, self.latest, self.precision)
+
+    @property
+    def schedule(self) -> Schedule | None:
+        if self.start_date is not None and self.end_date is not None:
+            return Schedule(self.start_date, self.end_date)
+        if self.start_at is not None and self.end_at is not None and self.timezone:
+            return Schedule.timed(self.start_at, self.end_at, self.timezone)
+        return None
+
+
+class Change(Base):
+    """One field of one follow-up changed, and why. Rows are only ever added."""
+
+    __tablename__ = "changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    followup_id: Mapped[str] = mapped_column(ForeignKey("followups.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(32))
+    old: Mapped[str | None] = mapped_column(Text)
+    new: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
+    why: Mapped[str] = mapped_column(Text)
+
+    followup: Mapped[FollowUp] = relationship()

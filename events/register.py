@@ -1,0 +1,435 @@
+"""The register: every command that changes a follow-up, with its history and its events.
+
+A :class:`Register` works inside one database transaction. Each command checks what it is
+asked, changes the follow-up, writes one history row per changed field, raises the revision
+once, and publishes a domain event; the anchored follow-ups are re-derived by a subscriber
+to those events before the transaction commits, so a change and everything it implies land
+together or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from events.bus import (
+    Added,
+    Cancelled,
+    Completed,
+    Confirmed,
+    Edited,
+    EventBus,
+    FollowUpEvent,
+    Moved,
+    Rederived,
+)
+from events.derive import anchor_cycle, derived_window
+from events.errors import AnchorCycle, DuplicateFollowUp, InvalidChange, UnknownFollowUp
+from events.model import Change, FollowUp, Kind, Source, Status
+from events.schedule import Schedule
+from events.window import Window, describe_window, format_window
+
+_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+
+_FINAL = (Status.DONE, Status.CANCELLED)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A follow-up as it is first written down."""
+
+    id: str
+    title: str
+    kind: Kind
+    window: Window = field(default_factory=Window.undated)
+    phrase: str | None = None
+    schedule: Schedule | None = None
+    parties: Sequence[str] = ()
+    location: str | None = None
+    anchor_id: str | None = None
+    margin_days: int = 0
+    source: Source | None = None
+    paragraph: int | None = None
+    sentence: str | None = None
+    tags: Sequence[str] = ()
+    next_step: str | None = None
+
+
+@dataclass(frozen=True)
+class _Field:
+    show: Callable[[FollowUp], str | None]
+    assign: Callable[[FollowUp, Any], None]
+
+
+def _assign_window(followup: FollowUp, window: Window) -> None:
+    followup.earliest, followup.latest, followup.precision = (
+        window.earliest, window.latest, window.precision)
+
+
+def _assign_schedule(followup: FollowUp, schedule: Schedule | None) -> None:
+    followup.start_date = followup.end_date = followup.start_at = followup.end_at = None
+    followup.timezone = None
+    if schedule is None:
+        return
+    if schedule.is_timed:
+        followup.start_at, followup.end_at = schedule.utc()
+        followup.timezone = schedule.timezone
+    else:
+        followup.start_date, followup.end_date = schedule.start, schedule.end
+
+
+def _plain(name: str) -> _Field:
+    def show(followup: FollowUp) -> str | None:
+        value = getattr(followup, name)
+        if value is None:
+            return None
+        if isinstance(value, list):
+            return ", ".join(value)
+        return str(value)
+
+    return _Field(show, lambda followup, value: setattr(followup, name, value))
+
+
+# The fields history speaks of, by the names it uses for them.
+_FIELDS: dict[str, _Field] = {
+    "title": _plain("title"),
+    "kind": _plain("kind"),
+    "status": _plain("status"),
+    "location": _plain("location"),
+    "parties": _plain("parties"),
+    "tags": _plain("tags"),
+    "phrase": _plain("phrase"),
+    "next_step": _plain("next_step"),
+    "margin": _Field(lambda f: str(f.margin_days),
+                     lambda f, v: setattr(f, "margin_days", v)),
+    "window": _Field(lambda f: format_window(f.window), _assign_window),
+    "schedule": _Field(lambda f: None if f.schedule is None else f.schedule.to_text(),
+                       _assign_schedule),
+    # Read through the relationship: the id column only follows it at the next flush.
+    "anchor": _Field(lambda f: None if f.anchor is None else f.anchor.id,
+                     lambda f, v: setattr(f, "anchor", v)),
+}
+
+
+class Register:
+    """Reads and changes follow-ups inside one transaction of ``session``."""
+
+    def __init__(self, session: Session, *, now: datetime, bus: EventBus) -> None:
+        if now.tzinfo is None:
+            raise ValueError("now must be an aware datetime")
+        self.session = session
+        self.now = now
+        self.bus = bus
+        #: Every history row this unit of work wrote, derived ones included, in order.
+        self.changes: list[Change] = []
+        #: Things worth telling the person who asked, that are not errors.
+        self.notes: list[str] = []
+
+    # -- reading -----------------------------------------------------------------------
+
+    def get(self, followup_id: str) -> FollowUp:
+        followup = self.session.get(FollowUp, followup_id)
+        if followup is None:
+            raise UnknownFollowUp(followup_id)
+        return followup
+
+    def find(
+        self,
+        *,
+        status: Status | None = None,
+        kind: Kind | None = None,
+        within: Window | None = None,
+    ) -> list[FollowUp]:
+        """Follow-ups in date order; ``within`` keeps those whose window overlaps it.
+
+        An undated follow-up could happen on any day, so it overlaps every range.
+        """
+        query = select(FollowUp)
+        if status is not None:
+            query = query.where(FollowUp.status == status)
+        if kind is not None:
+            query = query.where(FollowUp.kind == kind)
+        if within is not None and within.earliest is not None:
+            ends_after = or_(FollowUp.latest.is_(None), FollowUp.latest >= within.earliest)
+            starts_before = (
+                True if within.latest is None else FollowUp.earliest <= within.latest
+            )
+            query = query.where(
+                or_(FollowUp.earliest.is_(None), and_(ends_after, starts_before))
+            )
+        query = query.order_by(
+            FollowUp.earliest.is_(None), FollowUp.earliest, FollowUp.latest.is_(None),
+            FollowUp.latest, FollowUp.id,
+        )
+        return list(self.session.scalars(query).unique())
+
+    def dependants(self, anchor_id: str) -> list[FollowUp]:
+        query = select(FollowUp).where(FollowUp.anchor_id == anchor_id).order_by(FollowUp.id)
+        return list(self.session.scalars(query).unique())
+
+    def history(self, followup_id: str) -> list[Change]:
+        self.get(followup_id)
+        query = (
+            select(Change).where(Change.followup_id == followup_id).order_by(Change.id)
+        )
+        return list(self.session.scalars(query))
+
+    # -- sources -----------------------------------------------------------------------
+
+    def source_with_text(self, text: str) -> Source | None:
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        return self.session.scalars(select(Source).where(Source.sha256 == digest)).first()
+
+    def add_source(
+        self,
+        *,
+        title: str,
+        publisher: str,
+        text: str,
+        url: str | None = None,
+        published: date | None = None,
+        attribution: str | None = None,
+    ) -> Source:
+        """Keep a source document; the same text is kept only once."""
+        existing = self.source_with_text(text)
+        if existing is not None:
+            return existing
+        source = Source(
+            title=title, publisher=publisher, url=url, published=published,
+            attribution=attribution, text=text,
+            sha256=hashlib.sha256(text.encode()).hexdigest(), ingested_at=self.now,
+        )
+        self.session.add(source)
+        self.session.flush()
+        return source
+
+    # -- commands ----------------------------------------------------------------------
+
+    def add(self, draft: Draft, *, why: str) -> FollowUp:
+        if _ID.fullmatch(draft.id) is None:
+            raise InvalidChange(
+                f"{draft.id!r} is not a usable id: use lower-case letters, digits and "
+                "hyphens, starting with a letter or digit, at most 64 characters (temm-21)"
+            )
+        if self.session.get(FollowUp, draft.id) is not None:
+            raise DuplicateFollowUp(draft.id)
+        if draft.margin_days < 0:
+            raise InvalidChange("a margin is a number of days on each side, 0 or more")
+        anchor = None
+        window = draft.window
+        if draft.anchor_id is not None:
+            if draft.anchor_id == draft.id:
+                raise AnchorCycle([draft.id, draft.id])
+            if not window.is_undated:
+                raise InvalidChange(
+                    "give a window or an anchor, not both: an anchored follow-up's window "
+                    "is derived from its anchor"
+                )
+            anchor = self.get(draft.anchor_id)
+            window = derived_window(anchor.window, draft.margin_days)
+        status = Status.EXPECTED
+        if draft.schedule is not None:
+            status, window = Status.SCHEDULED, draft.schedule.days()
+        followup = FollowUp(
+            id=draft.id, title=draft.title, kind=draft.kind, status=status,
+            parties=list(draft.parties), location=draft.location, phrase=draft.phrase,
+            anchor=anchor, margin_days=draft.margin_days, source=draft.source,
+            paragraph=draft.paragraph, sentence=draft.sentence, tags=list(draft.tags),
+            next_step=draft.next_step, revision=1, created_at=self.now, updated_at=self.now,
+        )
+        _assign_window(followup, window)
+        _assign_schedule(followup, draft.schedule)
+        self.session.add(followup)
+        self._log(followup, "created", None, f"{draft.kind} {format_window(window)}", why)
+        self.session.flush()
+        self.bus.publish(
+            Added(followup_id=followup.id, at=self.now, cause=why, window=window), self
+        )
+        return followup
+
+    def confirm(self, followup_id: str, schedule: Schedule, *, why: str) -> FollowUp:
+        followup = self.get(followup_id)
+        self._refuse_final(followup, "confirmed")
+        days = schedule.days()
+        if not followup.window.contains(days):
+            self.notes.append(
+                f"{followup.id}: {describe_window(days)} is outside its window "
+                f"({describe_window(followup.window)}); the window now follows the dates"
+            )
+        if self._update(followup, why, status=Status.SCHEDULED, schedule=schedule, window=days):
+            self._publish(Confirmed(followup_id=followup.id, at=self.now, cause=why,
+                                    schedule=schedule))
+        else:
+            self.notes.append(f"{followup.id} was already confirmed for {schedule.describe()}")
+        return followup
+
+    def move(
+        self,
+        followup_id: str,
+        window: Window,
+        *,
+        why: str,
+        phrase: str | None = None,
+        detach: bool = False,
+    ) -> FollowUp:
+        followup = self.get(followup_id)
+        self._refuse_final(followup, "moved")
+        if followup.anchor_id is not None and not detach:
+            raise InvalidChange(
+                f"{followup.id}'s window is derived from {followup.anchor_id} (margin "
+                f"{followup.margin_days} days): move {followup.anchor_id} instead, or pass "
+                "--detach to cut the tie and set the window by hand"
+            )
+        old = followup.window
+        updates: dict[str, Any] = {"status": Status.EXPECTED, "schedule": None,
+                                   "window": window}
+        if detach:
+            updates["anchor"] = None
+        if phrase is not None:
+            updates["phrase"] = phrase
+        if self._update(followup, why, **updates):
+            self._publish(Moved(followup_id=followup.id, at=self.now, cause=why, old=old,
+                                new=window))
+        else:
+            self.notes.append(f"{followup.id} is already expected in {format_window(window)}")
+        return followup
+
+    def cancel(self, followup_id: str, *, why: str, reason: str | None = None) -> FollowUp:
+        followup = self.get(followup_id)
+        self._refuse_final(followup, "cancelled")
+        self._update(followup, why, status=Status.CANCELLED)
+        self._publish(Cancelled(followup_id=followup.id, at=self.now, cause=why, reason=reason))
+        return followup
+
+    def complete(
+        self, followup_id: str, *, why: str, schedule: Schedule | None = None
+    ) -> FollowUp:
+        """Mark it done; ``schedule`` gives the days it was held on, when they are news."""
+        followup = self.get(followup_id)
+        self._refuse_final(followup, "marked done")
+        updates: dict[str, Any] = {"status": Status.DONE}
+        if schedule is not None:
+            updates.update(schedule=schedule, window=schedule.days())
+        self._update(followup, why, **updates)
+        self._publish(Completed(followup_id=followup.id, at=self.now, cause=why,
+                                schedule=followup.schedule))
+        return followup
+
+    def set_anchor(
+        self, followup_id: str, anchor_id: str | None, *, why: str, margin_days: int = 0
+    ) -> FollowUp:
+        """Tie a follow-up to what it happens on the occasion of, or (None) cut the tie."""
+        followup = self.get(followup_id)
+        if margin_days < 0:
+            raise InvalidChange("a margin is a number of days on each side, 0 or more")
+        anchor = None
+        if anchor_id is not None:
+            anchor = self.get(anchor_id)
+            cycle = anchor_cycle(followup.id, anchor.id, self._anchor_of)
+            if cycle is not None:
+                raise AnchorCycle(cycle)
+        old = followup.window
+        updates: dict[str, Any] = {"anchor": anchor, "margin": margin_days}
+        if anchor is not None and followup.status is Status.EXPECTED:
+            updates["window"] = derived_window(anchor.window, margin_days)
+        changed = self._update(followup, why, **updates)
+        if changed and followup.window != old and anchor is not None:
+            self._publish(Rederived(followup_id=followup.id, at=self.now, cause=why,
+                                    anchor_id=anchor.id, old=old, new=followup.window))
+        elif changed:
+            self._publish(Edited(followup_id=followup.id, at=self.now, cause=why,
+                                 fields=("anchor", "margin")))
+        return followup
+
+    # -- re-derivation -----------------------------------------------------------------
+
+    def rederive_dependants(self, event: FollowUpEvent) -> None:
+        """Bring every follow-up anchored to ``event``'s follow-up up to date with it."""
+        anchor = self.get(event.followup_id)
+        why = f"derived from {anchor.id} after: {event.cause}"
+        for dependant in self.dependants(anchor.id):
+            if dependant.status in _FINAL:
+                continue  # what happened, or will not, is not re-planned
+            old = dependant.window
+            if isinstance(event, Cancelled):
+                self._note(dependant, "anchor", anchor.id, f"{anchor.id} (cancelled)", why)
+            elif dependant.status is Status.EXPECTED:
+                self._update(dependant, why,
+                             window=derived_window(anchor.window, dependant.margin_days))
+            if dependant.window != old or isinstance(event, Cancelled):
+                self._publish(Rederived(followup_id=dependant.id, at=self.now,
+                                        cause=event.cause, anchor_id=anchor.id, old=old,
+                                        new=dependant.window))
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _anchor_of(self, followup_id: str) -> str | None:
+        return self.get(followup_id).anchor_id
+
+    def _refuse_final(self, followup: FollowUp, verb: str) -> None:
+        if followup.status is Status.CANCELLED:
+            raise InvalidChange(
+                f"{followup.id} was cancelled and cannot be {verb}: add a new follow-up "
+                "if it is back on"
+            )
+        if followup.status is Status.DONE:
+            raise InvalidChange(f"{followup.id} is done already and cannot be {verb}")
+
+    def _publish(self, event: FollowUpEvent) -> None:
+        self.session.flush()
+        self.bus.publish(event, self)
+
+    def _update(self, followup: FollowUp, why: str, **values: Any) -> bool:
+        """Set fields, logging each one that really changed; True if any did."""
+        changed = False
+        for name, value in values.items():
+            spec = _FIELDS[name]
+            old = spec.show(followup)
+            spec.assign(followup, value)
+            new = spec.show(followup)
+            if old != new:
+                self._note(followup, name, old, new, why, bump=not changed)
+                changed = True
+        return changed
+
+    def _note(
+        self,
+        followup: FollowUp,
+        name: str,
+        old: str | None,
+        new: str | None,
+        why: str,
+        *,
+        bump: bool = True,
+    ) -> None:
+        if bump:
+            followup.revision += 1
+            followup.updated_at = self.now
+        self._log(followup, name, old, new, why)
+
+    def _log(
+        self, followup: FollowUp, name: str, old: str | None, new: str | None, why: str
+    ) -> None:
+        change = Change(followup=followup, revision=followup.revision, field=name,
+                        old=old, new=new, at=self.now, why=why)
+        self.session.add(change)
+        self.changes.append(change)
+
+
+def rederive_dependants(event: FollowUpEvent, register: Register) -> None:
+    register.rederive_dependants(event)
+
+
+def standard_bus() -> EventBus:
+    """A bus with the register's own subscribers: anchored follow-ups follow their anchor."""
+    bus = EventBus()
+    for kind in (Confirmed, Moved, Cancelled, Completed, Rederived):
+        bus.subscribe(kind, rederive_dependants)
+    return bus

@@ -1,0 +1,219 @@
+"""Where the register lives: a SQLite file by default, PostgreSQL for several daemons.
+
+The schema is made and moved forward only by the Alembic migrations beside this module,
+when a database is opened that is older than the code. Database failures a user can do
+something about (a locked file, a file that is not SQLite, a server that is down) become a
+:class:`StoreError` that says what to do.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect, make_url, text
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from events.errors import StoreError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SUPPORTED = "use sqlite:///PATH or postgresql://USER@HOST:PORT/DATABASE"
+
+# Any constant would do; it only has to be the same in every process migrating the database.
+_MIGRATION_LOCK = 0x666F6C6C
+
+
+def database_url(url: str, base_dir: Path | None = None) -> URL:
+    """The URL to connect with, or a StoreError for one followup cannot use.
+
+    A relative SQLite path is taken relative to ``base_dir`` (the config file's folder), so
+    the database does not move when the daemon is started from another directory.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(f"{url!r} is not a database URL: {SUPPORTED}") from None
+    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    if backend == "sqlite" and driver == "pysqlite":
+        path = parsed.database
+        if not path or path == ":memory:":
+            raise StoreError(
+                f"{url!r} names no database file: {SUPPORTED} (an in-memory database "
+                "would lose everything when the command ends)"
+            )
+        if base_dir is not None and not Path(path).is_absolute():
+            parsed = parsed.set(database=str(base_dir / path))
+        return parsed
+    if backend == "postgresql" and driver in ("psycopg", "psycopg2"):
+        # psycopg 3 is what followup ships with; postgresql:// alone would mean psycopg2.
+        return parsed.set(drivername="postgresql+psycopg")
+    raise StoreError(f"unsupported database URL {parsed.render_as_string()!r}: {SUPPORTED}")
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """What opening the database had to do."""
+
+    created: bool
+    upgraded_from: str | None
+    revision: str
+
+
+class Store:
+    def __init__(self, url: str, *, base_dir: Path | None = None, busy_timeout: float = 5.0):
+        self.url = database_url(url, base_dir)
+        self.busy_timeout = busy_timeout
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            self._check_sqlite_path()
+            self.engine = create_engine(
+                self.url, connect_args={"timeout": busy_timeout, "check_same_thread": False}
+            )
+            _configure_sqlite(self.engine)
+        else:
+            self.engine = create_engine(self.url, pool_pre_ping=True)
+        self._reader = self.engine
+        self._writer = self.engine.execution_options(followup_write=True)
+        self._sessions = sessionmaker(expire_on_commit=False)
+
+    def describe(self) -> str:
+        if self.is_sqlite:
+            return f"SQLite file {self.url.database}"
+        return f"PostgreSQL {self.url.render_as_string(hide_password=True)}"
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self, *, write: bool) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error.
+
+        On SQLite a writing transaction starts with BEGIN IMMEDIATE, so it waits for the
+        write lock up front instead of failing half-way when it first writes.
+        """
+        with self._translated_errors():
+            session = self._sessions(bind=self._writer if write else self._reader)
+            try:
+                with session.begin():
+                    yield session
+            finally:
+                session.close()
+
+    # -- schema ------------------------------------------------------------------------
+
+    def prepare(self) -> Preparation:
+        """Create the schema or move it forward to this version of followup."""
+        script = ScriptDirectory.from_config(_alembic_config())
+        head = script.get_current_head()
+        assert head is not None
+        with self._translated_errors(), self.engine.connect() as connection:
+            current = self._current_revision(connection, script)
+        if current == head:
+            return Preparation(created=False, upgraded_from=None, revision=head)
+        with self.transaction(write=True) as session:
+            connection = session.connection()
+            if not self.is_sqlite:
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                   {"key": _MIGRATION_LOCK})
+            current = self._current_revision(connection, script)  # another process may have
+            if current != head:
+                config = _alembic_config()
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        return Preparation(created=current is None, upgraded_from=current, revision=head)
+
+    def _current_revision(self, connection: Connection, script: ScriptDirectory) -> str | None:
+        current = MigrationContext.configure(connection).get_current_revision()
+        if current is None:
+            if inspect(connection).get_table_names():
+                raise StoreError(
+                    f"{self.describe()} holds tables that are not followup's: point "
+                    "database.url at a new file or an empty database"
+                )
+            return None
+        if current not in {rev.revision for rev in script.walk_revisions()}:
+            raise StoreError(
+                f"{self.describe()} was written by a newer followup (schema {current}): "
+                "upgrade followup to use it"
+            )
+        return current
+
+    # -- errors ------------------------------------------------------------------------
+
+    def _check_sqlite_path(self) -> None:
+        path = Path(str(self.url.database))
+        if path.is_dir():
+            raise StoreError(f"{path} is a folder, not a database file: point database.url "
+                             "at a file inside it")
+        if not path.parent.is_dir():
+            raise StoreError(f"the folder {path.parent} does not exist: create it, or point "
+                             "database.url somewhere else")
+
+    @contextmanager
+    def _translated_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except (DBAPIError, sqlite3.Error) as error:
+            explained = self._explain(error)
+            if explained is None:
+                raise
+            raise explained from error
+
+    def _explain(self, error: Exception) -> StoreError | None:
+        original: Any = getattr(error, "orig", error)
+        message = str(original).strip().splitlines()[0] if str(original).strip() else ""
+        where = self.describe()
+        if self.is_sqlite:
+            if "file is not a database" in message:
+                return StoreError(f"{self.url.database} is not a SQLite database: point "
+                                  "database.url at a followup database or at a new file")
+            if "database is locked" in message:
+                return StoreError(
+                    f"{self.url.database} is locked by another process (waited "
+                    f"{self.busy_timeout:g} s): try again when it has finished"
+                )
+            if "unable to open database file" in message or "readonly" in message:
+                return StoreError(f"cannot open {self.url.database} for reading and writing: "
+                                  "check the file's and its folder's permissions")
+            return None
+        if type(original).__module__.startswith("psycopg") and type(original).__name__ in (
+            "OperationalError", "InterfaceError"
+        ):
+            return StoreError(f"cannot use {where}: {message}; check that the server is "
+                              "running and that database.url is right")
+        return None
+
+
+def _alembic_config() -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    # Take transaction control away from the sqlite3 module, which would otherwise start
+    # transactions late and never for SELECT; SQLAlchemy's "begin" then emits BEGIN itself.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get("followup_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
