@@ -39,7 +39,7 @@ def load_seed(register: Register, path: Path = SEED) -> int:
     if register.source_with_text(seed.text) is not None:
         return 0
     source = register.add_source(text=seed.text, **seed.source)
-    why = f"loaded from the bundled release {source.title!r} ({source.published})"
+    why = f"loaded from the bundled release of {source.published} ({source.publisher})"
     pending = list(seed.followups)
     added: set[str] = set()
     while pending:  # anchors first, whatever order the file lists them in

@@ -1,0 +1,203 @@
+"""How follow-ups and their history look: Rich tables for people, JSON for programs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from events.model import Change, FollowUp, Status
+from events.window import Phase, describe_window, format_window
+
+# -- JSON ------------------------------------------------------------------------------
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def followup_json(followup: FollowUp, today: date) -> dict[str, Any]:
+    schedule = followup.schedule
+    source = followup.source
+    return {
+        "id": followup.id,
+        "title": followup.title,
+        "kind": str(followup.kind),
+        "status": str(followup.status),
+        "earliest": _iso(followup.earliest),
+        "latest": _iso(followup.latest),
+        "precision": str(followup.precision),
+        "window": format_window(followup.window),
+        "when": when(followup),
+        "phase": str(followup.window.phase(today)),
+        "phrase": followup.phrase,
+        "start": _iso(schedule.start) if schedule else None,
+        "end": _iso(schedule.end) if schedule else None,
+        "timezone": schedule.timezone if schedule else None,
+        "location": followup.location,
+        "parties": list(followup.parties),
+        "anchor": followup.anchor_id,
+        "margin_days": followup.margin_days,
+        "source": None if source is None else {
+            "title": source.title, "publisher": source.publisher, "url": source.url,
+            "published": _iso(source.published), "sha256": source.sha256,
+        },
+        "paragraph": followup.paragraph,
+        "sentence": followup.sentence,
+        "tags": list(followup.tags),
+        "next_step": followup.next_step,
+        "revision": followup.revision,
+        "updated_at": _iso(followup.updated_at),
+    }
+
+
+def change_json(change: Change) -> dict[str, Any]:
+    return {
+        "followup": change.followup_id,
+        "revision": change.revision,
+        "field": change.field,
+        "old": change.old,
+        "new": change.new,
+        "at": _iso(change.at),
+        "why": change.why,
+    }
+
+
+# -- words -----------------------------------------------------------------------------
+
+
+def when(followup: FollowUp) -> str:
+    """When it happens, in words, saying plainly whether the date is confirmed."""
+    schedule = followup.schedule
+    if schedule is not None:
+        return schedule.describe()
+    words = describe_window(followup.window)
+    if followup.status is Status.EXPECTED and followup.window.is_undated:
+        return "no date given yet"
+    if followup.status is Status.EXPECTED:
+        return f"{words}, date not yet confirmed"
+    return words
+
+
+def standing(followup: FollowUp, today: date) -> Text:
+    """Status, and whether it is overdue: an expected follow-up whose window has passed."""
+    status = str(followup.status)
+    phase = followup.window.phase(today)
+    if followup.status is Status.EXPECTED and phase is Phase.PASSED:
+        return Text(f"{status}\noverdue", style="bold red")
+    styles = {Status.SCHEDULED: "green", Status.DONE: "dim", Status.CANCELLED: "dim strike"}
+    return Text(status, style=styles.get(followup.status, "yellow"))
+
+
+def tie(followup: FollowUp) -> str:
+    if followup.anchor_id is None:
+        return ""
+    if followup.margin_days:
+        return f"{followup.anchor_id} ±{followup.margin_days}d"
+    return followup.anchor_id
+
+
+def said(followup: FollowUp) -> Text:
+    if not followup.sentence:
+        return Text("")
+    text = Text(f"“{followup.sentence}”", style="italic")
+    if followup.paragraph is not None:
+        text.append(f" ¶{followup.paragraph}", style="dim")
+    return text
+
+
+# -- tables ----------------------------------------------------------------------------
+
+
+def followups_table(followups: Sequence[FollowUp], today: date) -> Table:
+    table = Table(show_lines=True, expand=True)
+    table.add_column("Follow-up, and the sentence it comes from", ratio=4)
+    table.add_column("When", ratio=2)
+    table.add_column("Status", min_width=9)
+    table.add_column("Where", ratio=1, min_width=10)
+    table.add_column("Tied to", no_wrap=True)
+    for followup in followups:
+        what = Text(followup.id, style="bold cyan")
+        what.append(f"  {followup.title}")
+        sentence = said(followup)
+        if sentence:
+            what.append("\n")
+            what.append_text(sentence)
+        table.add_row(what, when(followup), standing(followup, today),
+                      followup.location or "", tie(followup))
+    return table
+
+
+def followup_panel(followup: FollowUp, history: Sequence[Change], today: date,
+                   zone: ZoneInfo) -> Group:
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    source = followup.source
+    rows: list[tuple[str, str | Text]] = [
+        ("Follow-up", Text(followup.id, style="bold cyan")),
+        ("Title", followup.title),
+        ("Kind", str(followup.kind)),
+        ("Status", standing(followup, today)),
+        ("When", when(followup)),
+        ("Window", f"{format_window(followup.window)} ({followup.precision})"),
+        ("Phrase", followup.phrase or ""),
+        ("Where", followup.location or ""),
+        ("Parties", ", ".join(followup.parties)),
+        ("Tied to", tie(followup)),
+        ("Tags", ", ".join(followup.tags)),
+        ("Next step", followup.next_step or ""),
+        ("Revision", str(followup.revision)),
+    ]
+    if source is not None:
+        where = f"¶{followup.paragraph} of " if followup.paragraph is not None else ""
+        rows.append(("Source", f"{where}“{source.title}”, {source.publisher}, "
+                               f"{source.published or 'undated'}"
+                               + (f"\n{source.url}" if source.url else "")))
+    rows.append(("Sentence", said(followup)))
+    for label, value in rows:
+        if value:
+            facts.add_row(label, value)
+    return Group(facts, Text(""), history_table(history, zone))
+
+
+def _change(change: Change) -> str:
+    if change.old is None:
+        return change.new or ""
+    return f"{change.old} → {change.new or '(none)'}"
+
+
+def history_table(history: Sequence[Change], zone: ZoneInfo) -> Table:
+    table = Table(title="History", title_justify="left", expand=True)
+    table.add_column("At", no_wrap=True)
+    table.add_column("Rev", justify="right")
+    table.add_column("Field")
+    table.add_column("Change", ratio=2, overflow="fold")
+    table.add_column("Why", ratio=3)
+    for change in history:
+        table.add_row(f"{change.at.astimezone(zone):%Y-%m-%d %H:%M}", str(change.revision),
+                      change.field, _change(change), change.why)
+    return table
+
+
+def changes_table(changes: Sequence[Change]) -> Table:
+    """What one command changed; derived changes say what they were derived from."""
+    table = Table(expand=True)
+    table.add_column("Follow-up", style="bold cyan")
+    table.add_column("Field")
+    table.add_column("Change", ratio=2, overflow="fold")
+    table.add_column("", ratio=1)
+    for change in changes:
+        derived = change.why.split(" after:")[0] if change.why.startswith("derived") else ""
+        table.add_row(change.followup_id, change.field, _change(change), derived)
+    return table
+
+
+def console() -> Console:
+    # Made per command, so it writes to whatever stdout is at that moment (tests swap it).
+    return Console(highlight=False, soft_wrap=False)
