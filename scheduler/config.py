@@ -126,10 +126,17 @@ class _Reader:
     ) -> T:
         self.known.add(key)
         value: Any = self.data
-        for part in key.split("."):
-            if not isinstance(value, Mapping) or part not in value:
+        parts = key.split(".")
+        for depth, part in enumerate(parts):
+            if part not in value:
                 return default
             value = value[part]
+            if depth < len(parts) - 1 and not isinstance(value, Mapping):
+                table = ".".join(parts[: depth + 1])
+                problem = f"{table}: expected a table [{table}], got {value!r}"
+                if problem not in self.problems:
+                    self.problems.append(problem)
+                return default
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from events.errors import ConfigError
+from scheduler.config import Config, DatabaseConfig, load_config, parse_config
+
+
+def test_defaults() -> None:
+    config = parse_config({})
+    assert config.database == DatabaseConfig()
+    assert config.timezone == "Asia/Seoul"
+    assert config.warnings == ()
+
+
+def test_values_are_read() -> None:
+    config = parse_config({
+        "database": {"url": "postgresql://postgres@127.0.0.1/test", "busy_timeout": 2,
+                     "seed": False},
+        "register": {"timezone": "Europe/Paris"},
+    })
+    assert config.database == DatabaseConfig("postgresql://postgres@127.0.0.1/test", 2.0, False)
+    assert config.timezone == "Europe/Paris"
+
+
+def test_every_problem_is_reported_together_with_its_key() -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_config({
+            "database": {"url": 5, "busy_timeout": "soon", "seed": "yes"},
+            "register": {"timezone": "Mars/Olympus"},
+        })
+    problems = raised.value.problems
+    assert problems == (
+        "database.url: expected a string, got 5",
+        "database.busy_timeout: expected a number, got 'soon'",
+        "database.seed: expected true or false, got 'yes'",
+        "register.timezone: unknown time zone 'Mars/Olympus': use an IANA name such as "
+        "Asia/Seoul or Europe/Paris",
+    )
+    assert str(raised.value).count("\n") == 0  # one line, however many problems
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        ({"database": {"url": "mysql://root@localhost/x"}}, "unsupported database URL"),
+        ({"database": {"url": "not a url"}}, "is not a database URL"),
+        ({"database": {"url": "sqlite://"}}, "names no database file"),
+        ({"database": {"busy_timeout": 0}}, "database.busy_timeout: must be more than 0"),
+        ({"database": {"busy_timeout": True}}, "expected a number, got True"),
+        ({"database": "sqlite:///x.db"}, "database: expected a table"),
+    ],
+)
+def test_bad_values(data: dict[str, object], says: str) -> None:
+    with pytest.raises(ConfigError, match=says):
+        parse_config(data)
+
+
+def test_unknown_keys_are_warned_about_not_fatal() -> None:
+    config = parse_config({"database": {"ulr": "x"}, "reminders": {"a": 1}},
+                          path=Path("/etc/followup.toml"))
+    assert config.warnings == (
+        "/etc/followup.toml: unknown key 'database.ulr' is ignored",
+        "/etc/followup.toml: unknown key 'reminders' is ignored",
+    )
+
+
+def test_environment_overrides_the_database_url() -> None:
+    config = parse_config({"database": {"url": "sqlite:///a.db"}},
+                          env={"FOLLOWUP_DATABASE_URL": "sqlite:///b.db"})
+    assert config.database.url == "sqlite:///b.db"
+
+
+def test_file_named_by_environment(tmp_path: Path) -> None:
+    path = tmp_path / "office.toml"
+    path.write_text('[register]\ntimezone = "Europe/Paris"\n')
+    config = load_config(env={"FOLLOWUP_CONFIG": str(path)})
+    assert config.path == path
+    assert config.timezone == "Europe/Paris"
+    assert config.base_dir == tmp_path
+
+
+def test_named_file_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such file \\(named by FOLLOWUP_CONFIG\\)"):
+        load_config(env={"FOLLOWUP_CONFIG": str(tmp_path / "missing.toml")})
+    with pytest.raises(ConfigError, match="no such file \\(named by --config\\)"):
+        load_config(tmp_path / "missing.toml", env={})
+
+
+def test_invalid_toml(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[database\nurl = 1\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(path, env={})
+
+
+def test_without_any_file_the_defaults_apply(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert load_config(env={}) == Config()
+
+
+def test_the_shipped_config_is_valid_and_complete() -> None:
+    shipped = Path(__file__).parents[2] / "config.toml"
+    config = load_config(shipped, env={})
+    assert config.warnings == ()
+    assert config.database.url == "sqlite:///followup.db"
