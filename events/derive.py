@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from events.errors import AnchorCycle
 from events.window import Precision, Window
 
 

@@ -24,9 +24,7 @@ class ScheduleError(FollowupError, ValueError):
 class UnknownFollowUp(FollowupError, LookupError):
     def __init__(self, followup_id: str) -> None:
         self.followup_id = followup_id
-        super().__init__(
-            f"no follow-up with the id {followup_id!r}: 'followup list' shows the ids"
-        )
+        super().__init__(f"no follow-up with the id {followup_id!r}: 'followup list' shows the ids")
 
 
 class DuplicateFollowUp(FollowupError):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -84,7 +84,7 @@ class Base(DeclarativeBase):
             "pk": "pk_%(table_name)s",
         }
     )
-    type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime}
 
 
 class Source(Base):
@@ -141,8 +141,7 @@ class FollowUp(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    anchor: Mapped[FollowUp | None] = relationship(remote_side=[id], lazy="joined",
-                                                   join_depth=1)
+    anchor: Mapped[FollowUp | None] = relationship(remote_side=[id], lazy="joined", join_depth=1)
     source: Mapped[Source | None] = relationship(lazy="selectin")
 
     @property

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from events.bus import (
@@ -70,7 +70,10 @@ class _Field:
 
 def _assign_window(followup: FollowUp, window: Window) -> None:
     followup.earliest, followup.latest, followup.precision = (
-        window.earliest, window.latest, window.precision)
+        window.earliest,
+        window.latest,
+        window.precision,
+    )
 
 
 def _assign_schedule(followup: FollowUp, schedule: Schedule | None) -> None:
@@ -107,14 +110,15 @@ _FIELDS: dict[str, _Field] = {
     "tags": _plain("tags"),
     "phrase": _plain("phrase"),
     "next_step": _plain("next_step"),
-    "margin": _Field(lambda f: str(f.margin_days),
-                     lambda f, v: setattr(f, "margin_days", v)),
+    "margin": _Field(lambda f: str(f.margin_days), lambda f, v: setattr(f, "margin_days", v)),
     "window": _Field(lambda f: format_window(f.window), _assign_window),
-    "schedule": _Field(lambda f: None if f.schedule is None else f.schedule.to_text(),
-                       _assign_schedule),
+    "schedule": _Field(
+        lambda f: None if f.schedule is None else f.schedule.to_text(), _assign_schedule
+    ),
     # Read through the relationship: the id column only follows it at the next flush.
-    "anchor": _Field(lambda f: None if f.anchor is None else f.anchor.id,
-                     lambda f, v: setattr(f, "anchor", v)),
+    "anchor": _Field(
+        lambda f: None if f.anchor is None else f.anchor.id, lambda f, v: setattr(f, "anchor", v)
+    ),
 }
 
 
@@ -158,15 +162,14 @@ class Register:
             query = query.where(FollowUp.kind == kind)
         if within is not None and within.earliest is not None:
             ends_after = or_(FollowUp.latest.is_(None), FollowUp.latest >= within.earliest)
-            starts_before = (
-                True if within.latest is None else FollowUp.earliest <= within.latest
-            )
-            query = query.where(
-                or_(FollowUp.earliest.is_(None), and_(ends_after, starts_before))
-            )
+            starts_before = true() if within.latest is None else FollowUp.earliest <= within.latest
+            query = query.where(or_(FollowUp.earliest.is_(None), and_(ends_after, starts_before)))
         query = query.order_by(
-            FollowUp.earliest.is_(None), FollowUp.earliest, FollowUp.latest.is_(None),
-            FollowUp.latest, FollowUp.id,
+            FollowUp.earliest.is_(None),
+            FollowUp.earliest,
+            FollowUp.latest.is_(None),
+            FollowUp.latest,
+            FollowUp.id,
         )
         return list(self.session.scalars(query).unique())
 
@@ -176,9 +179,7 @@ class Register:
 
     def history(self, followup_id: str) -> list[Change]:
         self.get(followup_id)
-        query = (
-            select(Change).where(Change.followup_id == followup_id).order_by(Change.id)
-        )
+        query = select(Change).where(Change.followup_id == followup_id).order_by(Change.id)
         return list(self.session.scalars(query))
 
     # -- sources -----------------------------------------------------------------------
@@ -202,9 +203,14 @@ class Register:
         if existing is not None:
             return existing
         source = Source(
-            title=title, publisher=publisher, url=url, published=published,
-            attribution=attribution, text=text,
-            sha256=hashlib.sha256(text.encode()).hexdigest(), ingested_at=self.now,
+            title=title,
+            publisher=publisher,
+            url=url,
+            published=published,
+            attribution=attribution,
+            text=text,
+            sha256=hashlib.sha256(text.encode()).hexdigest(),
+            ingested_at=self.now,
         )
         self.session.add(source)
         self.session.flush()
@@ -238,11 +244,23 @@ class Register:
         if draft.schedule is not None:
             status, window = Status.SCHEDULED, draft.schedule.days()
         followup = FollowUp(
-            id=draft.id, title=draft.title, kind=draft.kind, status=status,
-            parties=list(draft.parties), location=draft.location, phrase=draft.phrase,
-            anchor=anchor, margin_days=draft.margin_days, source=draft.source,
-            paragraph=draft.paragraph, sentence=draft.sentence, tags=list(draft.tags),
-            next_step=draft.next_step, revision=1, created_at=self.now, updated_at=self.now,
+            id=draft.id,
+            title=draft.title,
+            kind=draft.kind,
+            status=status,
+            parties=list(draft.parties),
+            location=draft.location,
+            phrase=draft.phrase,
+            anchor=anchor,
+            margin_days=draft.margin_days,
+            source=draft.source,
+            paragraph=draft.paragraph,
+            sentence=draft.sentence,
+            tags=list(draft.tags),
+            next_step=draft.next_step,
+            revision=1,
+            created_at=self.now,
+            updated_at=self.now,
         )
         _assign_window(followup, window)
         _assign_schedule(followup, draft.schedule)
@@ -264,8 +282,9 @@ class Register:
                 f"({describe_window(followup.window)}); the window now follows the dates"
             )
         if self._update(followup, why, status=Status.SCHEDULED, schedule=schedule, window=days):
-            self._publish(Confirmed(followup_id=followup.id, at=self.now, cause=why,
-                                    schedule=schedule))
+            self._publish(
+                Confirmed(followup_id=followup.id, at=self.now, cause=why, schedule=schedule)
+            )
         else:
             self.notes.append(f"{followup.id} was already confirmed for {schedule.describe()}")
         return followup
@@ -288,15 +307,15 @@ class Register:
                 "--detach to cut the tie and set the window by hand"
             )
         old = followup.window
-        updates: dict[str, Any] = {"status": Status.EXPECTED, "schedule": None,
-                                   "window": window}
+        updates: dict[str, Any] = {"status": Status.EXPECTED, "schedule": None, "window": window}
         if detach:
             updates["anchor"] = None
         if phrase is not None:
             updates["phrase"] = phrase
         if self._update(followup, why, **updates):
-            self._publish(Moved(followup_id=followup.id, at=self.now, cause=why, old=old,
-                                new=window))
+            self._publish(
+                Moved(followup_id=followup.id, at=self.now, cause=why, old=old, new=window)
+            )
         else:
             self.notes.append(f"{followup.id} is already expected in {format_window(window)}")
         return followup
@@ -308,9 +327,7 @@ class Register:
         self._publish(Cancelled(followup_id=followup.id, at=self.now, cause=why, reason=reason))
         return followup
 
-    def complete(
-        self, followup_id: str, *, why: str, schedule: Schedule | None = None
-    ) -> FollowUp:
+    def complete(self, followup_id: str, *, why: str, schedule: Schedule | None = None) -> FollowUp:
         """Mark it done; ``schedule`` gives the days it was held on, when they are news."""
         followup = self.get(followup_id)
         self._refuse_final(followup, "marked done")
@@ -318,8 +335,9 @@ class Register:
         if schedule is not None:
             updates.update(schedule=schedule, window=schedule.days())
         self._update(followup, why, **updates)
-        self._publish(Completed(followup_id=followup.id, at=self.now, cause=why,
-                                schedule=followup.schedule))
+        self._publish(
+            Completed(followup_id=followup.id, at=self.now, cause=why, schedule=followup.schedule)
+        )
         return followup
 
     def set_anchor(
@@ -341,11 +359,20 @@ class Register:
             updates["window"] = derived_window(anchor.window, margin_days)
         changed = self._update(followup, why, **updates)
         if changed and followup.window != old and anchor is not None:
-            self._publish(Rederived(followup_id=followup.id, at=self.now, cause=why,
-                                    anchor_id=anchor.id, old=old, new=followup.window))
+            self._publish(
+                Rederived(
+                    followup_id=followup.id,
+                    at=self.now,
+                    cause=why,
+                    anchor_id=anchor.id,
+                    old=old,
+                    new=followup.window,
+                )
+            )
         elif changed:
-            self._publish(Edited(followup_id=followup.id, at=self.now, cause=why,
-                                 fields=("anchor", "margin")))
+            self._publish(
+                Edited(followup_id=followup.id, at=self.now, cause=why, fields=("anchor", "margin"))
+            )
         return followup
 
     # -- re-derivation -----------------------------------------------------------------
@@ -361,12 +388,20 @@ class Register:
             if isinstance(event, Cancelled):
                 self._note(dependant, "anchor", anchor.id, f"{anchor.id} (cancelled)", why)
             elif dependant.status is Status.EXPECTED:
-                self._update(dependant, why,
-                             window=derived_window(anchor.window, dependant.margin_days))
+                self._update(
+                    dependant, why, window=derived_window(anchor.window, dependant.margin_days)
+                )
             if dependant.window != old or isinstance(event, Cancelled):
-                self._publish(Rederived(followup_id=dependant.id, at=self.now,
-                                        cause=event.cause, anchor_id=anchor.id, old=old,
-                                        new=dependant.window))
+                self._publish(
+                    Rederived(
+                        followup_id=dependant.id,
+                        at=self.now,
+                        cause=event.cause,
+                        anchor_id=anchor.id,
+                        old=old,
+                        new=dependant.window,
+                    )
+                )
 
     # -- internals ---------------------------------------------------------------------
 
@@ -417,8 +452,15 @@ class Register:
     def _log(
         self, followup: FollowUp, name: str, old: str | None, new: str | None, why: str
     ) -> None:
-        change = Change(followup=followup, revision=followup.revision, field=name,
-                        old=old, new=new, at=self.now, why=why)
+        change = Change(
+            followup=followup,
+            revision=followup.revision,
+            field=name,
+            old=old,
+            new=new,
+            at=self.now,
+            why=why,
+        )
         self.session.add(change)
         self.changes.append(change)
 

@@ -83,7 +83,8 @@ class Schedule:
             end = datetime.combine(days.latest, until, tz)
             if end <= start:
                 raise ScheduleError(
-                    f"--until {until:%H:%M} is not after --at {at:%H:%M}: give an end after the start"
+                    f"--until {until:%H:%M} is not after --at {at:%H:%M}: "
+                    "give an end after the start"
                 )
         return cls(start, end, timezone)
 

@@ -122,8 +122,9 @@ class Store:
         with self.transaction(write=True) as session:
             connection = session.connection()
             if not self.is_sqlite:
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                                   {"key": _MIGRATION_LOCK})
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
+                )
             current = self._current_revision(connection, script)  # another process may have
             if current != head:
                 config = _alembic_config()
@@ -152,11 +153,14 @@ class Store:
     def _check_sqlite_path(self) -> None:
         path = Path(str(self.url.database))
         if path.is_dir():
-            raise StoreError(f"{path} is a folder, not a database file: point database.url "
-                             "at a file inside it")
+            raise StoreError(
+                f"{path} is a folder, not a database file: point database.url at a file inside it"
+            )
         if not path.parent.is_dir():
-            raise StoreError(f"the folder {path.parent} does not exist: create it, or point "
-                             "database.url somewhere else")
+            raise StoreError(
+                f"the folder {path.parent} does not exist: create it, or point "
+                "database.url somewhere else"
+            )
 
     @contextmanager
     def _translated_errors(self) -> Iterator[None]:
@@ -174,22 +178,29 @@ class Store:
         where = self.describe()
         if self.is_sqlite:
             if "file is not a database" in message:
-                return StoreError(f"{self.url.database} is not a SQLite database: point "
-                                  "database.url at a followup database or at a new file")
+                return StoreError(
+                    f"{self.url.database} is not a SQLite database: point "
+                    "database.url at a followup database or at a new file"
+                )
             if "database is locked" in message:
                 return StoreError(
                     f"{self.url.database} is locked by another process (waited "
                     f"{self.busy_timeout:g} s): try again when it has finished"
                 )
             if "unable to open database file" in message or "readonly" in message:
-                return StoreError(f"cannot open {self.url.database} for reading and writing: "
-                                  "check the file's and its folder's permissions")
+                return StoreError(
+                    f"cannot open {self.url.database} for reading and writing: "
+                    "check the file's and its folder's permissions"
+                )
             return None
         if type(original).__module__.startswith("psycopg") and type(original).__name__ in (
-            "OperationalError", "InterfaceError"
+            "OperationalError",
+            "InterfaceError",
         ):
-            return StoreError(f"cannot use {where}: {message}; check that the server is "
-                              "running and that database.url is right")
+            return StoreError(
+                f"cannot use {where}: {message}; check that the server is "
+                "running and that database.url is right"
+            )
         return None
 
 

@@ -50,8 +50,12 @@ class Phase(StrEnum):
 
 # Finest first: a bound aligned to a coarser unit is aligned to every finer one.
 _BOUNDED = (Precision.DAY, Precision.MONTH, Precision.QUARTER, Precision.HALF_YEAR, Precision.YEAR)
-_MONTHS_PER_UNIT = {Precision.MONTH: 1, Precision.QUARTER: 3, Precision.HALF_YEAR: 6,
-                    Precision.YEAR: 12}
+_MONTHS_PER_UNIT = {
+    Precision.MONTH: 1,
+    Precision.QUARTER: 3,
+    Precision.HALF_YEAR: 6,
+    Precision.YEAR: 12,
+}
 
 _ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth"}
 
@@ -213,7 +217,9 @@ class Window:
                 return Window.open_from(earliest)
             return Window.days(earliest, self.latest + timedelta(days=days))
         except OverflowError:
-            raise WindowError(f"widening {format_window(self)} by {days} days leaves the calendar")
+            raise WindowError(
+                f"widening {format_window(self)} by {days} days leaves the calendar"
+            ) from None
 
     def phase(self, today: date) -> Phase:
         if self.earliest is None:

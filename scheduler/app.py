@@ -30,8 +30,9 @@ class App:
     def __init__(self, config: Config, *, clock: Callable[[], datetime] = utc_now) -> None:
         self.config = config
         self.clock = clock
-        self.store = Store(config.database.url, base_dir=config.base_dir,
-                           busy_timeout=config.database.busy_timeout)
+        self.store = Store(
+            config.database.url, base_dir=config.base_dir, busy_timeout=config.database.busy_timeout
+        )
         self.bus = standard_bus()
         self._opening: Opening | None = None
 

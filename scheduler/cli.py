@@ -35,7 +35,7 @@ class _Commands(click.Group):
     debug = False
     argv: list[str] = []  # noqa: RUF012 - reset on every run, read by _why()
 
-    def main(  # type: ignore[override]
+    def main(
         self,
         args: Sequence[str] | None = None,
         prog_name: str | None = None,
@@ -46,8 +46,13 @@ class _Commands(click.Group):
         _Commands.argv = list(sys.argv[1:] if args is None else args)
         _Commands.debug = False
         try:
-            result = super().main(_Commands.argv, prog_name or "followup", complete_var,
-                                  standalone_mode=False, **extra)
+            result = super().main(
+                _Commands.argv,
+                prog_name or "followup",
+                complete_var,
+                standalone_mode=False,
+                **extra,
+            )
         except click.UsageError as error:
             where = error.ctx.command_path if error.ctx is not None else "followup"
             _fail(f"{error.format_message()} (see '{where} --help')", 2)
@@ -87,6 +92,10 @@ class _Lazy:
             self._app = App(config)
         return self._app
 
+    def close(self) -> None:
+        if self._app is not None:
+            self._app.store.dispose()
+
 
 def _app() -> App:
     lazy: _Lazy = click.get_current_context().find_object(_Lazy)  # type: ignore[assignment]
@@ -106,15 +115,17 @@ def _emit_json(data: Any) -> None:
 
 
 def _json_option(function: F) -> F:
-    return click.option("--json", "as_json", is_flag=True,
-                        help="Print JSON for programs instead of a table.")(function)
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print JSON for programs instead of a table."
+    )(function)
 
 
-class _WindowType(click.ParamType):
+class _WindowType(click.ParamType[Window, Any]):
     name = "WINDOW"
 
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> Window:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Window:
         if isinstance(value, Window):
             return value
         try:
@@ -130,15 +141,20 @@ def _choice(values: type[Kind] | type[Status]) -> click.Choice[str]:
     return click.Choice([member.value for member in values], case_sensitive=False)
 
 
-@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="Configuration file (default: $FOLLOWUP_CONFIG, else ./config.toml).")
+@click.group("followup", cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Configuration file (default: $FOLLOWUP_CONFIG, else ./config.toml).",
+)
 @click.option("--debug", is_flag=True, help="Show a traceback when something goes wrong.")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
     """Keep the follow-ups that meetings promise: when, where, tied to what, said where."""
     _Commands.debug = debug
     ctx.obj = _Lazy(config_path)
+    ctx.call_on_close(ctx.obj.close)
 
 
 @cli.command()
@@ -149,21 +165,30 @@ def init(as_json: bool) -> None:
     opening = app.open(seed_existing=True)
     prep = opening.preparation
     if as_json:
-        _emit_json({"database": app.store.describe(), "created": prep.created,
-                    "upgraded_from": prep.upgraded_from, "schema": prep.revision,
-                    "seeded": opening.seeded})
+        _emit_json(
+            {
+                "database": app.store.describe(),
+                "created": prep.created,
+                "upgraded_from": prep.upgraded_from,
+                "schema": prep.revision,
+                "seeded": opening.seeded,
+            }
+        )
         return
     if prep.created:
         state = f"Created {app.store.describe()} (schema {prep.revision})."
     elif prep.upgraded_from is not None:
-        state = (f"Migrated {app.store.describe()} from schema {prep.upgraded_from} to "
-                 f"{prep.revision}.")
+        state = (
+            f"Migrated {app.store.describe()} from schema {prep.upgraded_from} to {prep.revision}."
+        )
     else:
         state = f"{app.store.describe()} is up to date (schema {prep.revision})."
     click.echo(state)
     if opening.seeded:
-        click.echo(f"Loaded {opening.seeded} follow-ups from the bundled release; "
-                   "'followup list' shows them.")
+        click.echo(
+            f"Loaded {opening.seeded} follow-ups from the bundled release; "
+            "'followup list' shows them."
+        )
     elif app.config.database.seed:
         click.echo("The bundled release was loaded before: nothing to add.")
 
@@ -171,19 +196,33 @@ def init(as_json: bool) -> None:
 @cli.command("list")
 @click.option("--status", type=_choice(Status), help="Only follow-ups with this status.")
 @click.option("--kind", type=_choice(Kind), help="Only follow-ups of this kind.")
-@click.option("--from", "start", type=WINDOW, metavar="DATE",
-              help="Only those whose window reaches this date or later.")
-@click.option("--to", "end", type=WINDOW, metavar="DATE",
-              help="Only those whose window starts by this date. Undated ones match any range.")
+@click.option(
+    "--from",
+    "start",
+    type=WINDOW,
+    metavar="DATE",
+    help="Only those whose window reaches this date or later.",
+)
+@click.option(
+    "--to",
+    "end",
+    type=WINDOW,
+    metavar="DATE",
+    help="Only those whose window starts by this date. Undated ones match any range.",
+)
 @_json_option
-def list_(status: str | None, kind: str | None, start: Window | None, end: Window | None,
-          as_json: bool) -> None:
+def list_(
+    status: str | None, kind: str | None, start: Window | None, end: Window | None, as_json: bool
+) -> None:
     """List follow-ups in date order, with their window and the sentence they came from."""
     app = _app()
     within = _range(start, end)
     with app.register(write=False) as register:
-        followups = register.find(status=Status(status) if status else None,
-                                  kind=Kind(kind) if kind else None, within=within)
+        followups = register.find(
+            status=Status(status) if status else None,
+            kind=Kind(kind) if kind else None,
+            within=within,
+        )
         today = app.today()
         if as_json:
             _emit_json([views.followup_json(f, today) for f in followups])
@@ -201,8 +240,9 @@ def _range(start: Window | None, end: Window | None) -> Window | None:
     if end is None or end.latest is None:
         return Window.open_from(earliest)
     if end.latest < earliest:
-        raise click.BadParameter("--to is before --from: give a range that ends after it "
-                                 "starts", param_hint="'--to'")
+        raise click.BadParameter(
+            "--to is before --from: give a range that ends after it starts", param_hint="'--to'"
+        )
     return Window.days(earliest, end.latest)
 
 
@@ -240,8 +280,9 @@ def history(followup_id: str, as_json: bool) -> None:
 def _report(register: Register, as_json: bool) -> None:
     """Print what a command changed, derived changes included, and any notes."""
     if as_json:
-        _emit_json({"changes": [views.change_json(c) for c in register.changes],
-                    "notes": register.notes})
+        _emit_json(
+            {"changes": [views.change_json(c) for c in register.changes], "notes": register.notes}
+        )
         return
     for note in register.notes:
         click.echo(f"note: {note}", err=True)
@@ -255,12 +296,25 @@ def _report(register: Register, as_json: bool) -> None:
 @click.argument("followup_id", metavar="ID")
 @click.option("--title", required=True, help="What it is, in the release's own terms.")
 @click.option("--kind", required=True, type=_choice(Kind))
-@click.option("--when", "window", type=WINDOW,
-              help="Its date window: 2019-11-23, 2019-02.., 2019-Q3, 2019-H2, undated...")
-@click.option("--anchor", "anchor_id", metavar="ID",
-              help="The follow-up it happens on the occasion of; its window follows that one.")
-@click.option("--margin", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Days before or after the anchor it may fall on.")
+@click.option(
+    "--when",
+    "window",
+    type=WINDOW,
+    help="Its date window: 2019-11-23, 2019-02.., 2019-Q3, 2019-H2, undated...",
+)
+@click.option(
+    "--anchor",
+    "anchor_id",
+    metavar="ID",
+    help="The follow-up it happens on the occasion of; its window follows that one.",
+)
+@click.option(
+    "--margin",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Days before or after the anchor it may fall on.",
+)
 @click.option("--phrase", help="The words the window was given in ('second half of 2019').")
 @click.option("--location", help="Where it happens.")
 @click.option("--party", "parties", multiple=True, help="A party to it (repeatable).")
@@ -269,17 +323,40 @@ def _report(register: Register, as_json: bool) -> None:
 @click.option("--sentence", help="The sentence it comes from.")
 @click.option("--paragraph", type=click.IntRange(min=1), help="That sentence's paragraph.")
 @_json_option
-def add(followup_id: str, title: str, kind: str, window: Window | None, anchor_id: str | None,
-        margin: int, phrase: str | None, location: str | None, parties: tuple[str, ...],
-        tags: tuple[str, ...], next_step: str | None, sentence: str | None,
-        paragraph: int | None, as_json: bool) -> None:
+def add(
+    followup_id: str,
+    title: str,
+    kind: str,
+    window: Window | None,
+    anchor_id: str | None,
+    margin: int,
+    phrase: str | None,
+    location: str | None,
+    parties: tuple[str, ...],
+    tags: tuple[str, ...],
+    next_step: str | None,
+    sentence: str | None,
+    paragraph: int | None,
+    as_json: bool,
+) -> None:
     """Add a follow-up by hand. Give its window with --when, or tie it with --anchor."""
     if window is None and anchor_id is None:
         raise click.UsageError("give --when WINDOW (or --when undated), or --anchor ID")
-    draft = Draft(id=followup_id, title=title, kind=Kind(kind),
-                  window=window or Window.undated(), phrase=phrase, parties=parties,
-                  location=location, anchor_id=anchor_id, margin_days=margin,
-                  paragraph=paragraph, sentence=sentence, tags=tags, next_step=next_step)
+    draft = Draft(
+        id=followup_id,
+        title=title,
+        kind=Kind(kind),
+        window=window or Window.undated(),
+        phrase=phrase,
+        parties=parties,
+        location=location,
+        anchor_id=anchor_id,
+        margin_days=margin,
+        paragraph=paragraph,
+        sentence=sentence,
+        tags=tags,
+        next_step=next_step,
+    )
     with _app().register() as register:
         register.add(draft, why=_why())
     _report(register, as_json)
@@ -287,19 +364,37 @@ def add(followup_id: str, title: str, kind: str, window: Window | None, anchor_i
 
 @cli.command()
 @click.argument("followup_id", metavar="ID")
-@click.option("--on", "days", required=True, type=WINDOW, metavar="DATE[..DATE]",
-              help="The day, or first and last day, it happens on.")
+@click.option(
+    "--on",
+    "days",
+    required=True,
+    type=WINDOW,
+    metavar="DATE[..DATE]",
+    help="The day, or first and last day, it happens on.",
+)
 @click.option("--at", "at", help="Start time HH:MM, for a timed event.")
 @click.option("--until", help="End time HH:MM on the last day (default: an hour after --at).")
-@click.option("--tz", "timezone", metavar="ZONE",
-              help="IANA time zone of --at and --until (default: register.timezone).")
+@click.option(
+    "--tz",
+    "timezone",
+    metavar="ZONE",
+    help="IANA time zone of --at and --until (default: register.timezone).",
+)
 @_json_option
-def confirm(followup_id: str, days: Window, at: str | None, until: str | None,
-            timezone: str | None, as_json: bool) -> None:
+def confirm(
+    followup_id: str,
+    days: Window,
+    at: str | None,
+    until: str | None,
+    timezone: str | None,
+    as_json: bool,
+) -> None:
     """Record the confirmed dates; follow-ups tied to it are re-derived at once."""
     app = _app()
     schedule = Schedule.confirm(
-        days, at=parse_clock(at) if at else None, until=parse_clock(until) if until else None,
+        days,
+        at=parse_clock(at) if at else None,
+        until=parse_clock(until) if until else None,
         timezone=timezone or app.config.timezone,
     )
     with app.register() as register:
@@ -309,14 +404,19 @@ def confirm(followup_id: str, days: Window, at: str | None, until: str | None,
 
 @cli.command()
 @click.argument("followup_id", metavar="ID")
-@click.option("--when", "window", required=True, type=WINDOW,
-              help="The new window: 2020-03, 2020-H1, 2020-02-10..2020-02-12...")
+@click.option(
+    "--when",
+    "window",
+    required=True,
+    type=WINDOW,
+    help="The new window: 2020-03, 2020-H1, 2020-02-10..2020-02-12...",
+)
 @click.option("--phrase", help="The words the new window was given in.")
-@click.option("--detach", is_flag=True,
-              help="Cut the tie to its anchor and set the window by hand.")
+@click.option(
+    "--detach", is_flag=True, help="Cut the tie to its anchor and set the window by hand."
+)
 @_json_option
-def move(followup_id: str, window: Window, phrase: str | None, detach: bool,
-         as_json: bool) -> None:
+def move(followup_id: str, window: Window, phrase: str | None, detach: bool, as_json: bool) -> None:
     """Move a follow-up to a new window; its confirmed dates, if any, no longer hold."""
     with _app().register() as register:
         register.move(followup_id, window, phrase=phrase, detach=detach, why=_why())
@@ -336,8 +436,13 @@ def cancel(followup_id: str, reason: str | None, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("followup_id", metavar="ID")
-@click.option("--on", "days", type=WINDOW, metavar="DATE[..DATE]",
-              help="The days it was held on, if not those confirmed before.")
+@click.option(
+    "--on",
+    "days",
+    type=WINDOW,
+    metavar="DATE[..DATE]",
+    help="The days it was held on, if not those confirmed before.",
+)
 @_json_option
 def done(followup_id: str, days: Window | None, as_json: bool) -> None:
     """Record that a follow-up happened."""
@@ -351,12 +456,18 @@ def done(followup_id: str, days: Window | None, as_json: bool) -> None:
 @cli.command()
 @click.argument("followup_id", metavar="ID")
 @click.argument("anchor_id", metavar="ANCHOR", required=False)
-@click.option("--margin", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Days before or after the anchor it may fall on.")
+@click.option(
+    "--margin",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Days before or after the anchor it may fall on.",
+)
 @click.option("--clear", is_flag=True, help="Cut the tie instead.")
 @_json_option
-def anchor(followup_id: str, anchor_id: str | None, margin: int, clear: bool,
-           as_json: bool) -> None:
+def anchor(
+    followup_id: str, anchor_id: str | None, margin: int, clear: bool, as_json: bool
+) -> None:
     """Tie a follow-up to the one it happens on the occasion of (or --clear the tie)."""
     if clear == (anchor_id is not None):
         raise click.UsageError("give either ANCHOR or --clear")

@@ -57,8 +57,7 @@ def find_config_file(explicit: Path | None, env: Mapping[str, str]) -> Path | No
         default = Path(DEFAULT_FILE)
         return default.resolve() if default.is_file() else None
     if not named.is_file():
-        raise ConfigError(str(named), [f"no such file (named by {how}): create it or "
-                                       "name another"])
+        raise ConfigError(str(named), [f"no such file (named by {how}): create it or name another"])
     return named.resolve()
 
 
@@ -89,8 +88,7 @@ def parse_config(
     reader.check("database.url", url, database_url)
     database = DatabaseConfig(
         url=url,
-        busy_timeout=reader.get("database.busy_timeout", float, defaults.busy_timeout,
-                                _positive),
+        busy_timeout=reader.get("database.busy_timeout", float, defaults.busy_timeout, _positive),
         seed=reader.get("database.seed", bool, defaults.seed),
     )
     timezone = reader.get("register.timezone", str, Config.timezone, zone)
@@ -144,7 +142,7 @@ class _Reader:
             return default
         if check is not None:
             self.check(key, value, check)
-        return value  # type: ignore[no-any-return]
+        return value
 
     def check(self, key: str, value: T, check: Callable[[T], object]) -> None:
         try:

@@ -43,9 +43,14 @@ def followup_json(followup: FollowUp, today: date) -> dict[str, Any]:
         "parties": list(followup.parties),
         "anchor": followup.anchor_id,
         "margin_days": followup.margin_days,
-        "source": None if source is None else {
-            "title": source.title, "publisher": source.publisher, "url": source.url,
-            "published": _iso(source.published), "sha256": source.sha256,
+        "source": None
+        if source is None
+        else {
+            "title": source.title,
+            "publisher": source.publisher,
+            "url": source.url,
+            "published": _iso(source.published),
+            "sha256": source.sha256,
         },
         "paragraph": followup.paragraph,
         "sentence": followup.sentence,
@@ -128,13 +133,15 @@ def followups_table(followups: Sequence[FollowUp], today: date) -> Table:
         if sentence:
             what.append("\n")
             what.append_text(sentence)
-        table.add_row(what, when(followup), standing(followup, today),
-                      followup.location or "", tie(followup))
+        table.add_row(
+            what, when(followup), standing(followup, today), followup.location or "", tie(followup)
+        )
     return table
 
 
-def followup_panel(followup: FollowUp, history: Sequence[Change], today: date,
-                   zone: ZoneInfo) -> Group:
+def followup_panel(
+    followup: FollowUp, history: Sequence[Change], today: date, zone: ZoneInfo
+) -> Group:
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
     facts.add_column()
@@ -156,9 +163,13 @@ def followup_panel(followup: FollowUp, history: Sequence[Change], today: date,
     ]
     if source is not None:
         where = f"¶{followup.paragraph} of " if followup.paragraph is not None else ""
-        rows.append(("Source", f"{where}“{source.title}”, {source.publisher}, "
-                               f"{source.published or 'undated'}"
-                               + (f"\n{source.url}" if source.url else "")))
+        rows.append(
+            (
+                "Source",
+                f"{where}“{source.title}”, {source.publisher}, "
+                f"{source.published or 'undated'}" + (f"\n{source.url}" if source.url else ""),
+            )
+        )
     rows.append(("Sentence", said(followup)))
     for label, value in rows:
         if value:
@@ -180,8 +191,13 @@ def history_table(history: Sequence[Change], zone: ZoneInfo) -> Table:
     table.add_column("Change", ratio=2, overflow="fold")
     table.add_column("Why", ratio=3)
     for change in history:
-        table.add_row(f"{change.at.astimezone(zone):%Y-%m-%d %H:%M}", str(change.revision),
-                      change.field, _change(change), change.why)
+        table.add_row(
+            f"{change.at.astimezone(zone):%Y-%m-%d %H:%M}",
+            str(change.revision),
+            change.field,
+            _change(change),
+            change.why,
+        )
     return table
 
 

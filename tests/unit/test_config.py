@@ -16,21 +16,28 @@ def test_defaults() -> None:
 
 
 def test_values_are_read() -> None:
-    config = parse_config({
-        "database": {"url": "postgresql://postgres@127.0.0.1/test", "busy_timeout": 2,
-                     "seed": False},
-        "register": {"timezone": "Europe/Paris"},
-    })
+    config = parse_config(
+        {
+            "database": {
+                "url": "postgresql://postgres@127.0.0.1/test",
+                "busy_timeout": 2,
+                "seed": False,
+            },
+            "register": {"timezone": "Europe/Paris"},
+        }
+    )
     assert config.database == DatabaseConfig("postgresql://postgres@127.0.0.1/test", 2.0, False)
     assert config.timezone == "Europe/Paris"
 
 
 def test_every_problem_is_reported_together_with_its_key() -> None:
     with pytest.raises(ConfigError) as raised:
-        parse_config({
-            "database": {"url": 5, "busy_timeout": "soon", "seed": "yes"},
-            "register": {"timezone": "Mars/Olympus"},
-        })
+        parse_config(
+            {
+                "database": {"url": 5, "busy_timeout": "soon", "seed": "yes"},
+                "register": {"timezone": "Mars/Olympus"},
+            }
+        )
     problems = raised.value.problems
     assert problems == (
         "database.url: expected a string, got 5",
@@ -59,8 +66,9 @@ def test_bad_values(data: dict[str, object], says: str) -> None:
 
 
 def test_unknown_keys_are_warned_about_not_fatal() -> None:
-    config = parse_config({"database": {"ulr": "x"}, "reminders": {"a": 1}},
-                          path=Path("/etc/followup.toml"))
+    config = parse_config(
+        {"database": {"ulr": "x"}, "reminders": {"a": 1}}, path=Path("/etc/followup.toml")
+    )
     assert config.warnings == (
         "/etc/followup.toml: unknown key 'database.ulr' is ignored",
         "/etc/followup.toml: unknown key 'reminders' is ignored",
@@ -68,8 +76,9 @@ def test_unknown_keys_are_warned_about_not_fatal() -> None:
 
 
 def test_environment_overrides_the_database_url() -> None:
-    config = parse_config({"database": {"url": "sqlite:///a.db"}},
-                          env={"FOLLOWUP_DATABASE_URL": "sqlite:///b.db"})
+    config = parse_config(
+        {"database": {"url": "sqlite:///a.db"}}, env={"FOLLOWUP_DATABASE_URL": "sqlite:///b.db"}
+    )
     assert config.database.url == "sqlite:///b.db"
 
 
@@ -96,8 +105,9 @@ def test_invalid_toml(tmp_path: Path) -> None:
         load_config(path, env={})
 
 
-def test_without_any_file_the_defaults_apply(tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_any_file_the_defaults_apply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert load_config(env={}) == Config()
 

@@ -32,8 +32,7 @@ def test_derived_window(anchor: str, margin: int, derived: str) -> None:
 
 
 @given(windows(), st.integers(min_value=0, max_value=30))
-def test_a_derived_window_never_excludes_a_day_of_its_anchor(anchor: Window,
-                                                             margin: int) -> None:
+def test_a_derived_window_never_excludes_a_day_of_its_anchor(anchor: Window, margin: int) -> None:
     assert derived_window(anchor, margin).contains(anchor)
 
 
@@ -48,8 +47,9 @@ def test_a_derived_window_never_excludes_a_day_of_its_anchor(anchor: Window,
         ({"x": "y", "y": "x"}, "a", "x", None),  # an old cycle elsewhere is not this one
     ],
 )
-def test_anchor_cycle(anchors: dict[str, str | None], followup: str, new_anchor: str,
-                      cycle: list[str] | None) -> None:
+def test_anchor_cycle(
+    anchors: dict[str, str | None], followup: str, new_anchor: str, cycle: list[str] | None
+) -> None:
     assert anchor_cycle(followup, new_anchor, anchors.get) == cycle
 
 
@@ -63,8 +63,17 @@ def test_bus_delivers_by_kind_in_order_and_queues_events_raised_by_handlers() ->
     def on_any(event: FollowUpEvent, register: object) -> None:
         seen.append(("any", event.followup_id))
         if event.followup_id == "a":
-            bus.publish(Rederived(followup_id="b", at=AT, cause="x", anchor_id="a",
-                                  old=Window.undated(), new=Window.undated()), register)  # type: ignore[arg-type]
+            bus.publish(
+                Rederived(
+                    followup_id="b",
+                    at=AT,
+                    cause="x",
+                    anchor_id="a",
+                    old=Window.undated(),
+                    new=Window.undated(),
+                ),
+                register,
+            )  # type: ignore[arg-type]
 
     def on_confirmed(event: Confirmed, register: object) -> None:
         seen.append(("confirmed", event.followup_id))
@@ -73,14 +82,14 @@ def test_bus_delivers_by_kind_in_order_and_queues_events_raised_by_handlers() ->
     bus.subscribe(Confirmed, on_confirmed)
     schedule = Schedule(parse_window("2019-11-23").earliest, parse_window("2019-11-24").latest)  # type: ignore[arg-type]
     bus.publish(Confirmed(followup_id="a", at=AT, cause="x", schedule=schedule), None)  # type: ignore[arg-type]
-    bus.publish(Moved(followup_id="c", at=AT, cause="x", old=Window.undated(),
-                      new=Window.undated()), None)  # type: ignore[arg-type]
+    bus.publish(
+        Moved(followup_id="c", at=AT, cause="x", old=Window.undated(), new=Window.undated()), None
+    )  # type: ignore[arg-type]
     # b's event waits until every handler has seen a's: breadth first, no recursion.
     assert seen == [("any", "a"), ("confirmed", "a"), ("any", "b"), ("any", "c")]
 
 
 def test_events_are_frozen() -> None:
-    event = Moved(followup_id="a", at=AT, cause="x", old=Window.undated(),
-                  new=Window.undated())
+    event = Moved(followup_id="a", at=AT, cause="x", old=Window.undated(), new=Window.undated())
     with pytest.raises(AttributeError):
         event.followup_id = "b"  # type: ignore[misc]

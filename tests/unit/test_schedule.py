@@ -18,18 +18,23 @@ def test_all_day() -> None:
 
 
 def test_timed_keeps_its_zone_and_defaults_to_an_hour() -> None:
-    schedule = Schedule.confirm(parse_window("2019-11-23"), at=time(10, 0),
-                                timezone="Asia/Tokyo")
+    schedule = Schedule.confirm(parse_window("2019-11-23"), at=time(10, 0), timezone="Asia/Tokyo")
     assert schedule.is_timed
-    assert schedule.utc() == (datetime(2019, 11, 23, 1, 0, tzinfo=UTC),
-                              datetime(2019, 11, 23, 2, 0, tzinfo=UTC))
+    assert schedule.utc() == (
+        datetime(2019, 11, 23, 1, 0, tzinfo=UTC),
+        datetime(2019, 11, 23, 2, 0, tzinfo=UTC),
+    )
     assert schedule.describe() == "23 November 2019, 10:00–11:00 Asia/Tokyo"
     assert schedule.days() == parse_window("2019-11-23")
 
 
 def test_timed_across_days_uses_until_on_the_last_day() -> None:
-    schedule = Schedule.confirm(parse_window("2019-11-23..2019-11-24"), at=time(9, 30),
-                                until=time(12, 0), timezone="Europe/Paris")
+    schedule = Schedule.confirm(
+        parse_window("2019-11-23..2019-11-24"),
+        at=time(9, 30),
+        until=time(12, 0),
+        timezone="Europe/Paris",
+    )
     start, end = schedule.utc()
     assert start == datetime(2019, 11, 23, 8, 30, tzinfo=UTC)
     assert end == datetime(2019, 11, 24, 11, 0, tzinfo=UTC)

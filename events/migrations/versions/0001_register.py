@@ -39,16 +39,23 @@ def upgrade() -> None:
         "followups",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("title", sa.String(length=500), nullable=False),
-        sa.Column("kind", _enum("kind", "meeting", "visit", "report", "launch", "project",
-                                "deadline", "other"), nullable=False),
-        sa.Column("status", _enum("status", "expected", "scheduled", "done", "cancelled"),
-                  nullable=False),
+        sa.Column(
+            "kind",
+            _enum("kind", "meeting", "visit", "report", "launch", "project", "deadline", "other"),
+            nullable=False,
+        ),
+        sa.Column(
+            "status", _enum("status", "expected", "scheduled", "done", "cancelled"), nullable=False
+        ),
         sa.Column("parties", sa.JSON(), nullable=False),
         sa.Column("location", sa.String(length=500), nullable=True),
         sa.Column("earliest", sa.Date(), nullable=True),
         sa.Column("latest", sa.Date(), nullable=True),
-        sa.Column("precision", _enum("precision", "day", "month", "quarter", "half-year",
-                                     "year", "open"), nullable=False),
+        sa.Column(
+            "precision",
+            _enum("precision", "day", "month", "quarter", "half-year", "year", "open"),
+            nullable=False,
+        ),
         sa.Column("phrase", sa.String(length=500), nullable=True),
         sa.Column("start_date", sa.Date(), nullable=True),
         sa.Column("end_date", sa.Date(), nullable=True),
@@ -65,10 +72,12 @@ def upgrade() -> None:
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["anchor_id"], ["followups.id"],
-                                name=op.f("fk_followups_anchor_id_followups")),
-        sa.ForeignKeyConstraint(["source_id"], ["sources.id"],
-                                name=op.f("fk_followups_source_id_sources")),
+        sa.ForeignKeyConstraint(
+            ["anchor_id"], ["followups.id"], name=op.f("fk_followups_anchor_id_followups")
+        ),
+        sa.ForeignKeyConstraint(
+            ["source_id"], ["sources.id"], name=op.f("fk_followups_source_id_sources")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_followups")),
     )
     op.create_index(op.f("ix_followups_anchor_id"), "followups", ["anchor_id"])
@@ -82,8 +91,9 @@ def upgrade() -> None:
         sa.Column("new", sa.Text(), nullable=True),
         sa.Column("at", sa.DateTime(), nullable=False),
         sa.Column("why", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(["followup_id"], ["followups.id"],
-                                name=op.f("fk_changes_followup_id_followups")),
+        sa.ForeignKeyConstraint(
+            ["followup_id"], ["followups.id"], name=op.f("fk_changes_followup_id_followups")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_changes")),
     )
     op.create_index(op.f("ix_changes_followup_id"), "changes", ["followup_id"])
