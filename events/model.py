@@ -12,10 +12,12 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Dialect,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -43,6 +45,16 @@ class Status(StrEnum):
     SCHEDULED = "scheduled"
     DONE = "done"
     CANCELLED = "cancelled"
+
+
+class NoticeStatus(StrEnum):
+    PENDING = "pending"  # planned, waiting for its time
+    SENDING = "sending"  # claimed by a daemon under a lease
+    SENT = "sent"
+    FAILED = "failed"  # the last attempt failed; it will be tried again
+    DEAD = "dead"  # given up, the reason kept
+    SUPERSEDED = "superseded"  # the plan changed before it was sent
+    MISSED = "missed"  # fell due too long ago while no daemon ran; told in a "missed" notice
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -172,3 +184,39 @@ class Change(Base):
     why: Mapped[str] = mapped_column(Text)
 
     followup: Mapped[FollowUp] = relationship()
+
+
+class Notice(Base):
+    """One reminder to one audience on one channel: the ledger daemons deliver from.
+
+    The key names what the notice is, so planning twice never adds it twice and a sent
+    notice is recognised. A sent notice keeps exactly what was sent and is never rewritten.
+    """
+
+    __tablename__ = "notices"
+    # Dispatch asks "what is due, oldest first" among pending and failed notices.
+    __table_args__ = (Index("ix_notices_status_next_attempt", "status", "next_attempt"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    followup_id: Mapped[str | None] = mapped_column(ForeignKey("followups.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    audience: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    due: Mapped[datetime]
+    status: Mapped[NoticeStatus] = mapped_column(_enum(NoticeStatus, "notice_status"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt: Mapped[datetime]
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_expires: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    subject: Mapped[str | None] = mapped_column(Text)
+    body_text: Mapped[str | None] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    sent_at: Mapped[datetime | None]
+    planned_revision: Mapped[int | None]
+    #: For a digest or "missed" notice: what it covers (keys or ids), as planned.
+    payload: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]

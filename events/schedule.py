@@ -14,7 +14,7 @@ from events.window import Precision, Window, describe_window, format_window
 # in a calendar, short enough not to claim the whole day.
 DEFAULT_DURATION = timedelta(hours=1)
 
-_CLOCK = re.compile(r"(?P<hour>\d{1,2}):(?P<minute>\d{2})")
+_CLOCK = re.compile(r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?")
 
 
 def zone(name: str) -> ZoneInfo:
@@ -29,9 +29,10 @@ def zone(name: str) -> ZoneInfo:
 
 def parse_clock(text: str) -> time:
     match = _CLOCK.fullmatch(text.strip())
-    if match is None or int(match["hour"]) > 23 or int(match["minute"]) > 59:
+    if (match is None or int(match["hour"]) > 23 or int(match["minute"]) > 59
+            or int(match["second"] or 0) > 59):
         raise ScheduleError(f"{text!r} is not a time of day: write HH:MM, such as 09:30")
-    return time(int(match["hour"]), int(match["minute"]))
+    return time(int(match["hour"]), int(match["minute"]), int(match["second"] or 0))
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from events.ledger import Planner
 from events.register import Register, standard_bus
 from events.seed import load_seed
 from events.store import Preparation, Store
@@ -34,6 +35,8 @@ class App:
             config.database.url, base_dir=config.base_dir, busy_timeout=config.database.busy_timeout
         )
         self.bus = standard_bus()
+        # Every change plans its notices in its own transaction, whichever process makes it.
+        Planner(config.plan).subscribe(self.bus)
         self._opening: Opening | None = None
 
     @property

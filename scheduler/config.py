@@ -12,14 +12,21 @@ in the current folder, else the defaults below. ``FOLLOWUP_DATABASE_URL`` overri
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import time
 from pathlib import Path
 from typing import Any, TypeVar
 
+from apscheduler.triggers.cron import CronTrigger
+
 from events.errors import ConfigError, FollowupError
-from events.schedule import zone
+from events.ledger import PlanSettings
+from events.model import Kind
+from events.planning import Audience, Policy
+from events.schedule import parse_clock, zone
 from events.store import database_url
 
 DEFAULT_FILE = "config.toml"
@@ -35,10 +42,50 @@ class DatabaseConfig:
 
 
 @dataclass(frozen=True)
+class DeliveryConfig:
+    grace_hours: float = 24.0
+    max_attempts: int = 8
+    backoff_seconds: float = 60.0
+    backoff_cap_seconds: float = 3600.0
+    lease_seconds: float = 120.0
+    poll_seconds: float = 30.0
+    batch: int = 200
+
+
+@dataclass(frozen=True)
+class LogChannelConfig:
+    path: str = "-"
+    format: str = "text"
+
+
+@dataclass(frozen=True)
+class EmailChannelConfig:
+    host: str
+    sender: str
+    port: int = 587
+    security: str = "starttls"
+    username: str | None = None
+    password_env: str | None = None
+    timeout: float = 10.0
+
+
+ChannelConfig = LogChannelConfig | EmailChannelConfig
+
+
+def _default_plan() -> PlanSettings:
+    return PlanSettings(audiences=(Audience("desk", timezone="Asia/Seoul",
+                                            digest="0 9 * * mon"),))
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None = None
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     timezone: str = "Asia/Seoul"
+    plan: PlanSettings = field(default_factory=_default_plan)
+    delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
+    channels: Mapping[str, ChannelConfig] = field(
+        default_factory=lambda: {"log": LogChannelConfig()})
     warnings: tuple[str, ...] = ()
 
     @property
@@ -92,11 +139,178 @@ def parse_config(
         seed=reader.get("database.seed", bool, defaults.seed),
     )
     timezone = reader.get("register.timezone", str, Config.timezone, zone)
+    channels = _channels(reader)
+    plan = PlanSettings(
+        audiences=_audiences(reader, timezone, channels),
+        default=replace(Policy(), **_policy_values(reader, "reminders")),
+        by_kind=_kind_overrides(reader),
+        by_followup=_overrides(reader, "reminders.followup"),
+    )
+    delivery = _delivery(reader)
     source = str(path) if path is not None else "configuration"
     if reader.problems:
         raise ConfigError(source, reader.problems)
     warnings = tuple(f"{source}: unknown key {key!r} is ignored" for key in reader.unknown())
-    return Config(path=path, database=database, timezone=timezone, warnings=warnings)
+    return Config(path=path, database=database, timezone=timezone, plan=plan,
+                  delivery=delivery, channels=channels, warnings=warnings)
+
+
+_POLICY_FIELDS: dict[str, type] = {
+    "lead_days": list, "window_opens": bool, "chase_every_days": int, "closing_days": int,
+    "overdue": bool, "undated_every_days": int,
+}
+
+
+def _policy_values(reader: _Reader, prefix: str) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, kind in _POLICY_FIELDS.items():
+        key = f"{prefix}.{name}"
+        if not reader.has(key):
+            continue
+        if kind is list:
+            days = reader.get_list(key, int, [])
+            if any(d < 0 for d in days):
+                reader.problems.append(f"{key}: days before the start are 0 or more")
+            values[name] = tuple(sorted(set(days), reverse=True))
+        else:
+            value = reader.get(key, kind, None)
+            if kind is int and value is not None and value < 0:
+                reader.problems.append(f"{key}: must be 0 (off) or more")
+            if value is not None:
+                values[name] = value
+    return values
+
+
+def _overrides(reader: _Reader, prefix: str) -> dict[str, dict[str, Any]]:
+    return {name: _policy_values(reader, f"{prefix}.{name}")
+            for name in reader.table_names(prefix)}
+
+
+def _kind_overrides(reader: _Reader) -> dict[Kind, dict[str, Any]]:
+    found: dict[Kind, dict[str, Any]] = {}
+    for name, values in _overrides(reader, "reminders.kind").items():
+        if name not in _KINDS:
+            reader.problems.append(f"reminders.kind.{name}: unknown kind, use one of "
+                                   + ", ".join(_KINDS))
+            continue
+        found[Kind(name)] = values
+    return found
+
+
+_KINDS = [kind.value for kind in Kind]
+_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+_SECURITY = ("starttls", "tls", "none")
+
+
+def _channels(reader: _Reader) -> dict[str, ChannelConfig]:
+    channels: dict[str, ChannelConfig] = {}
+    names = reader.table_names("channels") if reader.has("channels") else ["log"]
+    for name in names:
+        key = f"channels.{name}"
+        if name == "log":
+            fmt = reader.get(f"{key}.format", str, "text")
+            if fmt not in ("text", "json"):
+                reader.problems.append(f"{key}.format: use \"text\" or \"json\", not {fmt!r}")
+            channels[name] = LogChannelConfig(path=reader.get(f"{key}.path", str, "-"),
+                                              format=fmt)
+        elif name == "email":
+            host = reader.get(f"{key}.host", str, "")
+            sender = reader.get(f"{key}.sender", str, "")
+            for field_name, value in (("host", host), ("sender", sender)):
+                if not value:
+                    reader.problems.append(f"{key}.{field_name}: required for email")
+            security = reader.get(f"{key}.security", str, "starttls")
+            if security not in _SECURITY:
+                reader.problems.append(f"{key}.security: use one of {', '.join(_SECURITY)}, "
+                                       f"not {security!r}")
+            if reader.has(f"{key}.password"):
+                reader.problems.append(
+                    f"{key}.password: a password does not belong in config.toml; name an "
+                    "environment variable with password_env instead")
+            port = reader.get(f"{key}.port", int, 465 if security == "tls" else 587)
+            channels[name] = EmailChannelConfig(
+                host=host, sender=sender, port=port, security=security,
+                username=reader.get(f"{key}.username", str, None),
+                password_env=reader.get(f"{key}.password_env", str, None),
+                timeout=reader.get(f"{key}.timeout", float, 10.0, _positive),
+            )
+        else:
+            reader.problems.append(f"{key}: unknown channel, use log or email")
+    return channels
+
+
+def _audiences(reader: _Reader, timezone: str,
+               channels: Mapping[str, ChannelConfig]) -> tuple[Audience, ...]:
+    if not reader.has("audiences"):
+        return _default_plan().audiences
+    found: list[Audience] = []
+    for name in reader.table_names("audiences"):
+        key = f"audiences.{name}"
+        if _NAME.fullmatch(name) is None:
+            reader.problems.append(f"{key}: an audience name is lower-case letters, digits "
+                                   "and hyphens")
+        tz = reader.get(f"{key}.timezone", str, timezone, zone)
+        chosen = tuple(reader.get_list(f"{key}.channels", str, ["log"]))
+        for channel in chosen:
+            if channel not in channels:
+                known = ", ".join(channels) or "none"
+                reader.problems.append(f"{key}.channels: no channel {channel!r} is configured "
+                                       f"(configured: {known}); add [channels.{channel}]")
+        recipients = tuple(reader.get_list(f"{key}.recipients", str, []))
+        if "email" in chosen and not recipients:
+            reader.problems.append(f"{key}.recipients: the email channel needs at least one "
+                                   "recipient")
+        kinds = reader.get_list(f"{key}.kinds", str, [])
+        for kind in kinds:
+            if kind not in _KINDS:
+                reader.problems.append(f"{key}.kinds: unknown kind {kind!r}, use one of "
+                                       + ", ".join(_KINDS))
+        send = reader.get(f"{key}.send_time", str, "09:00", parse_clock)
+        digest = reader.get(f"{key}.digest", str, "", _cron) or None
+        found.append(Audience(
+            name=name, timezone=tz, recipients=recipients, channels=chosen,
+            tags=frozenset(reader.get_list(f"{key}.tags", str, [])),
+            kinds=frozenset(Kind(k) for k in kinds if k in _KINDS),
+            send_time=_clock_or_default(send), digest=digest,
+        ))
+    return tuple(found)
+
+
+def _clock_or_default(text: str) -> time:
+    try:
+        return parse_clock(text)
+    except FollowupError:
+        return time(9, 0)  # the problem is already reported
+
+
+def _cron(expression: str) -> None:
+    if not expression:
+        return
+    try:
+        CronTrigger.from_crontab(expression)
+    except ValueError as error:
+        raise ValueError(f"{expression!r} is not a cron expression ({error}); write five "
+                         "fields: minute hour day month weekday, such as \"0 9 * * mon\"") from None
+
+
+def _delivery(reader: _Reader) -> DeliveryConfig:
+    d = DeliveryConfig()
+    return DeliveryConfig(
+        grace_hours=reader.get("delivery.grace_hours", float, d.grace_hours, _not_negative),
+        max_attempts=reader.get("delivery.max_attempts", int, d.max_attempts, _positive),
+        backoff_seconds=reader.get("delivery.backoff_seconds", float, d.backoff_seconds,
+                                   _positive),
+        backoff_cap_seconds=reader.get("delivery.backoff_cap_seconds", float,
+                                       d.backoff_cap_seconds, _positive),
+        lease_seconds=reader.get("delivery.lease_seconds", float, d.lease_seconds, _positive),
+        poll_seconds=reader.get("delivery.poll_seconds", float, d.poll_seconds, _positive),
+        batch=reader.get("delivery.batch", int, d.batch, _positive),
+    )
+
+
+def _not_negative(value: float) -> None:
+    if value < 0:
+        raise ValueError("must be 0 or more")
 
 
 def _positive(value: float) -> None:
@@ -104,7 +318,8 @@ def _positive(value: float) -> None:
         raise ValueError("must be more than 0")
 
 
-_TYPE_NAMES = {str: "a string", float: "a number", int: "a whole number", bool: "true or false"}
+_TYPE_NAMES = {str: "a string", float: "a number", int: "a whole number", bool: "true or false",
+               list: "a list"}
 
 
 class _Reader:
@@ -143,6 +358,43 @@ class _Reader:
         if check is not None:
             self.check(key, value, check)
         return value
+
+    def _lookup(self, key: str) -> tuple[bool, Any]:
+        value: Any = self.data
+        for part in key.split("."):
+            if not isinstance(value, Mapping) or part not in value:
+                return False, None
+            value = value[part]
+        return True, value
+
+    def has(self, key: str) -> bool:
+        return self._lookup(key)[0]
+
+    def table_names(self, key: str) -> list[str]:
+        """The names of the tables under ``key`` ([audiences.desk] gives "desk")."""
+        found, value = self._lookup(key)
+        if not found:
+            return []
+        if not isinstance(value, Mapping):
+            self.problems.append(f"{key}: expected a table [{key}], got {value!r}")
+            return []
+        names = []
+        for name, inner in value.items():
+            if isinstance(inner, Mapping):
+                names.append(name)
+            else:
+                self.problems.append(f"{key}.{name}: expected a table [{key}.{name}], "
+                                     f"got {inner!r}")
+        return names
+
+    def get_list(self, key: str, item: type[T], default: list[T]) -> list[T]:
+        values = self.get(key, list, default)
+        wrong = [v for v in values if not isinstance(v, item) or isinstance(v, bool)]
+        if wrong:
+            self.problems.append(f"{key}: expected a list of {_TYPE_NAMES[item].split(' ', 1)[1]}"
+                                 f"s, got {wrong[0]!r} in it")
+            return default
+        return values
 
     def check(self, key: str, value: T, check: Callable[[T], object]) -> None:
         try:

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from events.model import Change, FollowUp, Status
-from events.window import Phase, describe_window, format_window
+if TYPE_CHECKING:
+    from scheduler.replay import Fired
+
+from events.describe import tie, when
+from events.ledger import PlanSettings
+from events.model import Change, FollowUp, Notice, Status
+from events.window import Phase, format_window
 
 # -- JSON ------------------------------------------------------------------------------
 
@@ -76,19 +81,6 @@ def change_json(change: Change) -> dict[str, Any]:
 # -- words -----------------------------------------------------------------------------
 
 
-def when(followup: FollowUp) -> str:
-    """When it happens, in words, saying plainly whether the date is confirmed."""
-    schedule = followup.schedule
-    if schedule is not None:
-        return schedule.describe()
-    words = describe_window(followup.window)
-    if followup.status is Status.EXPECTED and followup.window.is_undated:
-        return "no date given yet"
-    if followup.status is Status.EXPECTED:
-        return f"{words}, date not yet confirmed"
-    return words
-
-
 def standing(followup: FollowUp, today: date) -> Text:
     """Status, and whether it is overdue: an expected follow-up whose window has passed."""
     status = str(followup.status)
@@ -97,14 +89,6 @@ def standing(followup: FollowUp, today: date) -> Text:
         return Text(f"{status}\noverdue", style="bold red")
     styles = {Status.SCHEDULED: "green", Status.DONE: "dim", Status.CANCELLED: "dim strike"}
     return Text(status, style=styles.get(followup.status, "yellow"))
-
-
-def tie(followup: FollowUp) -> str:
-    if followup.anchor_id is None:
-        return ""
-    if followup.margin_days:
-        return f"{followup.anchor_id} ±{followup.margin_days}d"
-    return followup.anchor_id
 
 
 def said(followup: FollowUp) -> Text:
@@ -217,3 +201,70 @@ def changes_table(changes: Sequence[Change]) -> Table:
 def console() -> Console:
     # Made per command, so it writes to whatever stdout is at that moment (tests swap it).
     return Console(highlight=False, soft_wrap=False)
+
+
+# -- notices -------------------------------------------------------------------------------
+
+
+def notice_json(notice: Notice) -> dict[str, Any]:
+    return {
+        "key": notice.key,
+        "due": _iso(notice.due),
+        "audience": notice.audience,
+        "channel": notice.channel,
+        "kind": notice.kind,
+        "followup": notice.followup_id,
+        "detail": notice.detail,
+        "status": str(notice.status),
+        "attempts": notice.attempts,
+        "next_attempt": _iso(notice.next_attempt),
+        "late": notice.late,
+        "last_error": notice.last_error,
+        "subject": notice.subject,
+        "sent_at": _iso(notice.sent_at),
+    }
+
+
+def notices_table(notices: Sequence[Notice], zone: ZoneInfo) -> Table:
+    table = Table(expand=True)
+    table.add_column("Due", no_wrap=True)
+    table.add_column("Audience")
+    table.add_column("Channel")
+    table.add_column("Kind")
+    table.add_column("Follow-up", style="cyan")
+    table.add_column("Status")
+    table.add_column("Tries", justify="right")
+    table.add_column("Sent / last error", ratio=2)
+    for notice in notices:
+        outcome = (f"{notice.sent_at.astimezone(zone):%Y-%m-%d %H:%M}" if notice.sent_at
+                   else notice.last_error or "")
+        if notice.late:
+            outcome += " (late)"
+        table.add_row(f"{notice.due.astimezone(zone):%Y-%m-%d %H:%M}", notice.audience,
+                      notice.channel, notice.kind, notice.followup_id or "",
+                      str(notice.status), str(notice.attempts), outcome)
+    return table
+
+
+def fired_json(fired: Fired) -> dict[str, Any]:
+    message = fired.message
+    return {"due": _iso(message.due), "sent": _iso(fired.at), "audience": message.audience,
+            "channel": fired.channel, "kind": message.kind, "followup": message.followup_id,
+            "subject": message.subject, "key": message.key}
+
+
+def fired_table(fired: Sequence[Fired], plan: PlanSettings) -> Table:
+    table = Table(expand=True)
+    table.add_column("When", no_wrap=True)
+    table.add_column("Audience")
+    table.add_column("Kind")
+    table.add_column("Follow-up", style="cyan")
+    table.add_column("Subject", ratio=3)
+    for item in fired:
+        audience = plan.audience(item.message.audience)
+        zone = audience.zone if audience else ZoneInfo("UTC")
+        moment = item.at.astimezone(zone)
+        table.add_row(f"{moment:%Y-%m-%d %H:%M %Z}", item.message.audience,
+                      item.message.kind, item.message.followup_id or "",
+                      item.message.subject)
+    return table

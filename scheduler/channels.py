@@ -1,0 +1,242 @@
+"""Where notices go. A channel is one small class; adding one is adding a class here.
+
+``send`` either returns (delivered) or raises :class:`TryAgain` (a failure that may pass:
+the notice is retried with backoff) or :class:`GiveUp` (the server refused it for good: the
+notice is dead, the reply kept).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import smtplib
+import ssl
+import sys
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import formatdate
+from pathlib import Path
+from typing import IO, ClassVar
+
+from events.errors import ConfigError
+from scheduler.config import ChannelConfig, Config, EmailChannelConfig, LogChannelConfig
+
+
+class TryAgain(Exception):
+    """Delivery failed in a way that may pass: down, slow, busy, a 4xx reply."""
+
+
+class GiveUp(Exception):
+    """The receiving side refused the notice for good (a 5xx reply)."""
+
+
+@dataclass(frozen=True)
+class Message:
+    key: str
+    kind: str
+    audience: str
+    followup_id: str | None
+    due: datetime
+    recipients: tuple[str, ...]
+    subject: str
+    text: str
+    html: str
+    late: bool
+
+
+class Channel(ABC):
+    name: ClassVar[str]
+
+    @abstractmethod
+    def send(self, message: Message) -> None:
+        """Deliver one message, or raise TryAgain or GiveUp."""
+
+    def describe(self) -> str:
+        return self.name
+
+    def close(self) -> None:  # noqa: B027 - most channels hold nothing open
+        """Let go of connections and files."""
+
+
+class LogChannel(Channel):
+    """One line per notice, carrying its key, to standard output or a file."""
+
+    name = "log"
+
+    def __init__(self, config: LogChannelConfig, base_dir: Path) -> None:
+        self.config = config
+        self.path = None if config.path == "-" else base_dir / config.path
+        self._stream: IO[str] | None = None
+        self._lock = threading.Lock()
+
+    def describe(self) -> str:
+        return f"log ({self.config.format}, {self.path or 'standard output'})"
+
+    def _out(self) -> IO[str]:
+        if self.path is None:
+            return sys.stdout
+        if self._stream is None:
+            try:
+                self._stream = self.path.open("a", encoding="utf-8")
+            except OSError as error:
+                raise TryAgain(f"cannot open {self.path}: {error.strerror}") from None
+        return self._stream
+
+    def send(self, message: Message) -> None:
+        if self.config.format == "json":
+            line = json.dumps({
+                "key": message.key, "kind": message.kind, "audience": message.audience,
+                "followup": message.followup_id, "due": message.due.isoformat(),
+                "late": message.late, "subject": message.subject, "text": message.text,
+            }, ensure_ascii=False)
+        else:
+            late = " (late)" if message.late else ""
+            line = f"{message.due:%Y-%m-%dT%H:%M:%SZ} [{message.key}]{late} {message.subject}"
+        with self._lock:
+            try:
+                out = self._out()
+                out.write(line + "\n")
+                out.flush()
+            except OSError as error:
+                raise TryAgain(f"cannot write the log: {error.strerror}") from None
+
+    def close(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
+
+
+class EmailChannel(Channel):
+    """SMTP with STARTTLS, implicit TLS or none; multipart text and HTML."""
+
+    name = "email"
+
+    def __init__(self, config: EmailChannelConfig, env: Mapping[str, str]) -> None:
+        self.config = config
+        self.password = env.get(config.password_env) if config.password_env else None
+        self._smtp: smtplib.SMTP | None = None
+        self._lock = threading.Lock()
+
+    def describe(self) -> str:
+        return f"email ({self.config.security}, {self.config.host}:{self.config.port})"
+
+    def message_id(self, key: str) -> str:
+        # The same notice always has the same Message-ID, so a duplicate can be recognised.
+        digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+        domain = self.config.sender.rpartition("@")[2] or "followup.invalid"
+        return f"<{digest}@{domain}>"
+
+    def compose(self, message: Message) -> EmailMessage:
+        mail = EmailMessage()
+        mail["Subject"] = message.subject
+        mail["From"] = self.config.sender
+        mail["To"] = ", ".join(message.recipients)
+        mail["Date"] = formatdate(usegmt=True)
+        mail["Message-ID"] = self.message_id(message.key)
+        mail["X-Followup-Key"] = message.key
+        mail.set_content(message.text)
+        mail.add_alternative(message.html, subtype="html")
+        return mail
+
+    def _connect(self) -> smtplib.SMTP:
+        config = self.config
+        context = ssl.create_default_context()
+        smtp: smtplib.SMTP
+        if config.security == "tls":
+            smtp = smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout,
+                                    context=context)
+        else:
+            smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+            if config.security == "starttls":
+                smtp.starttls(context=context)
+        if config.username:
+            if self.password is None:
+                smtp.close()
+                raise TryAgain(f"no SMTP password: set the environment variable "
+                               f"{config.password_env or '(password_env is not set)'}")
+            try:
+                smtp.login(config.username, self.password)
+            except smtplib.SMTPAuthenticationError as error:
+                smtp.close()
+                # A wrong password is fixed by the operator, not by giving the notice up.
+                raise TryAgain(f"SMTP login refused for {config.username}: {_reply(error)}; "
+                               f"check username and {config.password_env}") from None
+        return smtp
+
+    def send(self, message: Message) -> None:
+        mail = self.compose(message)
+        with self._lock:
+            try:
+                if self._smtp is None:
+                    self._smtp = self._connect()
+                refused = self._smtp.send_message(mail)
+            except smtplib.SMTPRecipientsRefused as error:
+                self._drop()
+                replies = "; ".join(f"{rcpt}: {code} {text.decode(errors='replace')}"
+                                    for rcpt, (code, text) in error.recipients.items())
+                if all(code >= 500 for code, _ in error.recipients.values()):
+                    raise GiveUp(f"every recipient refused: {replies}") from None
+                raise TryAgain(f"recipients refused: {replies}") from None
+            except smtplib.SMTPResponseException as error:
+                self._drop()
+                if error.smtp_code >= 500:
+                    raise GiveUp(f"the server refused it: {_reply(error)}") from None
+                raise TryAgain(f"the server deferred it: {_reply(error)}") from None
+            except (smtplib.SMTPException, OSError) as error:
+                self._drop()
+                raise TryAgain(f"cannot reach {self.config.host}:{self.config.port}: "
+                               f"{error}") from None
+        if refused:
+            # Some recipients took it; the rest are reported, not retried (that would
+            # send it again to those who have it).
+            raise GiveUp(f"some recipients refused: {refused}")
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.close()
+            finally:
+                self._smtp = None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._smtp is not None:
+                with contextlib.suppress(smtplib.SMTPException, OSError):
+                    self._smtp.quit()
+                self._drop()
+
+
+def _reply(error: smtplib.SMTPResponseException) -> str:
+    text = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) \
+        else str(error.smtp_error)
+    return f"{error.smtp_code} {text}"
+
+
+def open_channels(config: Config, env: Mapping[str, str]) -> dict[str, Channel]:
+    channels: dict[str, Channel] = {}
+    problems: list[str] = []
+    for name, channel_config in config.channels.items():
+        channels[name] = _open(channel_config, config, env, problems)
+    if problems:
+        raise ConfigError(str(config.path or "configuration"), problems)
+    return channels
+
+
+def _open(channel_config: ChannelConfig, config: Config, env: Mapping[str, str],
+          problems: list[str]) -> Channel:
+    if isinstance(channel_config, LogChannelConfig):
+        return LogChannel(channel_config, config.base_dir)
+    if channel_config.username and channel_config.password_env and \
+            channel_config.password_env not in env:
+        problems.append(f"channels.email.password_env: the environment variable "
+                        f"{channel_config.password_env} is not set")
+    return EmailChannel(channel_config, env)
+
+
+__all__ = ["Channel", "EmailChannel", "GiveUp", "LogChannel", "Message", "TryAgain",
+           "open_channels"]

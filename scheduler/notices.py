@@ -1,0 +1,215 @@
+"""Turning a notice into words: Jinja2 templates, text and HTML for each kind.
+
+Templates are checked when the daemon starts and by ``followup check``: a syntax error, a
+missing file or a variable no notice provides fails there, never at send time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    meta,
+    select_autoescape,
+)
+
+from events.describe import tie, when
+from events.errors import FollowupError
+from events.model import FollowUp, Kind, Notice, Source, Status
+from events.planning import Audience, NoticeKind
+from events.window import Phase, Window, describe_window
+
+#: What a template may use. Anything else is a mistake caught before sending.
+VARIABLES = frozenset({"notice", "followup", "audience", "ask", "coming", "unconfirmed",
+                       "overdue", "missed"})
+
+#: A digest lists confirmed follow-ups starting within this long.
+DIGEST_AHEAD = timedelta(days=60)
+
+
+class TemplateProblem(FollowupError):
+    pass
+
+
+def default_directory() -> Path:
+    return Path(str(files("followup_templates")))
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+class Templates:
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory or default_directory()
+        self.env = Environment(
+            loader=FileSystemLoader(self.directory),
+            undefined=StrictUndefined,
+            autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+            keep_trailing_newline=True,
+            trim_blocks=False,
+        )
+
+    def render(self, kind: str, context: dict[str, Any]) -> Rendered:
+        text_module = self.env.get_template(f"{kind}.txt").make_module(context)
+        html = self.env.get_template(f"{kind}.html").render(context)
+        subject = " ".join(str(getattr(text_module, "subject", "")).split())
+        return Rendered(subject=subject or kind, text=str(text_module).strip() + "\n",
+                        html=html)
+
+    def check(self) -> list[str]:
+        """Every problem with the templates, each naming its file; empty when all is well."""
+        problems: list[str] = []
+        for kind in NoticeKind.ALL:
+            for suffix in ("txt", "html"):
+                name = f"{kind}.{suffix}"
+                problems.extend(self._check_source(name))
+        if problems:
+            return problems
+        for kind, context in sample_contexts().items():
+            try:
+                self.render(kind, context)
+            except TemplateError as error:
+                problems.append(f"{self.directory / kind}.*: {error}")
+        return problems
+
+    def _check_source(self, name: str) -> list[str]:
+        try:
+            source, filename, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+        except TemplateNotFound:
+            return [f"{self.directory / name}: missing"]
+        try:
+            parsed = self.env.parse(source, name, filename)
+        except TemplateError as error:
+            return [f"{filename}:{getattr(error, 'lineno', '?')}: {error}"]
+        unknown = meta.find_undeclared_variables(parsed) - VARIABLES
+        problems = [f"{filename}: unknown variable {v!r} (known: {', '.join(sorted(VARIABLES))})"
+                    for v in sorted(unknown)]
+        for included in meta.find_referenced_templates(parsed):
+            if included is not None:
+                problems.extend(self._check_source(included))
+        return problems
+
+
+def ensure_valid(templates: Templates) -> None:
+    problems = templates.check()
+    if problems:
+        raise TemplateProblem(f"{len(problems)} template problem(s): " + "; ".join(problems))
+
+
+# -- contexts -----------------------------------------------------------------------------
+
+
+def local(instant: datetime, audience: Audience) -> str:
+    moment = instant.astimezone(audience.zone)
+    return f"{moment:%a %d %b %Y %H:%M} {moment.tzname()}"
+
+
+def followup_context(followup: FollowUp) -> dict[str, Any]:
+    source = followup.source
+    anchor = followup.anchor
+    window = followup.window
+    return {
+        "id": followup.id,
+        "title": followup.title,
+        "kind": str(followup.kind),
+        "status": str(followup.status),
+        "when": when(followup),
+        "window_words": describe_window(window),
+        "latest_words": describe_window(Window.day(window.latest)) if window.latest else "",
+        "phrase": followup.phrase,
+        "location": followup.location,
+        "parties": list(followup.parties),
+        "tie": tie(followup),
+        "anchor": None if anchor is None else {"id": anchor.id, "title": anchor.title,
+                                               "when": when(anchor)},
+        "margin_days": followup.margin_days,
+        "sentence": followup.sentence,
+        "paragraph": followup.paragraph,
+        "source": None if source is None else {
+            "title": source.title, "publisher": source.publisher, "url": source.url,
+            "published": source.published.isoformat() if source.published else None},
+        "next_step": followup.next_step,
+    }
+
+
+def notice_context(notice: Notice, audience: Audience, now: datetime) -> dict[str, Any]:
+    return {
+        "notice": {"key": notice.key, "kind": notice.kind, "detail": notice.detail,
+                   "due": local(notice.due, audience), "late": is_late(notice.due, now)},
+        "audience": {"name": audience.name, "timezone": audience.timezone},
+    }
+
+
+def is_late(due: datetime, now: datetime) -> bool:
+    """Sent noticeably after it fell due; retries after a failure are not "late"."""
+    return now - due > timedelta(minutes=5)
+
+
+def digest_sections(followups: Iterable[FollowUp], audience: Audience,
+                    now: datetime) -> dict[str, list[dict[str, Any]]]:
+    today = now.astimezone(audience.zone).date()
+    coming: list[dict[str, Any]] = []
+    unconfirmed: list[dict[str, Any]] = []
+    overdue: list[dict[str, Any]] = []
+    for followup in followups:
+        if followup.status is Status.SCHEDULED:
+            schedule = followup.schedule
+            if schedule is not None and today <= schedule.days().earliest <= (  # type: ignore[operator]
+                    today + DIGEST_AHEAD):
+                coming.append(followup_context(followup))
+        elif followup.status is Status.EXPECTED:
+            target = overdue if followup.window.phase(today) is Phase.PASSED else unconfirmed
+            target.append(followup_context(followup))
+    return {"coming": coming, "unconfirmed": unconfirmed, "overdue": overdue}
+
+
+def missed_items(folded: Sequence[Notice], titles: dict[str, str],
+                 audience: Audience) -> list[dict[str, Any]]:
+    return [{"due": local(n.due, audience), "kind": n.kind, "detail": n.detail,
+             "followup_id": n.followup_id, "title": titles.get(n.followup_id or "", "digest")}
+            for n in folded]
+
+
+def sample_contexts() -> dict[str, dict[str, Any]]:
+    """A context for each kind, with every optional part filled, to test templates with."""
+    source = Source(title="Outcome of the 23rd Joint Committee", publisher="MOFA",
+                    url="http://example.org/release", published=datetime(2019, 1, 24).date())
+    h2 = Window.half_year(2019, 2)
+    window = {"earliest": h2.earliest, "latest": h2.latest, "precision": h2.precision}
+    anchor = FollowUp(id="temm-21", title="TEMM 21", kind=Kind.MEETING,
+                      status=Status.EXPECTED, parties=[], tags=[], margin_days=0, **window)
+    followup = FollowUp(id="ltp-report", title="LTP report", kind=Kind.REPORT,
+                        status=Status.EXPECTED, parties=["ROK", "China", "Japan"],
+                        location="Japan", phrase="on the occasion of TEMM", tags=[],
+                        margin_days=7, sentence="A report to be published.", paragraph=5,
+                        next_step="Follow the consultations.", anchor=anchor, source=source,
+                        anchor_id="temm-21", **window)
+    audience = Audience("desk", timezone="Asia/Seoul")
+    now = datetime(2019, 10, 1, tzinfo=UTC)
+    notice = Notice(key="ltp-report/chase/x/desk/log", kind=NoticeKind.CHASE,
+                    detail="every 14 days", due=now - timedelta(days=1))
+    base = notice_context(notice, audience, now)
+    base["notice"]["late"] = True
+    item = followup_context(followup)
+    contexts: dict[str, dict[str, Any]] = {
+        kind: {**base, "followup": item} for kind in NoticeKind.PER_FOLLOWUP
+    }
+    contexts[NoticeKind.DIGEST] = {**base, "coming": [item], "unconfirmed": [item],
+                                   "overdue": [item]}
+    contexts[NoticeKind.MISSED] = {**base, "missed": missed_items(
+        [notice], {"ltp-report": "LTP report"}, audience)}
+    return contexts

@@ -1,0 +1,1 @@
+"""Notice templates (Jinja2), shipped with followup as the package followup_templates."""
