@@ -176,10 +176,11 @@ class Ledger:
             for p in planned
         ]
         dialect_insert: Any = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        # Core, not ORM, insert: it reports how many rows really went in.
-        statement = dialect_insert(Notice.__table__).on_conflict_do_nothing(
-            index_elements=["key"])
-        return _rowcount(self.session.execute(statement, rows))
+        # RETURNING counts the rows that really went in, also for many rows at once.
+        table = Notice.__table__
+        statement = (dialect_insert(table).on_conflict_do_nothing(index_elements=["key"])
+                     .returning(table.c.id))
+        return len(self.session.execute(statement, rows).all())
 
     def notify(self) -> None:
         """Wake PostgreSQL daemons when this transaction commits (SQLite needs nothing)."""

@@ -210,7 +210,7 @@ def replay(app: App, start: date, end: date, outcomes: list[Outcome]) -> list[Fi
             ) if t is not None]
             if not moments or min(moments) >= last:
                 break
-            clock.now = max(min(moments), clock.now)
+            clock.now = max(min(moments).astimezone(UTC), clock.now)
             while pending and datetime.combine(pending[0].on, time(0), zone) <= clock.now:
                 with store.transaction(write=True) as session:
                     apply(pending.pop(0), Register(session, now=clock.now, bus=bus),

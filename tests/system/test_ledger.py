@@ -1,0 +1,221 @@
+"""The notice ledger on a real database: run once on SQLite and once on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from events.ledger import Ledger, PlanSettings, Planner
+from events.model import Notice, NoticeStatus
+from events.planning import Audience, NoticeKind, Planned, Policy, notice_key
+from events.register import Register, standard_bus
+from events.schedule import Schedule
+from events.seed import load_seed
+from events.store import Store
+from events.window import parse_window
+
+SETTINGS = PlanSettings(audiences=(Audience("desk", timezone="Asia/Seoul"),),
+                        default=Policy())
+START = datetime(2019, 1, 24, 3, 0, tzinfo=UTC)
+LEASE = timedelta(seconds=60)
+
+
+@pytest.fixture
+def store(any_database_url: str) -> Iterator[Store]:
+    store = Store(any_database_url)
+    store.prepare()
+    bus = standard_bus()
+    Planner(SETTINGS).subscribe(bus)
+    with store.transaction(write=True) as session:
+        load_seed(Register(session, now=START, bus=bus))
+    store.bus = bus  # type: ignore[attr-defined]
+    yield store
+    store.dispose()
+
+
+def notices(store: Store, **where: object) -> list[Notice]:
+    with store.transaction(write=False) as session:
+        query = select(Notice).order_by(Notice.due, Notice.key)
+        for name, value in where.items():
+            query = query.where(getattr(Notice, name) == value)
+        return list(session.scalars(query))
+
+
+def change(store: Store, now: datetime, action):  # type: ignore[no-untyped-def]
+    with store.transaction(write=True) as session:
+        return action(Register(session, now=now, bus=store.bus))  # type: ignore[attr-defined]
+
+
+def ledger_do(store: Store, now: datetime, action):  # type: ignore[no-untyped-def]
+    with store.transaction(write=True) as session:
+        return action(Ledger(session, SETTINGS, now))
+
+
+def test_the_seed_is_planned_when_it_is_loaded(store: Store) -> None:
+    temm = notices(store, followup_id="temm-21")
+    assert [n.kind for n in temm][:2] == [NoticeKind.WINDOW_OPENS, NoticeKind.CHASE]
+    assert temm[-1].kind == NoticeKind.OVERDUE
+    assert all(n.status is NoticeStatus.PENDING for n in temm)
+    assert notices(store, followup_id="kma-visit") == []  # its day is today: leads are past
+
+
+def test_confirming_supersedes_the_chases_and_plans_leads(store: Store) -> None:
+    now = datetime(2019, 10, 18, tzinfo=UTC)
+    change(store, now, lambda r: r.confirm(
+        "temm-21", Schedule(*[parse_window("2019-11-23").earliest] * 2), why="confirm"))
+    temm = notices(store, followup_id="temm-21")
+    pending = [n for n in temm if n.status is NoticeStatus.PENDING]
+    assert [(n.kind, n.detail) for n in pending] == [
+        (NoticeKind.LEAD, "in 30 days"), (NoticeKind.LEAD, "in 7 days"),
+        (NoticeKind.LEAD, "tomorrow")]
+    superseded = [n for n in temm if n.status is NoticeStatus.SUPERSEDED]
+    assert {n.kind for n in superseded} >= {NoticeKind.CHASE, NoticeKind.OVERDUE}
+    # the anchored follow-ups were re-derived, so they were re-planned too
+    ltp = [n for n in notices(store, followup_id="ltp-report")
+           if n.status is NoticeStatus.PENDING]
+    assert ltp[0].kind == NoticeKind.WINDOW_OPENS
+    assert ltp[0].due == datetime(2019, 11, 16, 0, 0, tzinfo=UTC)  # 09:00 in Seoul
+
+
+def test_a_sent_notice_is_never_rewritten(store: Store) -> None:
+    first = notices(store, followup_id="jcec-24")[0]
+    claimed = ledger_do(store, first.due, lambda ledger: ledger.claim("a", 100, LEASE))
+    assert first.id in {n.id for n in claimed}
+    ledger_do(store, first.due, lambda ledger: ledger.mark_sent(
+        first.id, "a", subject="s", text="t", html="h", late=False))
+    change(store, first.due, lambda r: r.move("jcec-24", parse_window("2020-H1"), why="move"))
+    sent = notices(store, status=NoticeStatus.SENT)
+    assert [(n.key, n.subject, n.body_text) for n in sent] == [(first.key, "s", "t")]
+    # planning further ahead adds; planning the same facts again then adds nothing
+    ledger_do(store, first.due, lambda ledger: ledger.replan_all())
+    again = ledger_do(store, first.due, lambda ledger: ledger.replan_all())
+    assert not again.changed
+    assert [n.key for n in notices(store, status=NoticeStatus.SENT)] == [first.key]
+
+
+def test_moving_back_revives_superseded_notices(store: Store) -> None:
+    now = START + timedelta(days=1)
+    before = {n.key for n in notices(store, followup_id="jcec-24")}
+    change(store, now, lambda r: r.move("jcec-24", parse_window("2020-H1"), why="move"))
+    change(store, now, lambda r: r.move("jcec-24", parse_window("2019-H2"), why="back"))
+    pending = {n.key for n in notices(store, followup_id="jcec-24",
+                                      status=NoticeStatus.PENDING)}
+    assert pending == before
+
+
+def test_claims_are_leased_and_a_lost_lease_is_not_marked_sent(store: Store) -> None:
+    due = notices(store, status=NoticeStatus.PENDING)[0].due
+    mine = ledger_do(store, due, lambda ledger: ledger.claim("a", 1, LEASE))
+    assert ledger_do(store, due, lambda ledger: ledger.claim("b", 1, LEASE)) == []
+    later = due + LEASE + timedelta(seconds=1)
+    taken = ledger_do(store, later, lambda ledger: ledger.claim("b", 1, LEASE))
+    assert [n.id for n in taken] == [mine[0].id]
+    assert taken[0].attempts == 2
+    assert not ledger_do(store, later, lambda ledger: ledger.mark_sent(
+        mine[0].id, "a", subject="s", text="t", html=None, late=False))
+    assert ledger_do(store, later, lambda ledger: ledger.mark_sent(
+        mine[0].id, "b", subject="s", text="t", html=None, late=False))
+
+
+def test_release_gives_claimed_notices_back(store: Store) -> None:
+    due = notices(store, status=NoticeStatus.PENDING)[1].due
+    claimed = ledger_do(store, due, lambda ledger: ledger.claim("a", 5, LEASE))
+    assert len(claimed) == 2
+    assert ledger_do(store, due, lambda ledger: ledger.release("a")) == 2
+    again = notices(store, status=NoticeStatus.PENDING)
+    assert {n.id for n in claimed} <= {n.id for n in again}
+    assert all(n.attempts == 0 and n.lease_owner is None for n in again)
+
+
+def test_failures_are_retried_then_dead_with_the_reason(store: Store) -> None:
+    due = notices(store, status=NoticeStatus.PENDING)[0].due
+    claimed = ledger_do(store, due, lambda ledger: ledger.claim("a", 1, LEASE))[0]
+    retry = due + timedelta(minutes=1)
+    ledger_do(store, due, lambda ledger: ledger.mark_failed(claimed.id, "a", "451 busy",
+                                                             retry_at=retry))
+    failed = notices(store, status=NoticeStatus.FAILED)
+    assert [(n.id, n.next_attempt, n.last_error) for n in failed] == [
+        (claimed.id, retry, "451 busy")]
+    assert ledger_do(store, due, lambda ledger: ledger.next_due()) == retry
+    again = ledger_do(store, retry, lambda ledger: ledger.claim("a", 10, LEASE))
+    assert claimed.id in {n.id for n in again}
+    ledger_do(store, retry, lambda ledger: ledger.mark_failed(
+        claimed.id, "a", "550 no such user", retry_at=None))
+    dead = notices(store, status=NoticeStatus.DEAD)
+    assert [(n.id, n.last_error) for n in dead] == [(claimed.id, "550 no such user")]
+
+
+def test_what_fell_due_long_ago_is_folded_into_one_missed_notice(store: Store) -> None:
+    later = datetime(2019, 9, 1, tzinfo=UTC)
+    old = [n for n in notices(store, status=NoticeStatus.PENDING) if n.due < later
+           - timedelta(hours=24)]
+    folded = ledger_do(store, later, lambda ledger: ledger.fold_missed(timedelta(hours=24)))
+    assert {n.id for n in folded} == {n.id for n in old}
+    missed = notices(store, kind=NoticeKind.MISSED)
+    assert len(missed) == 1
+    assert missed[0].payload == [n.key for n in sorted(old, key=lambda n: (n.due, n.id))] \
+        or set(missed[0].payload) == {n.key for n in old}
+    assert missed[0].due == later
+    assert len(notices(store, status=NoticeStatus.MISSED)) == len(old)
+    # nothing older than the grace is left to send one by one
+    assert ledger_do(store, later, lambda ledger: ledger.fold_missed(timedelta(hours=24))) == []
+
+
+def test_digests_are_enqueued_once(store: Store) -> None:
+    fire = datetime(2019, 1, 28, 0, 0, tzinfo=UTC)
+    audience = SETTINGS.audiences[0]
+    assert ledger_do(store, fire, lambda ledger: ledger.enqueue_digest(audience, fire)) == 1
+    assert ledger_do(store, fire, lambda ledger: ledger.enqueue_digest(audience, fire)) == 0
+    [digest] = notices(store, kind=NoticeKind.DIGEST)
+    assert digest.key == notice_key("*", "digest", fire, "desk", "log")
+    assert digest.followup_id is None
+
+
+def test_a_new_audience_is_planned_and_a_removed_one_superseded(store: Store) -> None:
+    now = START + timedelta(days=1)
+    both = PlanSettings(audiences=(*SETTINGS.audiences,
+                                   Audience("temm-team", tags=frozenset({"temm"}))))
+    with store.transaction(write=True) as session:
+        added = Ledger(session, both, now).replan_all()
+    assert added.added > 0
+    team = notices(store, audience="temm-team")
+    assert {n.followup_id for n in team} == {"temm-21", "ministers-at-temm-21", "ltp-report"}
+    only_team = PlanSettings(audiences=(both.audiences[1],))
+    with store.transaction(write=True) as session:
+        Ledger(session, only_team, now).replan_all()
+    assert notices(store, audience="desk", status=NoticeStatus.PENDING) == []
+
+
+def test_concurrent_claims_never_share_a_notice(store: Store) -> None:
+    if store.is_sqlite:
+        pytest.skip("SQLite has one writer at a time; BEGIN IMMEDIATE serialises claims")
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    extra = [Planned(START, f"bulk/{i}", "*", NoticeKind.DIGEST, "desk", "log", START)
+             for i in range(300)]
+    ledger_do(store, START, lambda ledger: ledger.insert(extra))
+    results: dict[str, list[int]] = {}
+    barrier = threading.Barrier(3)
+
+    def worker(owner: str) -> None:
+        taken: list[int] = []
+        barrier.wait()
+        while True:
+            batch = ledger_do(store, now, lambda ledger: ledger.claim(owner, 20, LEASE))
+            if not batch:
+                break
+            taken += [n.id for n in batch]
+        results[owner] = taken
+
+    threads = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    everything = [i for taken in results.values() for i in taken]
+    assert len(everything) == len(set(everything))
+    assert len(everything) == len(notices(store, status=NoticeStatus.SENDING))
+    assert all(results.values())  # each worker got a share

@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from events.ledger import PlanSettings
+from events.model import Kind, Status
+from events.planning import Audience, Facts, NoticeKind, Planned, Policy, plan
+from events.schedule import Schedule
+from events.window import Window, parse_window
+
+from .test_window import windows
+
+SEOUL = Audience("desk", timezone="Asia/Seoul", send_time=time(9, 0))
+NOW = datetime(2019, 1, 24, 0, 0, tzinfo=UTC)
+FAR = datetime(2021, 1, 1, tzinfo=UTC)
+
+
+def facts(window: str = "2019-H2", *, status: Status = Status.EXPECTED,
+          schedule: Schedule | None = None, kind: Kind = Kind.MEETING,
+          tags: tuple[str, ...] = ()) -> Facts:
+    return Facts(id="temm-21", kind=kind, status=status, window=parse_window(window),
+                 schedule=schedule, tags=tags, created=date(2019, 1, 24))
+
+
+def kst(day: str, hour: int = 9) -> datetime:
+    return datetime.combine(date.fromisoformat(day), time(hour),
+                            SEOUL.zone).astimezone(UTC)
+
+
+def summary(planned: list[Planned]) -> list[tuple[str, datetime]]:
+    return [(p.kind, p.due) for p in planned]
+
+
+def test_an_unconfirmed_half_year() -> None:
+    planned = plan(facts(), Policy(chase_every_days=30, closing_days=14), SEOUL, start=NOW,
+                   horizon=FAR, now=NOW)
+    assert summary(planned) == [
+        (NoticeKind.WINDOW_OPENS, kst("2019-07-01")),
+        (NoticeKind.CHASE, kst("2019-07-31")),
+        (NoticeKind.CHASE, kst("2019-08-30")),
+        (NoticeKind.CHASE, kst("2019-09-29")),
+        (NoticeKind.CHASE, kst("2019-10-29")),
+        (NoticeKind.CHASE, kst("2019-11-28")),
+        (NoticeKind.CLOSING, kst("2019-12-17")),
+        (NoticeKind.OVERDUE, kst("2020-01-01")),
+    ]
+    assert planned[0].key == "temm-21/window-opens/2019-07-01T00:00:00Z/desk/log"
+
+
+def test_a_confirmed_all_day_meeting_gets_its_leads_at_the_send_time() -> None:
+    schedule = Schedule(date(2019, 11, 23), date(2019, 11, 24))
+    planned = plan(facts("2019-11-23..2019-11-24", status=Status.SCHEDULED, schedule=schedule),
+                   Policy(), SEOUL, start=NOW, horizon=FAR, now=NOW)
+    assert [(p.kind, p.due, p.detail) for p in planned] == [
+        (NoticeKind.LEAD, kst("2019-10-24"), "in 30 days"),
+        (NoticeKind.LEAD, kst("2019-11-16"), "in 7 days"),
+        (NoticeKind.LEAD, kst("2019-11-22"), "tomorrow"),
+    ]
+
+
+def test_a_timed_meeting_is_reminded_at_its_own_hour() -> None:
+    start = datetime(2019, 12, 10, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+    schedule = Schedule.timed(start, start + timedelta(hours=7), "Asia/Shanghai")
+    planned = plan(facts("2019-12-10", status=Status.SCHEDULED, schedule=schedule),
+                   Policy(lead_days=(1, 0)), SEOUL, start=NOW, horizon=FAR, now=NOW)
+    assert summary(planned) == [(NoticeKind.LEAD, start - timedelta(days=1)),
+                                (NoticeKind.LEAD, start)]
+
+
+def test_open_ended_windows_are_chased_up_to_the_horizon() -> None:
+    planned = plan(facts("2019-02.."), Policy(chase_every_days=14), SEOUL, start=NOW,
+                   horizon=kst("2019-03-20"), now=NOW)
+    assert summary(planned) == [
+        (NoticeKind.WINDOW_OPENS, kst("2019-02-01")),
+        (NoticeKind.CHASE, kst("2019-02-15")),
+        (NoticeKind.CHASE, kst("2019-03-01")),
+        (NoticeKind.CHASE, kst("2019-03-15")),
+    ]
+
+
+def test_undated_follow_ups_are_chased_from_when_they_were_recorded() -> None:
+    planned = plan(facts("undated"), Policy(undated_every_days=30), SEOUL, start=NOW,
+                   horizon=kst("2019-04-01"), now=NOW)
+    assert summary(planned) == [(NoticeKind.UNDATED, kst("2019-02-23")),
+                                (NoticeKind.UNDATED, kst("2019-03-25"))]
+
+
+@pytest.mark.parametrize("status", [Status.DONE, Status.CANCELLED])
+def test_finished_follow_ups_get_nothing(status: Status) -> None:
+    assert plan(facts(status=status), Policy(), SEOUL, start=NOW, horizon=FAR, now=NOW) == []
+
+
+def test_what_fell_due_before_the_start_is_not_planned_but_overdue_is_said_once_now() -> None:
+    now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    planned = plan(facts(), Policy(), SEOUL, start=now, horizon=now + timedelta(days=400),
+                   now=now)
+    assert len(planned) == 1
+    overdue = planned[0]
+    assert (overdue.kind, overdue.due, overdue.natural_due) == (
+        NoticeKind.OVERDUE, now, kst("2020-01-01"))
+    assert overdue.key == "temm-21/overdue/2020-01-01T00:00:00Z/desk/log"
+
+
+@pytest.mark.parametrize(
+    ("policy", "kinds"),
+    [
+        (Policy(window_opens=False, chase_every_days=0, closing_days=0, overdue=False), []),
+        (Policy(window_opens=False, chase_every_days=0, closing_days=0), ["overdue"]),
+        (Policy(window_opens=False, chase_every_days=0, overdue=False, closing_days=200),
+         []),  # a closing notice before the window opens would make no sense
+    ],
+)
+def test_policy_switches(policy: Policy, kinds: list[str]) -> None:
+    planned = plan(facts(), policy, SEOUL, start=NOW, horizon=FAR, now=NOW)
+    assert [p.kind for p in planned] == kinds
+
+
+@pytest.mark.parametrize(
+    ("audience", "wanted"),
+    [
+        (Audience("all"), True),
+        (Audience("temm", tags=frozenset({"temm"})), True),
+        (Audience("jcec", tags=frozenset({"jcec"})), False),
+        (Audience("meetings", kinds=frozenset({Kind.MEETING})), True),
+        (Audience("reports", kinds=frozenset({Kind.REPORT})), False),
+        (Audience("either", tags=frozenset({"jcec"}), kinds=frozenset({Kind.MEETING})), True),
+    ],
+)
+def test_audiences_choose_by_tag_or_kind(audience: Audience, wanted: bool) -> None:
+    assert bool(plan(facts(tags=("temm",)), Policy(), audience, start=NOW, horizon=FAR,
+                     now=NOW)) is wanted
+
+
+def test_one_notice_per_channel() -> None:
+    both = Audience("desk", channels=("log", "email"))
+    planned = plan(facts(), Policy(), both, start=NOW, horizon=FAR, now=NOW)
+    assert {p.channel for p in planned} == {"log", "email"}
+    assert len({p.key for p in planned}) == len(planned)
+
+
+def test_overrides_name_only_what_differs() -> None:
+    settings = PlanSettings(default=Policy(lead_days=(30, 7, 1), chase_every_days=14),
+                            by_kind={Kind.REPORT: {"lead_days": (14,)}},
+                            by_followup={"temm-21": {"chase_every_days": 7}})
+    assert settings.policy_for(facts(kind=Kind.REPORT)) == Policy(lead_days=(14,),
+                                                                  chase_every_days=7)
+    other = Facts(id="x", kind=Kind.REPORT, status=Status.EXPECTED, window=Window.undated(),
+                  schedule=None, tags=(), created=date(2019, 1, 1))
+    assert settings.policy_for(other) == Policy(lead_days=(14,), chase_every_days=14)
+
+
+@given(windows(), st.integers(0, 30), st.integers(0, 30),
+       st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1),
+                    timezones=st.just(UTC)))
+def test_plans_stay_within_their_bounds_and_keys_are_unique(
+        window: Window, chase: int, closing: int, start: datetime) -> None:
+    horizon = start + timedelta(days=400)
+    f = Facts(id="x", kind=Kind.OTHER, status=Status.EXPECTED, window=window, schedule=None,
+              tags=(), created=date(2019, 1, 1))
+    policy = Policy(chase_every_days=chase, closing_days=closing)
+    planned = plan(f, policy, SEOUL, start=start, horizon=horizon, now=start)
+    assert all(start <= p.due < horizon for p in planned)
+    assert len({p.key for p in planned}) == len(planned)
+    assert planned == sorted(planned)
+    assert plan(f, policy, SEOUL, start=start, horizon=horizon, now=start) == planned
