@@ -16,7 +16,7 @@ import sys
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -145,7 +145,7 @@ class EmailChannel(Channel):
 
     def _connect(self) -> smtplib.SMTP:
         config = self.config
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=config.ca_file)
         smtp: smtplib.SMTP
         if config.security == "tls":
             smtp = smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout,
@@ -231,6 +231,11 @@ def _open(channel_config: ChannelConfig, config: Config, env: Mapping[str, str],
           problems: list[str]) -> Channel:
     if isinstance(channel_config, LogChannelConfig):
         return LogChannel(channel_config, config.base_dir)
+    if channel_config.ca_file is not None:
+        ca_file = config.base_dir / channel_config.ca_file
+        if not ca_file.is_file():
+            problems.append(f"channels.email.ca_file: no such file {ca_file}")
+        channel_config = replace(channel_config, ca_file=str(ca_file))
     if channel_config.username and channel_config.password_env and \
             channel_config.password_env not in env:
         problems.append(f"channels.email.password_env: the environment variable "

@@ -67,6 +67,7 @@ class EmailChannelConfig:
     username: str | None = None
     password_env: str | None = None
     timeout: float = 10.0
+    ca_file: str | None = None
 
 
 ChannelConfig = LogChannelConfig | EmailChannelConfig
@@ -233,6 +234,7 @@ def _channels(reader: _Reader) -> dict[str, ChannelConfig]:
                 username=reader.get(f"{key}.username", str, None),
                 password_env=reader.get(f"{key}.password_env", str, None),
                 timeout=reader.get(f"{key}.timeout", float, 10.0, _positive),
+                ca_file=reader.get(f"{key}.ca_file", str, None),
             )
         else:
             reader.problems.append(f"{key}: unknown channel, use log or email")

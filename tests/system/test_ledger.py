@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from events.ledger import Ledger, PlanSettings, Planner
+from events.ledger import Ledger, Planner, PlanSettings
 from events.model import Notice, NoticeStatus
 from events.planning import Audience, NoticeKind, Planned, Policy, notice_key
 from events.register import Register, standard_bus
