@@ -287,6 +287,14 @@ class Ledger:
                                  Notice.status == NoticeStatus.SENDING).values(**values))
         return bool(_rowcount(result))
 
+    def extend(self, owner: str, ids: Iterable[int], lease: timedelta) -> int:
+        """Renew the lease on notices still being worked through (a slow channel)."""
+        result = self.session.execute(
+            update(Notice).where(Notice.id.in_(list(ids)), Notice.lease_owner == owner,
+                                 Notice.status == NoticeStatus.SENDING)
+            .values(lease_expires=self.now + lease))
+        return _rowcount(result)
+
     def release(self, owner: str, ids: Iterable[int] | None = None) -> int:
         """Give back claimed notices not yet sent, as if they had not been claimed."""
         query = update(Notice).where(Notice.lease_owner == owner,

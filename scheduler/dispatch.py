@@ -138,10 +138,18 @@ class Dispatcher:
 
     def _deliver(self, batch: list[_Claimed]) -> int:
         handled = 0
+        renew_at = self.clock() + self.lease / 2
         for index, item in enumerate(batch):
             if self.stop.is_set():
                 self._release(batch[index:])
                 break
+            if self.clock() >= renew_at:
+                # A slow channel must not let the lease on the rest of the batch run out,
+                # or another daemon would take them over and send them too.
+                renew_at = self.clock() + self.lease / 2
+                with self.store.transaction(write=True) as session:
+                    Ledger(session, self.settings, self.clock()).extend(
+                        self.owner, [i.notice_id for i in batch[index:]], self.lease)
             self._deliver_one(item)
             handled += 1
         return handled

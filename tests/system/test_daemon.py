@@ -1,0 +1,285 @@
+"""The daemon as a real process: start-up, catch-up, live re-planning, crashes, and sharing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from events.ledger import Ledger, PlanSettings
+from events.model import Notice, NoticeStatus
+from events.planning import NoticeKind, Planned, notice_key
+from events.store import Store
+from tests.system.smtp import Inbox, smtp_server
+
+FOLLOWUP = Path(sys.executable).with_name("followup")
+
+
+def write_config(folder: Path, *, database: str | None = None, channels: str = '["log"]',
+                 extra: str = "", log_name: str = "notices.jsonl") -> Path:
+    folder.mkdir(exist_ok=True)
+    path = folder / "config.toml"
+    database = database or f"sqlite:///{folder / 'register.db'}"
+    path.write_text(f'''
+[database]
+url = "{database}"
+
+[reminders]
+lead_days = [0]
+
+[audiences.desk]
+timezone = "Asia/Seoul"
+channels = {channels}
+recipients = ["desk@example.org"]
+digest = ""
+
+[channels.log]
+path = "{log_name}"
+format = "json"
+
+[delivery]
+grace_hours = 24
+lease_seconds = 2
+poll_seconds = 1
+backoff_seconds = 0.5
+backoff_cap_seconds = 1
+batch = 5
+{extra}
+''')
+    return path
+
+
+def run_cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([FOLLOWUP, *args], capture_output=True, text=True, check=True,
+                          env={**os.environ, "FOLLOWUP_CONFIG": str(config)}, timeout=60)
+
+
+class Daemon:
+    def __init__(self, config: Path, name: str = "daemon") -> None:
+        self.stderr_path = config.parent / f"{name}.err"
+        with self.stderr_path.open("w") as stderr:
+            self.process = subprocess.Popen(
+                [FOLLOWUP, "daemon"], stdout=subprocess.DEVNULL, stderr=stderr,
+                env={**os.environ, "FOLLOWUP_CONFIG": str(config)})
+
+    @property
+    def stderr(self) -> str:
+        return self.stderr_path.read_text()
+
+    def wait_started(self) -> None:
+        wait_for(lambda: "next due" in self.stderr, what=f"start-up:\n{self.stderr}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        return self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def daemons() -> Iterator[Callable[..., Daemon]]:
+    started: list[Daemon] = []
+
+    def start(config: Path, name: str = "daemon") -> Daemon:
+        daemon = Daemon(config, name)
+        started.append(daemon)
+        return daemon
+
+    yield start
+    for daemon in started:
+        if daemon.process.poll() is None:
+            daemon.process.kill()
+            daemon.process.wait()
+
+
+def wait_for(condition: Callable[[], bool], *, what: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def log_lines(path: Path) -> list[dict[str, object]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def ledger_rows(url: str) -> list[Notice]:
+    store = Store(url)
+    try:
+        with store.transaction(write=False) as session:
+            return list(session.scalars(select(Notice).order_by(Notice.due, Notice.id)))
+    finally:
+        store.dispose()
+
+
+def insert(url: str, planned: list[Planned]) -> None:
+    store = Store(url)
+    try:
+        with store.transaction(write=True) as session:
+            Ledger(session, PlanSettings(), datetime.now(UTC)).insert(planned)
+    finally:
+        store.dispose()
+
+
+def chase(index: int, due: datetime, channel: str = "log") -> Planned:
+    key = notice_key("temm-21", NoticeKind.CHASE, due, "desk", channel) + f"#{index}"
+    return Planned(due, key, "temm-21", NoticeKind.CHASE, "desk", channel, due,
+                   "every 14 days")
+
+
+def test_start_up_summary_and_a_clean_stop(tmp_path: Path,
+                                           daemons: Callable[..., Daemon]) -> None:
+    config = write_config(tmp_path)
+    run_cli(config, "init")
+    daemon = daemons(config)
+    daemon.wait_started()
+    wait_for(lambda: len(log_lines(tmp_path / "notices.jsonl")) >= 5, what="overdue notices")
+    assert daemon.stop() == 0
+    err = daemon.stderr
+    assert f"starting on SQLite file {tmp_path / 'register.db'}" in err
+    assert "audience desk (Asia/Seoul, send time 09:00): log (json," in err
+    assert "ledger:" in err
+    assert "stopped" in err
+    assert "Traceback" not in err
+    # the first start on the 2019 seed today: the five overdue follow-ups, once each
+    sent = log_lines(tmp_path / "notices.jsonl")
+    assert sorted(line["followup"] for line in sent) == sorted([  # type: ignore[type-var]
+        "temm-21", "jcec-24", "ministers-at-temm-21", "ltp-report", "fine-dust-expert-group"])
+    assert all(line["kind"] == "overdue" for line in sent)
+
+
+def test_catch_up_sends_recent_notices_late_and_reports_older_ones(
+        tmp_path: Path, daemons: Callable[..., Daemon]) -> None:
+    config = write_config(tmp_path)
+    run_cli(config, "init")
+    url = f"sqlite:///{tmp_path / 'register.db'}"
+    for notice in ledger_rows(url):  # start from a quiet ledger
+        assert notice.status is NoticeStatus.PENDING
+    store = Store(url)
+    with store.transaction(write=True) as session:
+        session.execute(Notice.__table__.delete())
+    store.dispose()
+    now = datetime.now(UTC)
+    recent = [chase(i, now - timedelta(hours=2)) for i in range(2)]
+    old = [chase(10 + i, now - timedelta(days=3)) for i in range(3)]
+    insert(url, recent + old)
+
+    daemon = daemons(config)
+    daemon.wait_started()
+    wait_for(lambda: len(log_lines(tmp_path / "notices.jsonl")) >= 3, what="catch-up")
+    time.sleep(0.5)
+    assert daemon.stop() == 0
+    sent = {line["key"]: line for line in log_lines(tmp_path / "notices.jsonl")}
+    for planned in recent:
+        assert sent[planned.key]["late"] is True
+    [missed] = [line for line in sent.values() if line["kind"] == NoticeKind.MISSED]
+    for planned in old:
+        assert planned.key not in sent
+    assert "3 notices missed while no daemon was running" in str(missed["subject"])
+    assert str(missed["text"]).count("chase (every 14 days)") == 3
+    rows = {n.key: n for n in ledger_rows(url)}
+    assert all(rows[p.key].status is NoticeStatus.MISSED for p in old)
+    assert all(rows[p.key].status is NoticeStatus.SENT and rows[p.key].late for p in recent)
+    assert "catch-up: 3 notices fell due more than 24 hours ago" in daemon.stderr
+
+
+def test_a_change_from_the_cli_is_replanned_while_the_daemon_runs(
+        tmp_path: Path, daemons: Callable[..., Daemon]) -> None:
+    config = write_config(tmp_path)
+    run_cli(config, "init")
+    daemon = daemons(config)
+    daemon.wait_started()
+    log = tmp_path / "notices.jsonl"
+    wait_for(lambda: len(log_lines(log)) >= 5, what="the start-up notices")
+
+    first = (datetime.now(UTC) + timedelta(seconds=5)).replace(microsecond=0)
+    run_cli(config, "confirm", "jcec-24", "--on", f"{first:%Y-%m-%d}", "--at",
+            f"{first:%H:%M:%S}", "--tz", "UTC")
+    second = first + timedelta(seconds=3)
+    run_cli(config, "confirm", "jcec-24", "--on", f"{second:%Y-%m-%d}", "--at",
+            f"{second:%H:%M:%S}", "--tz", "UTC")
+    old_key = notice_key("jcec-24", NoticeKind.LEAD, first, "desk", "log")
+    new_key = notice_key("jcec-24", NoticeKind.LEAD, second, "desk", "log")
+    wait_for(lambda: any(line["key"] == new_key for line in log_lines(log)),
+             what="the re-planned notice")
+    delivered = datetime.now(UTC)
+    assert daemon.stop() == 0
+    assert delivered - second < timedelta(seconds=1.5)
+    keys = [line["key"] for line in log_lines(log)]
+    assert old_key not in keys
+    assert keys.count(new_key) == 1
+    rows = {n.key: n for n in ledger_rows(f"sqlite:///{tmp_path / 'register.db'}")}
+    assert rows[old_key].status is NoticeStatus.SUPERSEDED
+    assert rows[new_key].status is NoticeStatus.SENT
+
+
+def test_killed_mid_run_and_restarted_nothing_is_lost(
+        tmp_path: Path, daemons: Callable[..., Daemon]) -> None:
+    inbox = Inbox(delay=0.05)
+    with smtp_server(inbox) as port:
+        config = write_config(tmp_path, channels='["email"]', extra=f'''
+[channels.email]
+host = "127.0.0.1"
+port = {port}
+security = "none"
+sender = "followup@mofa.example"
+''')
+        run_cli(config, "init")
+        url = f"sqlite:///{tmp_path / 'register.db'}"
+        now = datetime.now(UTC)
+        batch = [chase(i, now, channel="email") for i in range(60)]
+        insert(url, batch)
+        expected = 60 + 5  # and the five overdue notices of the seed
+
+        first = daemons(config, "first")
+        wait_for(lambda: len(inbox.messages) >= 15, what="the first deliveries")
+        assert first.stop(signal.SIGKILL) == -signal.SIGKILL
+        at_kill = len(inbox.messages)
+        assert at_kill < expected
+
+        second = daemons(config, "second")
+        wait_for(lambda: len(set(inbox.message_ids())) >= expected, what="every notice",
+                 timeout=60)
+        time.sleep(0.5)
+        assert second.stop() == 0
+    ids = inbox.message_ids()
+    assert len(set(ids)) == expected
+    assert len(ids) - expected <= 1  # at most the notice in flight went twice
+    due_then = [n for n in ledger_rows(url) if n.due <= now + timedelta(seconds=5)]
+    assert len(due_then) == expected
+    assert all(n.status is NoticeStatus.SENT for n in due_then)
+
+
+def test_two_daemons_on_postgresql_share_the_work_and_send_each_notice_once(
+        tmp_path: Path, daemons: Callable[..., Daemon], postgres_schema_url: str) -> None:
+    config = write_config(tmp_path, database=postgres_schema_url)
+    run_cli(config, "init")
+    now = datetime.now(UTC)
+    insert(postgres_schema_url, [chase(i, now) for i in range(400)])
+    expected = 400 + 5
+
+    a = daemons(config, "a")
+    config_b = write_config(tmp_path / "b", database=postgres_schema_url)
+    b = daemons(config_b, "b")
+    logs = (tmp_path / "notices.jsonl", tmp_path / "b" / "notices.jsonl")
+    wait_for(lambda: sum(len(log_lines(log)) for log in logs) >= expected,
+             what="every notice", timeout=60)
+    time.sleep(0.5)
+    assert a.stop() == 0
+    assert b.stop() == 0
+    keys_a, keys_b = ([line["key"] for line in log_lines(log)] for log in logs)
+    assert len(keys_a) + len(keys_b) == expected
+    assert len(set(keys_a) | set(keys_b)) == expected
+    assert keys_a and keys_b  # both took a share
