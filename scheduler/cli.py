@@ -551,7 +551,7 @@ def check() -> None:
     from scheduler.notices import Templates, ensure_valid
 
     app = _app()
-    templates = Templates()
+    templates = Templates(app.config.templates)
     ensure_valid(templates)
     channels = open_channels(app.config, os.environ)
     where = app.config.path or "built-in defaults"

@@ -87,6 +87,8 @@ class Config:
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     channels: Mapping[str, ChannelConfig] = field(
         default_factory=lambda: {"log": LogChannelConfig()})
+    #: Notice templates to use instead of the shipped ones.
+    templates: Path | None = None
     warnings: tuple[str, ...] = ()
 
     @property
@@ -148,12 +150,19 @@ def parse_config(
         by_followup=_overrides(reader, "reminders.followup"),
     )
     delivery = _delivery(reader)
+    templates = reader.get("templates.path", str, "")
+    templates_dir = None
+    if templates:
+        templates_dir = (path.parent if path is not None else Path.cwd()) / templates
+        if not templates_dir.is_dir():
+            reader.problems.append(f"templates.path: no such folder {templates_dir}")
     source = str(path) if path is not None else "configuration"
     if reader.problems:
         raise ConfigError(source, reader.problems)
     warnings = tuple(f"{source}: unknown key {key!r} is ignored" for key in reader.unknown())
     return Config(path=path, database=database, timezone=timezone, plan=plan,
-                  delivery=delivery, channels=channels, warnings=warnings)
+                  delivery=delivery, channels=channels, templates=templates_dir,
+                  warnings=warnings)
 
 
 _POLICY_FIELDS: dict[str, type] = {

@@ -98,7 +98,7 @@ class Daemon:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.stop = threading.Event()
         # Fail at start-up, not at send time.
-        self.templates = Templates()
+        self.templates = Templates(self.config.templates)
         ensure_valid(self.templates)
         self.channels: dict[str, Channel] = open_channels(self.config,
                                                           os.environ if env is None else env)

@@ -181,7 +181,7 @@ def replay(app: App, start: date, end: date, outcomes: list[Outcome]) -> list[Fi
     last = datetime.combine(end + timedelta(days=1), time(0), zone).astimezone(UTC)
     if last <= first:
         raise OutcomesError("--to is before --from: give a range that ends after it starts")
-    templates = Templates()
+    templates = Templates(config.templates)
     ensure_valid(templates)
     clock = _Clock(first)
     fired: list[Fired] = []

@@ -228,21 +228,22 @@ def notice_json(notice: Notice) -> dict[str, Any]:
 def notices_table(notices: Sequence[Notice], zone: ZoneInfo) -> Table:
     table = Table(expand=True)
     table.add_column("Due", no_wrap=True)
-    table.add_column("Audience")
-    table.add_column("Channel")
-    table.add_column("Kind")
-    table.add_column("Follow-up", style="cyan")
-    table.add_column("Status")
-    table.add_column("Tries", justify="right")
+    table.add_column("What", ratio=2)
+    table.add_column("To", ratio=1)
+    table.add_column("Status", no_wrap=True)
     table.add_column("Sent / last error", ratio=2)
     for notice in notices:
+        what = Text(notice.kind)
+        if notice.followup_id:
+            what.append(f" {notice.followup_id}", style="cyan")
         outcome = (f"{notice.sent_at.astimezone(zone):%Y-%m-%d %H:%M}" if notice.sent_at
                    else notice.last_error or "")
         if notice.late:
             outcome += " (late)"
-        table.add_row(f"{notice.due.astimezone(zone):%Y-%m-%d %H:%M}", notice.audience,
-                      notice.channel, notice.kind, notice.followup_id or "",
-                      str(notice.status), str(notice.attempts), outcome)
+        tries = f" ×{notice.attempts}" if notice.attempts > 1 else ""
+        table.add_row(f"{notice.due.astimezone(zone):%Y-%m-%d %H:%M}", what,
+                      f"{notice.audience} by {notice.channel}", f"{notice.status}{tries}",
+                      outcome)
     return table
 
 

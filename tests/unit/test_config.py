@@ -1,11 +1,20 @@
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 
 import pytest
 
 from events.errors import ConfigError
-from scheduler.config import Config, DatabaseConfig, load_config, parse_config
+from events.model import Kind
+from scheduler.config import (
+    Config,
+    DatabaseConfig,
+    EmailChannelConfig,
+    LogChannelConfig,
+    load_config,
+    parse_config,
+)
 
 
 def test_defaults() -> None:
@@ -117,3 +126,64 @@ def test_the_shipped_config_is_valid_and_complete() -> None:
     config = load_config(shipped, env={})
     assert config.warnings == ()
     assert config.database.url == "sqlite:///followup.db"
+
+
+def test_reminder_policy_audiences_and_channels() -> None:
+    config = parse_config({
+        "reminders": {"lead_days": [7, 30, 1, 7], "chase_every_days": 0,
+                      "kind": {"report": {"lead_days": [14]}},
+                      "followup": {"temm-21": {"closing_days": 30}}},
+        "audiences": {
+            "desk": {"timezone": "Europe/Paris", "send_time": "08:30", "channels": ["log"],
+                     "digest": "0 9 * * mon"},
+            "env-team": {"channels": ["email"], "recipients": ["a@example.org"],
+                         "tags": ["fine-dust"], "kinds": ["report"]},
+        },
+        "channels": {"log": {"format": "json", "path": "notices.log"},
+                     "email": {"host": "smtp.example.org", "sender": "f@example.org",
+                               "security": "tls", "username": "f",
+                               "password_env": "SMTP_PASSWORD"}},
+        "delivery": {"grace_hours": 6, "max_attempts": 3},
+    })
+    assert config.plan.default.lead_days == (30, 7, 1)
+    assert config.plan.default.chase_every_days == 0
+    assert dict(config.plan.by_kind) == {Kind.REPORT: {"lead_days": (14,)}}
+    assert dict(config.plan.by_followup) == {"temm-21": {"closing_days": 30}}
+    desk, team = config.plan.audiences
+    assert (desk.name, desk.timezone, desk.send_time, desk.digest) == (
+        "desk", "Europe/Paris", time(8, 30), "0 9 * * mon")
+    assert (team.timezone, team.tags, team.kinds) == ("Asia/Seoul", frozenset({"fine-dust"}),
+                                                      frozenset({Kind.REPORT}))
+    assert config.channels["email"] == EmailChannelConfig(
+        host="smtp.example.org", sender="f@example.org", port=465, security="tls",
+        username="f", password_env="SMTP_PASSWORD")
+    assert config.channels["log"] == LogChannelConfig(path="notices.log", format="json")
+    assert (config.delivery.grace_hours, config.delivery.max_attempts) == (6.0, 3)
+
+
+def test_reminder_problems_are_reported_together() -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_config({
+            "reminders": {"lead_days": [7, -1], "kind": {"party": {"lead_days": [1]}}},
+            "audiences": {
+                "desk": {"channels": ["log", "sms"], "send_time": "9am",
+                         "digest": "every monday", "kinds": ["party"]},
+                "mail": {"channels": ["email"]},
+            },
+            "channels": {"email": {"host": "", "password": "hunter2", "sender": "x@y"},
+                         "log": {"format": "xml"}},
+        })
+    problems = "\n".join(raised.value.problems)
+    for expected in [
+        "reminders.lead_days: days before the start are 0 or more",
+        "reminders.kind.party: unknown kind",
+        "audiences.desk.channels: no channel 'sms' is configured",
+        "audiences.desk.send_time: '9am' is not a time of day",
+        "audiences.desk.digest: 'every monday' is not a cron expression",
+        "audiences.desk.kinds: unknown kind 'party'",
+        "audiences.mail.recipients: the email channel needs at least one recipient",
+        "channels.email.host: required for email",
+        "channels.email.password: a password does not belong in config.toml",
+        'channels.log.format: use "text" or "json", not \'xml\'',
+    ]:
+        assert expected in problems

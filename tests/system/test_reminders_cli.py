@@ -1,0 +1,168 @@
+"""followup notices, replay and check, through the command line on a temporary SQLite file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from scheduler.cli import cli
+from scheduler.notices import default_directory
+
+OUTCOMES = Path(__file__).parents[2] / "events" / "data" / "outcomes-2019.toml"
+
+
+@pytest.fixture
+def config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("FOLLOWUP_DATABASE_URL", raising=False)
+    path = tmp_path / "config.toml"
+    path.write_text('[database]\nurl = "sqlite:///register.db"\n'
+                    '[audiences.desk]\ntimezone = "Asia/Seoul"\ndigest = "0 9 * * mon"\n')
+    return path
+
+
+def run(config_file: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), env={"FOLLOWUP_CONFIG": str(config_file)})
+
+
+def as_json(result: Result) -> Any:
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def refused(result: Result, says: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert says in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_notices_lists_the_ledger(config_file: Path) -> None:
+    notices = as_json(run(config_file, "notices", "--json"))
+    assert {"key", "due", "audience", "channel", "kind", "followup", "status", "attempts",
+            "sent_at"} <= notices[0].keys()
+    overdue = [n for n in notices if n["kind"] == "overdue"]
+    assert {n["followup"] for n in overdue} == {
+        "temm-21", "jcec-24", "ministers-at-temm-21", "ltp-report", "fine-dust-expert-group"}
+    pending = as_json(run(config_file, "notices", "--status", "pending", "--json"))
+    assert len(pending) == len(notices)
+    assert as_json(run(config_file, "notices", "--status", "sent", "--json")) == []
+    table = run(config_file, "notices", "--limit", "3")
+    assert table.exit_code == 0
+    assert "overdue" in table.stdout
+
+
+def replay(config_file: Path, *extra: str) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = as_json(run(
+        config_file, "replay", "--from", "2019-01-24", "--to", "2020-01-31", "--json", *extra))
+    return result
+
+
+def test_replay_a_year_and_see_it_change_with_the_outcomes(config_file: Path) -> None:
+    plain = replay(config_file)
+    assert {"due", "audience", "channel", "kind", "followup", "subject"} <= plain[0].keys()
+    assert [n["sent"] for n in plain] == sorted(n["sent"] for n in plain)
+    kinds = {(n["followup"], n["kind"]) for n in plain}
+    assert ("temm-21", "window-opens") in kinds
+    assert ("temm-21", "overdue") in kinds
+    assert ("jcec-24", "overdue") in kinds
+    assert sum(n["kind"] == "digest" for n in plain) == 53  # every Monday of the period
+    assert not any(n["kind"] == "lead" and n["followup"] == "temm-21" for n in plain)
+
+    changed = replay(config_file, "--outcomes", str(OUTCOMES))
+    leads = [(n["sent"], n["subject"]) for n in changed
+             if n["followup"] == "temm-21" and n["kind"] == "lead"]
+    assert leads == [
+        ("2019-10-24T00:00:00+00:00", "21st Tripartite Environment Ministers Meeting (TEMM 21): "
+                                      "in 30 days"),
+        ("2019-11-16T00:00:00+00:00", "21st Tripartite Environment Ministers Meeting (TEMM 21): "
+                                      "in 7 days"),
+        ("2019-11-22T00:00:00+00:00", "21st Tripartite Environment Ministers Meeting (TEMM 21): "
+                                      "tomorrow"),
+    ]
+    after = {(n["followup"], n["kind"]) for n in changed if n["sent"] > "2019-10-18"}
+    assert ("temm-21", "chase") not in after
+    assert ("temm-21", "overdue") not in after
+    assert ("fine-dust-expert-group", "overdue") not in after  # cancelled on 1 December
+    # the real ledger was not touched
+    assert as_json(run(config_file, "notices", "--status", "sent", "--json")) == []
+    assert as_json(run(config_file, "show", "temm-21", "--json"))["status"] == "expected"
+
+
+def test_replay_table(config_file: Path) -> None:
+    result = run(config_file, "replay", "--from", "2019-06-30", "--to", "2019-07-02")
+    assert result.exit_code == 0, result.output
+    assert "window-opens" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "says"),
+    [
+        ("[[outcome]]\non = 2019-10-18\nconfirm = \"temm-21\"\n", "confirm needs dates"),
+        ("[[outcome]]\non = 2019-10-18\nmove = \"temm-21\"\ndone = \"x\"\n", "exactly one of"),
+        ("[[outcome]]\nconfirm = \"temm-21\"\ndates = \"2019-11-23\"\n", "on = YYYY-MM-DD"),
+        ("[[outcome]]\non = 2019-10-18\ncancel = \"temm-21\"\nwhen = \"2019\"\n",
+         "cancel takes reason, not when"),
+        ("[[outcome\n", "not valid TOML"),
+        ("[[outcome]]\non = 2019-10-18\nconfirm = \"nope\"\ndates = \"2019-11-23\"\n",
+         "no follow-up with the id 'nope'"),
+    ],
+)
+def test_bad_outcomes(config_file: Path, tmp_path: Path, outcomes: str, says: str) -> None:
+    path = tmp_path / "outcomes.toml"
+    path.write_text(outcomes)
+    refused(run(config_file, "replay", "--from", "2019-01-24", "--to", "2020-01-31",
+                "--outcomes", str(path)), says)
+
+
+def test_check_says_what_it_checked(config_file: Path) -> None:
+    result = run(config_file, "check")
+    assert result.exit_code == 0, result.output
+    assert f"configuration: {config_file}: OK" in result.stdout
+    assert "audience desk (Asia/Seoul, send time 09:00, digest '0 9 * * mon'): log" in \
+        result.stdout
+    assert "templates:" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("template", "change", "says"),
+    [
+        ("chase.txt", "{% if %}", "chase.txt:"),
+        ("lead.html", "{{ followup.titel }}", "lead"),
+        ("overdue.txt", "{{ deadline }}", "unknown variable 'deadline'"),
+    ],
+)
+def test_template_errors_fail_check_and_daemon_start(config_file: Path, tmp_path: Path,
+                                                     template: str, change: str,
+                                                     says: str) -> None:
+    folder = tmp_path / "my-templates"
+    shutil.copytree(default_directory(), folder, ignore=shutil.ignore_patterns("*.py",
+                                                                            "__pycache__"))
+    (folder / template).write_text((folder / template).read_text() + change)
+    config_file.write_text(config_file.read_text() + '[templates]\npath = "my-templates"\n')
+    refused(run(config_file, "check"), says)
+    refused(run(config_file, "daemon"), says)
+
+
+def test_config_problems_stop_the_daemon_with_one_line(config_file: Path) -> None:
+    config_file.write_text(config_file.read_text().replace(
+        'digest = "0 9 * * mon"', 'digest = "mondays"\nchannels = ["pager"]'))
+    result = run(config_file, "daemon")
+    refused(result, "audiences.desk.digest: 'mondays' is not a cron expression")
+    assert "audiences.desk.channels: no channel 'pager' is configured" in result.stderr
+
+
+def test_a_missing_smtp_password_is_reported_before_start(config_file: Path) -> None:
+    config_file.write_text(config_file.read_text() + '''
+[channels.log]
+[channels.email]
+host = "127.0.0.1"
+sender = "followup@example.org"
+username = "followup"
+password_env = "FOLLOWUP_TEST_NO_SUCH_PASSWORD"
+''')
+    refused(run(config_file, "check"), "FOLLOWUP_TEST_NO_SUCH_PASSWORD is not set")
