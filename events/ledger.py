@@ -17,7 +17,17 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import CursorResult, Result, case, func, select, text, update
+from sqlalchemy import (
+    CursorResult,
+    Result,
+    Table,
+    bindparam,
+    case,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -33,6 +43,25 @@ if TYPE_CHECKING:
 NOTIFY_CHANNEL = "followup_notices"
 
 _WAITING = (NoticeStatus.PENDING, NoticeStatus.FAILED)
+
+# Updates go to the table, not the mapped class: the ORM would also look for each row among
+# the objects it holds, which is a third of the cost of recording a delivery.
+_NOTICES = cast(Table, Notice.__table__)
+_N = _NOTICES.c
+
+# Recording an outcome happens once per notice: the statements are built once, too.
+_HELD = (_N.id == bindparam("b_id"), _N.lease_owner == bindparam("b_owner"),
+         _N.status == NoticeStatus.SENDING)
+_MARK_SENT = update(_NOTICES).where(*_HELD).values(
+    status=NoticeStatus.SENT, sent_at=bindparam("b_now"), subject=bindparam("b_subject"),
+    body_text=bindparam("b_text"), body_html=bindparam("b_html"), late=bindparam("b_late"),
+    lease_owner=None, lease_expires=None, last_error=None)
+_MARK_RETRY = update(_NOTICES).where(*_HELD).values(
+    status=NoticeStatus.FAILED, next_attempt=bindparam("b_retry"),
+    last_error=bindparam("b_error"), lease_owner=None, lease_expires=None)
+_MARK_DEAD = update(_NOTICES).where(*_HELD).values(
+    status=NoticeStatus.DEAD, last_error=bindparam("b_error"), lease_owner=None,
+    lease_expires=None)
 
 
 @dataclass(frozen=True)
@@ -119,14 +148,14 @@ class Ledger:
                  if row.status in _WAITING and row.key not in wanted
                  and (changed or row.due >= self.now)]
         if stale:
-            self.session.execute(update(Notice).where(Notice.id.in_(stale))
+            self.session.execute(update(_NOTICES).where(Notice.id.in_(stale))
                                  .values(status=NoticeStatus.SUPERSEDED, lease_owner=None))
             result.superseded = len(stale)
         for key, planned in wanted.items():
             row = existing.get(key)
             if row is not None and row.status is NoticeStatus.SUPERSEDED:
                 self.session.execute(
-                    update(Notice).where(Notice.id == row.id).values(
+                    update(_NOTICES).where(Notice.id == row.id).values(
                         status=NoticeStatus.PENDING, due=planned.due,
                         next_attempt=planned.due, attempts=0, last_error=None))
                 result.revived += 1
@@ -155,7 +184,7 @@ class Ledger:
             total.revived += result.revived
         names = [a.name for a in self.settings.audiences]
         orphans = self.session.execute(
-            update(Notice).where(Notice.status.in_(_WAITING), Notice.audience.not_in(names),
+            update(_NOTICES).where(Notice.status.in_(_WAITING), Notice.audience.not_in(names),
                                  Notice.due >= self.now)
             .values(status=NoticeStatus.SUPERSEDED)
         )
@@ -177,7 +206,7 @@ class Ledger:
         ]
         dialect_insert: Any = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
         # RETURNING counts the rows that really went in, also for many rows at once.
-        table = Notice.__table__
+        table = _NOTICES
         statement = (dialect_insert(table).on_conflict_do_nothing(index_elements=["key"])
                      .returning(table.c.id))
         return len(self.session.execute(statement, rows).all())
@@ -244,7 +273,7 @@ class Ledger:
         if not ids:
             return []
         self.session.execute(
-            update(Notice).where(Notice.id.in_(ids)).values(
+            update(_NOTICES).where(Notice.id.in_(ids)).values(
                 status=NoticeStatus.SENDING, lease_owner=owner,
                 lease_expires=self.now + lease, attempts=Notice.attempts + 1)
         )
@@ -264,40 +293,33 @@ class Ledger:
     def mark_sent(self, notice_id: int, owner: str, *, subject: str, text: str,
                   html: str | None, late: bool) -> bool:
         """Record a delivery; False when the lease was lost (another daemon took over)."""
-        result = self.session.execute(
-            update(Notice).where(Notice.id == notice_id, Notice.lease_owner == owner,
-                                 Notice.status == NoticeStatus.SENDING)
-            .values(status=NoticeStatus.SENT, sent_at=self.now, subject=subject,
-                    body_text=text, body_html=html, late=late, lease_owner=None,
-                    lease_expires=None, last_error=None)
-        )
-        return bool(_rowcount(result))
+        result = self.session.connection().execute(_MARK_SENT, {
+            "b_id": notice_id, "b_owner": owner, "b_now": self.now, "b_subject": subject,
+            "b_text": text, "b_html": html, "b_late": late})
+        return bool(result.rowcount)
 
     def mark_failed(self, notice_id: int, owner: str, error: str, *, retry_at: datetime | None,
                     ) -> bool:
         """A failed attempt: retried at ``retry_at``, or dead (None) with the reason kept."""
-        values: dict[str, Any] = {"last_error": error, "lease_owner": None,
-                                  "lease_expires": None}
+        params = {"b_id": notice_id, "b_owner": owner, "b_error": error}
         if retry_at is None:
-            values["status"] = NoticeStatus.DEAD
+            result = self.session.connection().execute(_MARK_DEAD, params)
         else:
-            values.update(status=NoticeStatus.FAILED, next_attempt=retry_at)
-        result = self.session.execute(
-            update(Notice).where(Notice.id == notice_id, Notice.lease_owner == owner,
-                                 Notice.status == NoticeStatus.SENDING).values(**values))
-        return bool(_rowcount(result))
+            result = self.session.connection().execute(_MARK_RETRY,
+                                                       {**params, "b_retry": retry_at})
+        return bool(result.rowcount)
 
     def extend(self, owner: str, ids: Iterable[int], lease: timedelta) -> int:
         """Renew the lease on notices still being worked through (a slow channel)."""
         result = self.session.execute(
-            update(Notice).where(Notice.id.in_(list(ids)), Notice.lease_owner == owner,
+            update(_NOTICES).where(Notice.id.in_(list(ids)), Notice.lease_owner == owner,
                                  Notice.status == NoticeStatus.SENDING)
             .values(lease_expires=self.now + lease))
         return _rowcount(result)
 
     def release(self, owner: str, ids: Iterable[int] | None = None) -> int:
         """Give back claimed notices not yet sent, as if they had not been claimed."""
-        query = update(Notice).where(Notice.lease_owner == owner,
+        query = update(_NOTICES).where(Notice.lease_owner == owner,
                                      Notice.status == NoticeStatus.SENDING)
         if ids is not None:
             query = query.where(Notice.id.in_(list(ids)))

@@ -17,7 +17,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
@@ -93,6 +93,7 @@ class LogChannel(Channel):
                 "key": message.key, "kind": message.kind, "audience": message.audience,
                 "followup": message.followup_id, "due": message.due.isoformat(),
                 "late": message.late, "subject": message.subject, "text": message.text,
+                "logged_at": datetime.now(UTC).isoformat(),
             }, ensure_ascii=False)
         else:
             late = " (late)" if message.late else ""

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -94,10 +95,15 @@ class Dispatcher:
         with self.store.transaction(write=True) as session:
             ledger = Ledger(session, self.settings, now)
             notices = ledger.claim(self.owner, self.delivery.batch, self.lease)
-            return [self._prepare(session, ledger, notice, now) for notice in notices]
+            # A batch often speaks of the same follow-ups: load and describe each once.
+            ids = {n.followup_id for n in notices if n.followup_id}
+            followups = {f.id: followup_context(f) for f in session.scalars(
+                select(FollowUp).where(FollowUp.id.in_(ids))).unique()}
+            return [self._prepare(session, ledger, notice, now, followups)
+                    for notice in notices]
 
-    def _prepare(self, session: Session, ledger: Ledger, notice: Notice,
-                 now: datetime) -> _Claimed:
+    def _prepare(self, session: Session, ledger: Ledger, notice: Notice, now: datetime,
+                 followups: dict[str, dict[str, Any]]) -> _Claimed:
         def refuse(problem: str) -> _Claimed:
             return _Claimed(notice.id, notice.key, notice.attempts, None, None, problem)
 
@@ -117,10 +123,10 @@ class Dispatcher:
                                           .where(FollowUp.id.in_(ids))).tuples().all())
             context["missed"] = missed_items(folded, titles, audience)
         else:
-            followup = session.get(FollowUp, notice.followup_id)
+            followup = followups.get(notice.followup_id or "")
             if followup is None:
                 return refuse(f"the follow-up {notice.followup_id!r} no longer exists")
-            context["followup"] = followup_context(followup)
+            context["followup"] = followup
         rendered = self.templates.render(notice.kind, context)
         message = Message(
             key=notice.key, kind=notice.kind, audience=audience.name,

@@ -60,7 +60,8 @@ class Templates:
             undefined=StrictUndefined,
             autoescape=select_autoescape(enabled_extensions=("html",), default=False),
             keep_trailing_newline=True,
-            trim_blocks=False,
+            # Loaded and checked once at start-up; not looked at on disk again per notice.
+            auto_reload=False,
         )
 
     def render(self, kind: str, context: dict[str, Any]) -> Rendered:

@@ -1,0 +1,130 @@
+"""Shared set-up for the benchmarks: scratch databases, notices in bulk, a daemon process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from events.ledger import Ledger, PlanSettings
+from events.planning import NoticeKind, Planned
+from events.store import Store, database_url
+
+FOLLOWUP = Path(sys.executable).with_name("followup")
+
+
+def postgres_base() -> str | None:
+    return os.environ.get("FOLLOWUP_BENCH_DATABASE_URL") or os.environ.get(
+        "FOLLOWUP_TEST_DATABASE_URL")
+
+
+@contextmanager
+def scratch_database(kind: str) -> Iterator[str]:
+    """A new, empty database URL: a SQLite file, or a fresh PostgreSQL schema."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="followup-bench-") as folder:
+            yield f"sqlite:///{Path(folder) / 'bench.db'}"
+        return
+    base = postgres_base()
+    if base is None:
+        raise SystemExit("set FOLLOWUP_BENCH_DATABASE_URL (or FOLLOWUP_TEST_DATABASE_URL) "
+                         "to a PostgreSQL database for the PostgreSQL figures")
+    url = database_url(base)
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def write_config(folder: Path, url: str, *, log: str = "notices.log", fmt: str = "text",
+                 batch: int = 500, extra: str = "") -> Path:
+    path = folder / "config.toml"
+    path.write_text(f'''
+[database]
+url = "{url}"
+seed = true
+
+[audiences.desk]
+timezone = "Asia/Seoul"
+channels = ["log"]
+digest = ""
+
+[channels.log]
+path = "{log}"
+format = "{fmt}"
+
+[delivery]
+batch = {batch}
+poll_seconds = 5
+{extra}
+''')
+    return path
+
+
+def init(config: Path) -> None:
+    subprocess.run([FOLLOWUP, "init"], check=True, capture_output=True,
+                   env={**os.environ, "FOLLOWUP_CONFIG": str(config)})
+
+
+def clear_ledger(url: str) -> None:
+    store = Store(url)
+    with store.transaction(write=True) as session:
+        session.execute(text("DELETE FROM notices"))
+    store.dispose()
+
+
+def insert_notices(url: str, count: int, due: datetime, *, spread_seconds: float = 0.0,
+                   chunk: int = 20_000) -> None:
+    """``count`` chase notices for temm-21, due at ``due`` (spread over some seconds)."""
+    from datetime import timedelta
+
+    store = Store(url)
+    try:
+        for start in range(0, count, chunk):
+            planned = []
+            for index in range(start, min(count, start + chunk)):
+                at = due + timedelta(seconds=spread_seconds * index / max(count, 1))
+                planned.append(Planned(at, f"bench/{index}", "temm-21", NoticeKind.CHASE,
+                                       "desk", "log", at, "every 14 days"))
+            with store.transaction(write=True) as session:
+                Ledger(session, PlanSettings(), datetime.now(UTC)).insert(planned)
+    finally:
+        store.dispose()
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def start_daemon(config: Path, stderr: Path) -> subprocess.Popen[bytes]:
+    with stderr.open("w") as err:
+        return subprocess.Popen([FOLLOWUP, "daemon"], stdout=subprocess.DEVNULL, stderr=err,
+                                env={**os.environ, "FOLLOWUP_CONFIG": str(config)})
+
+
+def wait_for_text(path: Path, text_: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and text_ in path.read_text():
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"timed out waiting for {text_!r} in {path}")
