@@ -90,8 +90,12 @@ def clear_ledger(url: str) -> None:
 
 
 def insert_notices(url: str, count: int, due: datetime, *, spread_seconds: float = 0.0,
-                   chunk: int = 20_000) -> None:
-    """``count`` chase notices for temm-21, due at ``due`` (spread over some seconds)."""
+                   chunk: int = 20_000, followup: str | None = "temm-21") -> None:
+    """``count`` chase notices for temm-21, due at ``due`` (spread over some seconds).
+
+    With ``followup=None`` they belong to no follow-up, so a daemon's re-planning at
+    start-up (which supersedes notices its plan does not want) leaves them alone.
+    """
     from datetime import timedelta
 
     store = Store(url)
@@ -100,7 +104,8 @@ def insert_notices(url: str, count: int, due: datetime, *, spread_seconds: float
             planned = []
             for index in range(start, min(count, start + chunk)):
                 at = due + timedelta(seconds=spread_seconds * index / max(count, 1))
-                planned.append(Planned(at, f"bench/{index}", "temm-21", NoticeKind.CHASE,
+                planned.append(Planned(at, f"bench/{index}", followup or "*",
+                                       NoticeKind.CHASE if followup else NoticeKind.DIGEST,
                                        "desk", "log", at, "every 14 days"))
             with store.transaction(write=True) as session:
                 Ledger(session, PlanSettings(), datetime.now(UTC)).insert(planned)

@@ -12,10 +12,10 @@ has one writer at a time, and the store starts writing transactions with BEGIN I
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import (
     CursorResult,
@@ -147,10 +147,10 @@ class Ledger:
         stale = [row.id for row in rows
                  if row.status in _WAITING and row.key not in wanted
                  and (changed or row.due >= self.now)]
-        if stale:
-            self.session.execute(update(_NOTICES).where(Notice.id.in_(stale))
+        for chunk in _chunks(stale):
+            self.session.execute(update(_NOTICES).where(_N.id.in_(chunk))
                                  .values(status=NoticeStatus.SUPERSEDED, lease_owner=None))
-            result.superseded = len(stale)
+        result.superseded = len(stale)
         for key, planned in wanted.items():
             row = existing.get(key)
             if row is not None and row.status is NoticeStatus.SUPERSEDED:
@@ -355,8 +355,10 @@ class Ledger:
         return list(self.session.scalars(query))
 
     def by_keys(self, keys: Sequence[str]) -> list[Notice]:
-        return list(self.session.scalars(select(Notice).where(Notice.key.in_(list(keys)))
-                                         .order_by(Notice.due)))
+        found: list[Notice] = []
+        for chunk in _chunks(list(keys)):
+            found += self.session.scalars(select(Notice).where(Notice.key.in_(chunk)))
+        return sorted(found, key=lambda n: (n.due, n.id))
 
 
 class Planner:
@@ -371,6 +373,15 @@ class Planner:
     def on_change(self, event: FollowUpEvent, register: Register) -> None:
         followup = register.get(event.followup_id)
         Ledger(register.session, self.settings, register.now).replan(followup, changed=True)
+
+
+T = TypeVar("T")
+
+
+def _chunks(items: list[T], size: int = 500) -> Iterator[list[T]]:
+    """Long lists in pieces: a statement takes only so many parameters (SQLite: 32,766)."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def _rowcount(result: Result[Any]) -> int:

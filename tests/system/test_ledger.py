@@ -219,3 +219,16 @@ def test_concurrent_claims_never_share_a_notice(store: Store) -> None:
     assert len(everything) == len(set(everything))
     assert len(everything) == len(notices(store, status=NoticeStatus.SENDING))
     assert all(results.values())  # each worker got a share
+
+
+def test_replanning_supersedes_more_notices_than_a_statement_takes_parameters(
+        store: Store) -> None:
+    now = START + timedelta(days=1)
+    unwanted = [Planned(now + timedelta(days=1), f"old-plan/{i}", "temm-21", NoticeKind.CHASE,
+                        "desk", "log", now) for i in range(33_000)]
+    for start in range(0, len(unwanted), 5_000):
+        ledger_do(store, now, lambda ledger, s=start: ledger.insert(unwanted[s:s + 5_000]))
+    with store.transaction(write=True) as session:
+        followup = Register(session, now=now, bus=standard_bus()).get("temm-21")
+        result = Ledger(session, SETTINGS, now).replan(followup, changed=True)
+    assert result.superseded == 33_000
