@@ -220,3 +220,13 @@ class Notice(Base):
     #: For a digest or "missed" notice: what it covers (keys or ids), as planned.
     payload: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime]
+
+
+class FeedToken(Base):
+    """The secret in an audience's feed URL; replacing it makes the old URL stop working."""
+
+    __tablename__ = "feed_tokens"
+
+    audience: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]

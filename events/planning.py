@@ -9,7 +9,7 @@ notice already sent is recognised and never planned again.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -69,9 +69,12 @@ class Audience:
         return ZoneInfo(self.timezone)
 
     def wants(self, facts: Facts) -> bool:
+        return self.chooses(facts.kind, facts.tags)
+
+    def chooses(self, kind: Kind, tags: Iterable[str]) -> bool:
         if not self.tags and not self.kinds:
             return True
-        return bool(self.tags & set(facts.tags)) or facts.kind in self.kinds
+        return bool(self.tags.intersection(tags)) or kind in self.kinds
 
     def at_send_time(self, day: date) -> datetime:
         """The instant of this audience's send time on ``day``, in UTC."""

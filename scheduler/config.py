@@ -16,13 +16,14 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 from apscheduler.triggers.cron import CronTrigger
 
 from events.errors import ConfigError, FollowupError
+from events.feed import FeedSettings
 from events.ledger import PlanSettings
 from events.model import Kind
 from events.planning import Audience, Policy
@@ -73,6 +74,20 @@ class EmailChannelConfig:
 ChannelConfig = LogChannelConfig | EmailChannelConfig
 
 
+@dataclass(frozen=True)
+class FeedsConfig:
+    serve: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8470
+    base_url: str = ""
+    settings: FeedSettings = field(default_factory=FeedSettings)
+
+    @property
+    def url(self) -> str:
+        """Where subscribers reach the server, without a trailing slash."""
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
 def _default_plan() -> PlanSettings:
     return PlanSettings(audiences=(Audience("desk", timezone="Asia/Seoul",
                                             digest="0 9 * * mon"),))
@@ -89,6 +104,7 @@ class Config:
         default_factory=lambda: {"log": LogChannelConfig()})
     #: Notice templates to use instead of the shipped ones.
     templates: Path | None = None
+    feeds: FeedsConfig = field(default_factory=lambda: FeedsConfig())
     warnings: tuple[str, ...] = ()
 
     @property
@@ -156,13 +172,17 @@ def parse_config(
         templates_dir = (path.parent if path is not None else Path.cwd()) / templates
         if not templates_dir.is_dir():
             reader.problems.append(f"templates.path: no such folder {templates_dir}")
+    feeds = _feeds(reader)
+    if any(a.name == ALL_AUDIENCES for a in plan.audiences):
+        reader.problems.append(f"audiences.{ALL_AUDIENCES}: the name is kept for the feed of "
+                               "every follow-up; choose another")
     source = str(path) if path is not None else "configuration"
     if reader.problems:
         raise ConfigError(source, reader.problems)
     warnings = tuple(f"{source}: unknown key {key!r} is ignored" for key in reader.unknown())
     return Config(path=path, database=database, timezone=timezone, plan=plan,
                   delivery=delivery, channels=channels, templates=templates_dir,
-                  warnings=warnings)
+                  feeds=feeds, warnings=warnings)
 
 
 _POLICY_FIELDS: dict[str, type] = {
@@ -317,6 +337,36 @@ def _delivery(reader: _Reader) -> DeliveryConfig:
         poll_seconds=reader.get("delivery.poll_seconds", float, d.poll_seconds, _positive),
         batch=reader.get("delivery.batch", int, d.batch, _positive),
     )
+
+
+ALL_AUDIENCES = "all"
+
+
+def _feeds(reader: _Reader) -> FeedsConfig:
+    d, s = FeedsConfig(), FeedSettings()
+    base_url = reader.get("feeds.base_url", str, d.base_url)
+    if base_url and not base_url.startswith(("http://", "https://")):
+        reader.problems.append(f"feeds.base_url: {base_url!r} is not an http(s) address")
+    return FeedsConfig(
+        serve=reader.get("feeds.serve", bool, d.serve),
+        host=reader.get("feeds.host", str, d.host),
+        port=reader.get("feeds.port", int, d.port, _port),
+        base_url=base_url,
+        settings=FeedSettings(
+            domain=reader.get("feeds.domain", str, s.domain),
+            name=reader.get("feeds.name", str, s.name),
+            description=reader.get("feeds.description", str, s.description),
+            refresh=timedelta(minutes=reader.get("feeds.refresh_minutes", int,
+                                                 int(s.refresh.total_seconds() // 60),
+                                                 _positive)),
+            alarms=reader.get("feeds.alarms", bool, s.alarms),
+        ),
+    )
+
+
+def _port(value: int) -> None:
+    if not 0 <= value < 65536:
+        raise ValueError("a port is between 1 and 65535 (0: any free port)")
 
 
 def _not_negative(value: float) -> None:

@@ -111,6 +111,7 @@ class Daemon:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         self.watcher: ChangeWatcher | None = None
+        self.feed_server: Any = None
         self._arm_lock = threading.Lock()
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -132,6 +133,14 @@ class Daemon:
                                        id=f"digest:{audience.name}")
         self._previous = {sig: signal.signal(sig, self._on_signal)
                           for sig in (signal.SIGTERM, signal.SIGINT)}
+        if self.config.feeds.serve:
+            from scheduler.feeds import FeedServer, FeedService
+
+            service = FeedService(self.app.store, self.config)
+            service.tokens()
+            self.feed_server = FeedServer(service, self.config.feeds.host,
+                                          self.config.feeds.port)
+            self.feed_server.start()
         self.scheduler.start()
         self.arm()
         try:
@@ -147,6 +156,8 @@ class Daemon:
 
     def _shut_down(self) -> None:
         self.scheduler.shutdown(wait=True)  # lets a running dispatch finish its notice
+        if self.feed_server is not None:
+            self.feed_server.stop()
         with self.app.store.transaction(write=True) as session:
             released = Ledger(session, self.config.plan, self.clock()).release(self.owner)
         for channel in self.channels.values():

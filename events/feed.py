@@ -1,0 +1,199 @@
+"""iCalendar feeds of follow-ups: the one module that speaks icalendar.
+
+How each follow-up appears, so that every common client (Google, Outlook, Apple, Thunderbird)
+shows something a person can live with:
+
+- confirmed, all day: its days (``DTSTART;VALUE=DATE`` with the exclusive end the standard
+  wants); timed: its start and end in UTC, so no client has to understand a time zone;
+- an unconfirmed window: an all-day span over the whole window, free time
+  (``TRANSP:TRANSPARENT``), ``STATUS:TENTATIVE`` and a summary that says the date is open:
+  "TEMM 21 (date TBC: second half of 2019)";
+- open-ended ("February 2019 onwards"): one all-day entry on the first day it could happen,
+  the summary saying "onwards" (no client can show a span without an end);
+- undated: one all-day entry on the day it was promised (the source's publication date, or
+  the day it was recorded), the summary saying "no date yet", so it is seen, not lost;
+- cancelled: ``STATUS:CANCELLED`` and "(cancelled)" in the summary, since some clients hide
+  the status and others show it in different ways.
+
+Every block depends only on the follow-up, so unchanged data gives identical bytes:
+``DTSTAMP`` and ``LAST-MODIFIED`` are the follow-up's last change, ``SEQUENCE`` its revision.
+Blocks are cached by revision; a feed is the calendar header, the blocks and the footer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+
+from icalendar import Alarm, Calendar, Event, vText
+
+from events.describe import when
+from events.model import FollowUp, Status
+from events.window import describe_window
+
+PRODID = "-//followup//Follow-ups of government meetings//EN"
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    domain: str = "followup.invalid"
+    name: str = "followup"
+    description: str = "Follow-ups promised at government meetings, with their date windows"
+    refresh: timedelta = timedelta(hours=1)
+    alarms: bool = False
+
+
+def _days(followup: FollowUp) -> tuple[date, date]:
+    """First day and exclusive end of the all-day entry for an unconfirmed follow-up."""
+    window = followup.window
+    if window.earliest is None:
+        source = followup.source
+        day = source.published if source is not None and source.published else (
+            followup.created_at.date())
+        return day, day + timedelta(days=1)
+    if window.latest is None:
+        return window.earliest, window.earliest + timedelta(days=1)
+    return window.earliest, window.latest + timedelta(days=1)
+
+
+def summary(followup: FollowUp) -> str:
+    title = followup.title
+    if followup.status is Status.CANCELLED:
+        return f"{title} (cancelled)"
+    if followup.schedule is not None:
+        return title
+    if followup.window.is_undated:
+        return f"{title} (no date yet)"
+    return f"{title} (date TBC: {describe_window(followup.window)})"
+
+
+def description(followup: FollowUp) -> str:
+    lines = [when(followup) + ("" if followup.status is not Status.CANCELLED
+                               else " (cancelled)")]
+    if followup.location:
+        lines.append(f"Where: {followup.location}")
+    anchor = followup.anchor
+    if anchor is not None:
+        margin = f", within {followup.margin_days} days" if followup.margin_days else ""
+        lines.append(f"Tied to: {anchor.title} ({anchor.id}{margin}), {when(anchor)}")
+    if followup.next_step:
+        lines.append(f"Next step: {followup.next_step}")
+    if followup.sentence:
+        where = f" (paragraph {followup.paragraph})" if followup.paragraph else ""
+        lines += ["", f"The release said{where}:", f"“{followup.sentence}”"]
+    source = followup.source
+    if source is not None:
+        published = f", {source.published.isoformat()}" if source.published else ""
+        lines += ["", f"{source.title}, {source.publisher}{published}"]
+        if source.url:
+            lines.append(source.url)
+    lines += ["", f"followup id: {followup.id}"]
+    return "\n".join(lines)
+
+
+_STATUS = {Status.EXPECTED: "TENTATIVE", Status.SCHEDULED: "CONFIRMED",
+           Status.DONE: "CONFIRMED", Status.CANCELLED: "CANCELLED"}
+
+
+def event_block(followup: FollowUp, settings: FeedSettings) -> bytes:
+    """The serialized VEVENT for one follow-up (folded, CRLF-terminated lines)."""
+    event = Event()
+    changed = followup.updated_at.astimezone(UTC)
+    event.add("uid", f"{followup.id}@{settings.domain}")
+    event.add("dtstamp", changed)
+    event.add("last-modified", changed)
+    event.add("sequence", followup.revision)
+    event.add("summary", summary(followup))
+    schedule = followup.schedule
+    start: date | datetime
+    end: date | datetime
+    if schedule is not None and schedule.is_timed:
+        start, end = schedule.utc()
+    elif schedule is not None:
+        start, end = schedule.start, schedule.end + timedelta(days=1)
+    else:
+        start, end = _days(followup)
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("status", _STATUS[followup.status])
+    confirmed = schedule is not None and followup.status is not Status.CANCELLED
+    event.add("transp", "OPAQUE" if confirmed else "TRANSPARENT")
+    event.add("categories", [str(followup.kind)])
+    if followup.location:
+        event.add("location", followup.location)
+    if followup.source is not None and followup.source.url:
+        event.add("url", followup.source.url)
+    event.add("description", description(followup))
+    if settings.alarms and confirmed:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", summary(followup))
+        alarm.add("trigger", timedelta(days=-1))
+        event.add_component(alarm)
+    return bytes(event.to_ical())
+
+
+@lru_cache(maxsize=64)
+def calendar_parts(settings: FeedSettings, title: str) -> tuple[bytes, bytes]:
+    """The calendar's header and footer, for the event blocks to go between."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    name = f"{settings.name}: {title}"
+    calendar.add("name", name)
+    # X- properties are text too, and need the same escaping icalendar gives named ones.
+    calendar.add("x-wr-calname", vText(name))
+    calendar.add("description", settings.description)
+    calendar.add("x-wr-caldesc", vText(settings.description))
+    # RFC 7986 wants VALUE=DURATION spelt out; icalendar would leave it off.
+    calendar.add("refresh-interval", settings.refresh, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", _duration(settings.refresh))
+    whole = bytes(calendar.to_ical())
+    footer = b"END:VCALENDAR\r\n"
+    assert whole.endswith(footer)
+    return whole[: -len(footer)], footer
+
+
+def _duration(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    return "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes or not hours
+                                                      else "")
+
+
+Version = tuple[int, int]
+
+
+def version_of(followup: FollowUp) -> Version:
+    """What an event's bytes depend on: its revision, and its anchor's (whose dates it shows)."""
+    return followup.revision, followup.anchor.revision if followup.anchor is not None else 0
+
+
+class BlockCache:
+    """Serialized events by follow-up, each valid for one version."""
+
+    def __init__(self, settings: FeedSettings) -> None:
+        self.settings = settings
+        self._blocks: dict[str, tuple[Version, bytes]] = {}
+
+    def get(self, followup_id: str, version: Version) -> bytes | None:
+        cached = self._blocks.get(followup_id)
+        return cached[1] if cached is not None and cached[0] == version else None
+
+    def put(self, followup: FollowUp) -> bytes:
+        block = event_block(followup, self.settings)
+        self._blocks[followup.id] = (version_of(followup), block)
+        return block
+
+    def forget(self, followup_id: str) -> None:
+        self._blocks.pop(followup_id, None)
+
+    def __len__(self) -> int:
+        return len(self._blocks)
+
+
+def feed(blocks: Iterable[bytes], settings: FeedSettings, title: str) -> bytes:
+    header, footer = calendar_parts(settings, title)
+    return b"".join([header, *blocks, footer])
