@@ -41,8 +41,7 @@ def config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def run(config_file: Path, *args: str) -> Result:
-    result = CliRunner().invoke(cli, list(args), env={"FOLLOWUP_CONFIG": str(config_file)})
-    return result
+    return CliRunner().invoke(cli, list(args), env={"FOLLOWUP_CONFIG": str(config_file)})
 
 
 def export(config_file: Path, audience: str = "all") -> bytes:
@@ -152,7 +151,8 @@ def test_hard_text_is_escaped_and_folded(config_file: Path, tmp_path: Path) -> N
         assert len(line) <= 75
         line.decode("utf-8")  # no line ends inside a UTF-8 sequence
     hard = events(body)["hard-text"]
-    assert str(hard["SUMMARY"]) == title.replace("\r\n", "\n") + " (date TBC: fourth quarter of 2019)"
+    assert str(hard["SUMMARY"]) == (title.replace("\r\n", "\n")
+                                    + " (date TBC: fourth quarter of 2019)")
     assert str(hard["LOCATION"]) == "서울, Seoul; 北京"
 
 
@@ -215,7 +215,7 @@ def test_serving_a_feed(server: tuple[str, FeedService], config_file: Path) -> N
 def test_anything_but_a_right_address_is_a_plain_404(server: tuple[str, FeedService],
                                                       path: str) -> None:
     base, service = server
-    status, headers, body = get(base + path.format(token=service.tokens()["all"]))
+    status, _, body = get(base + path.format(token=service.tokens()["all"]))
     assert (status, body) == (404, b"not found\n")
 
 
@@ -243,7 +243,7 @@ def test_a_change_from_the_cli_shows_in_the_next_response(server: tuple[str, Fee
     subprocess.run([BIN / "followup", "confirm", "temm-21", "--on", "2019-11-23..2019-11-24"],
                    check=True, capture_output=True,
                    env={**os.environ, "FOLLOWUP_CONFIG": str(config_file)})
-    status, after_headers, after = get(url, {"If-None-Match": headers["ETag"]})
+    status, _, after = get(url, {"If-None-Match": headers["ETag"]})
     assert status == 200
     assert after != before
     old, new = events(before)["temm-21"], events(after)["temm-21"]
