@@ -283,3 +283,41 @@ def test_two_daemons_on_postgresql_share_the_work_and_send_each_notice_once(
     assert len(keys_a) + len(keys_b) == expected
     assert len(set(keys_a) | set(keys_b)) == expected
     assert keys_a and keys_b  # both took a share
+
+
+def test_feeds_are_served_by_followup_serve_and_by_the_daemon(
+        tmp_path: Path, daemons: Callable[..., Daemon]) -> None:
+    import urllib.request
+
+    from tests.system.smtp import free_port
+
+    port = free_port()
+    config = write_config(tmp_path, extra=f"\n[feeds]\nserve = true\nport = {port}\n")
+    run_cli(config, "init")
+    listed = json.loads(run_cli(config, "feeds", "--json").stdout)
+    url = next(row["url"] for row in listed if row["audience"] == "desk")
+
+    def fetch(address: str) -> bytes:
+        with urllib.request.urlopen(address, timeout=10) as response:
+            return bytes(response.read())
+
+    daemon = daemons(config)
+    daemon.wait_started()
+    wait_for(lambda: "feeds served on" in daemon.stderr, what="the feed server")
+    assert fetch(url).startswith(b"BEGIN:VCALENDAR")
+    assert daemon.stop() == 0
+
+    other = free_port()
+    with (tmp_path / "serve.err").open("w") as err:
+        serve = subprocess.Popen([FOLLOWUP, "serve", "--port", str(other)],
+                                 stdout=subprocess.DEVNULL, stderr=err,
+                                 env={**os.environ, "FOLLOWUP_CONFIG": str(config)})
+    try:
+        wait_for(lambda: "feeds served on" in (tmp_path / "serve.err").read_text(),
+                 what="followup serve")
+        assert fetch(f"http://127.0.0.1:{other}/healthz") == b"ok\n"
+        assert fetch(url.replace(str(port), str(other))) == fetch(
+            url.replace(str(port), str(other)))
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(timeout=30) == 0
