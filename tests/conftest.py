@@ -20,6 +20,18 @@ from events.store import database_url
 
 NOW = datetime(2019, 1, 24, 9, 0, tzinfo=UTC)
 
+#: The follow-ups the seed release must hold, in the order `followup list` gives.
+SEED_IDS = [
+    "kma-visit",
+    "working-level-meetings",
+    "ministers-at-temm-21",
+    "temm-21",
+    "ltp-report",
+    "jcec-24",
+    "fine-dust-expert-group",
+    "forecast-exchange-launch",
+]
+
 
 def postgres_url() -> str:
     url = os.environ.get("FOLLOWUP_TEST_DATABASE_URL")

@@ -14,18 +14,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from scheduler.cli import cli
-from tests.conftest import sqlite_path
+from tests.conftest import SEED_IDS, sqlite_path
 
-SEED_IDS = [
-    "kma-visit",
-    "working-level-meetings",
-    "ministers-at-temm-21",
-    "temm-21",
-    "ltp-report",
-    "jcec-24",
-    "fine-dust-expert-group",
-    "forecast-exchange-launch",
-]
 JSON_KEYS = {
     "id",
     "title",
