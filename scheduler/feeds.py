@@ -175,7 +175,8 @@ class FeedServer:
             raise FollowupError(f"cannot serve feeds on {host}:{port}: {error.strerror}; "
                                 "choose another port with --port or feeds.port") from None
         self.host = host
-        self.thread = threading.Thread(target=self.server.run, name="feeds", daemon=True)
+        self._stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="feeds", daemon=True)
 
     @property
     def port(self) -> int:
@@ -186,6 +187,20 @@ class FeedServer:
         log.info("feeds served on http://%s:%d/feeds/TOKEN/AUDIENCE.ics "
                  "('followup feeds' lists them)", self.host, self.port)
 
+    def _run(self) -> None:
+        # waitress's own run() loops until the process ends; this loop also ends when asked,
+        # and closes the server in its own thread, so no socket is closed under select().
+        server = self.server
+        try:
+            while not self._stopping.is_set():
+                server.asyncore.loop(timeout=0.5, map=server._map, count=1,
+                                     use_poll=server.adj.asyncore_use_poll)
+        finally:
+            server.task_dispatcher.shutdown()
+            for channel in list(server._map.values()):
+                channel.close()
+
     def stop(self) -> None:
-        self.server.close()
+        self._stopping.set()
+        self.server.pull_trigger()
         self.thread.join(timeout=10)
