@@ -1,0 +1,339 @@
+"""Dates in release prose, read as windows. Pure functions: the publication date is passed in.
+
+Releases state time loosely and relative to themselves: "in February and on", "the second
+half of the year 2019", "early next year", "on January 24". Each construct becomes a
+:class:`Window` at its precision, with the exact phrase it came from. A month or day without
+a year is placed by tense: after a future cue the next occurrence (with a few days' grace
+before the release date, since a release dated 24 January says "will visit ... on January
+24"), after a past cue the last one. Background in the past tense ("had begun in May 2017")
+is marked as such, so it is not taken for a follow-up's date.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from events.window import Precision, Window
+
+GRACE = timedelta(days=7)
+
+_MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
+_MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr)
+                if name})
+_MONTHS["sept"] = 9
+MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+MONTH2 = MONTH.replace("?P<month>", "?P<month2>")
+DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+DAY2 = r"(?:the\s+)?(?P<day2>[0-3]?\d)(?:st|nd|rd|th)?"
+YEAR = r"(?P<year>(?:19|20)\d\d)"
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+            "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "a": 1, "an": 1}
+_ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
+            "4th": 4, "latter": 2, "former": 1}
+# "of the year 2019", "of 2019", "of this year", "of next year", or nothing.
+YEAR_REF = (r"(?:\s+of\s+(?:the\s+(?:year\s+)?)?(?:(?P<year>(?:19|20)\d\d)|(?P<rel>this|next|"
+            r"last)\s+year|the\s+year))?")
+
+_FUTURE = re.compile(
+    r"\b(will|shall|to be|to take place|to hold|to come|scheduled|planned|plans? to|agreed "
+    r"to|decided to|next|upcoming|expected to|intends? to|aim(?:s|ed)? to|going to)\b", re.I)
+_PAST = re.compile(
+    r"\b(had|was|were|took place|held|opened|launched|began|begun|started|established|"
+    r"signed|met|visited|improved|since|ago|last)\b", re.I)
+_BACKGROUND = re.compile(
+    r"\b(?:had\s+)?(?:been\s+)?(?<!be\s)(?<!to\s)(?:begun|began|opened|launched|started|established|founded|"
+    r"created|set up|took place|was held|were held|signed|improved|adopted)"
+    r"(?:\s+[\w,’'-]+){0,5}?(?:\s+(?:in|on|since|from))?\s*$|\bsince\s*$", re.I)
+
+
+@dataclass(frozen=True)
+class TimeMention:
+    window: Window
+    phrase: str
+    start: int
+    end: int
+    #: Said of something that already happened: background, not a date to chase.
+    past: bool = False
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _safe_day(year: int, month: int, day: int) -> date | None:
+    if not 1 <= day <= calendar.monthrange(year, month)[1]:
+        return None
+    return date(year, month, day)
+
+
+class _Context:
+    def __init__(self, text: str, published: date) -> None:
+        self.text = text
+        self.published = published
+        self.future = bool(_FUTURE.search(text))
+        self.past = bool(_PAST.search(text)) and not self.future
+
+    def year_for(self, month: int, day: int | None, before: str) -> int:
+        """The year a month (and day) without one falls in, by tense."""
+        past = self.past or bool(_BACKGROUND.search(before))
+        year = self.published.year
+        probe = date(year, month, min(day or 1, calendar.monthrange(year, month)[1]))
+        if past:
+            return year if probe <= self.published + GRACE else year - 1
+        end = probe if day else _month_end(year, month)
+        return year if end >= self.published - GRACE else year + 1
+
+    def relative_year(self, rel: str | None) -> int:
+        if rel is None:
+            return self.published.year
+        return self.published.year + {"this": 0, "next": 1, "last": -1}[rel.lower()]
+
+
+def _year(match: re.Match[str], ctx: _Context, month: int, day: int | None = None) -> int:
+    if match.groupdict().get("year"):
+        return int(match["year"])
+    if match.groupdict().get("rel"):
+        return ctx.relative_year(match["rel"])
+    return ctx.year_for(month, day, ctx.text[: match.start()])
+
+
+def _days(ctx: _Context, match: re.Match[str]) -> Window | None:
+    month = _MONTHS[match["month"].lower().rstrip(".")]
+    day = int(match["day"])
+    second = match.groupdict().get("day2")
+    last_month = _MONTHS[match["month2"].lower().rstrip(".")] if match.groupdict().get(
+        "month2") else month
+    year = _year(match, ctx, month, day)
+    first = _safe_day(year, month, day)
+    if first is None:
+        return None
+    if second is None:
+        return Window.day(first)
+    other = _safe_day(year, last_month, int(second))
+    if other is None:
+        return None
+    return Window.days(min(first, other), max(first, other))
+
+
+def _month(ctx: _Context, match: re.Match[str]) -> Window:
+    month = _MONTHS[match["month"].lower().rstrip(".")]
+    return Window.month(_year(match, ctx, month), month)
+
+
+def _open_month(ctx: _Context, match: re.Match[str]) -> Window:
+    month = _MONTHS[match["month"].lower().rstrip(".")]
+    return Window.open_from(date(_year(match, ctx, month), month, 1))
+
+
+def _month_range(ctx: _Context, match: re.Match[str]) -> Window | None:
+    first = _MONTHS[match["month"].lower().rstrip(".")]
+    last = _MONTHS[match["month2"].lower().rstrip(".")]
+    year = _year(match, ctx, first)
+    last_year = year if last >= first else year + 1
+    return Window(date(year, first, 1), _month_end(last_year, last), Precision.MONTH)
+
+
+_PART = {"early": (1, 10), "beginning": (1, 10), "start": (1, 10), "mid": (11, 20),
+         "middle": (11, 20), "late": (21, 31), "end": (21, 31)}
+
+
+def _part_of_month(ctx: _Context, match: re.Match[str]) -> Window:
+    month = _MONTHS[match["month"].lower().rstrip(".")]
+    year = _year(match, ctx, month)
+    low, high = _PART[match["part"].lower()]
+    return Window.days(date(year, month, low), min(date(year, month, 1) + timedelta(
+        days=high - 1), _month_end(year, month)))
+
+
+_YEAR_PART = {"early": (1, 4), "beginning": (1, 3), "start": (1, 3), "first months": (1, 3),
+              "mid": (5, 8), "middle": (5, 8), "late": (9, 12), "end": (10, 12)}
+
+
+def _part_of_year(ctx: _Context, match: re.Match[str]) -> Window:
+    year = int(match["year"]) if match.groupdict().get("year") else ctx.relative_year(
+        match.groupdict().get("rel") or "this")
+    first, last = _YEAR_PART[match["part"].lower()]
+    return Window(date(year, first, 1), _month_end(year, last), Precision.MONTH)
+
+
+def _half(ctx: _Context, match: re.Match[str]) -> Window:
+    half = _ORDINAL[match["which"].lower()]
+    return Window.half_year(_year(match, ctx, 6 * half), half)
+
+
+def _half_short(ctx: _Context, match: re.Match[str]) -> Window:
+    return Window.half_year(int(match["year"]), int(match["which"]))
+
+
+def _quarter(ctx: _Context, match: re.Match[str]) -> Window:
+    quarter = _ORDINAL[match["which"].lower()]
+    return Window.quarter(_year(match, ctx, 3 * quarter), quarter)
+
+
+def _quarter_short(ctx: _Context, match: re.Match[str]) -> Window:
+    return Window.quarter(int(match["year"]), int(match["which"]))
+
+
+_SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11),
+            "winter": (12, 2)}
+
+
+def _season(ctx: _Context, match: re.Match[str]) -> Window:
+    first, last = _SEASONS[match["season"].lower()]
+    if match.groupdict().get("year"):
+        year = int(match["year"])
+    elif match.groupdict().get("rel"):
+        year = ctx.relative_year(match["rel"])
+    else:
+        year = ctx.published.year
+        if _month_end(year, last if last > first else 12) < ctx.published - GRACE:
+            year += 1
+    last_year = year if last > first else year + 1
+    return Window(date(year, first, 1), _month_end(last_year, last), Precision.MONTH)
+
+
+def _by_end(ctx: _Context, match: re.Match[str]) -> Window:
+    unit = match["unit"].lower()
+    rel = (match.groupdict().get("rel") or "this").lower()
+    if unit == "month":
+        month_start = date(ctx.published.year, ctx.published.month, 1)
+        if rel == "next":
+            month_start = (month_start + timedelta(days=32)).replace(day=1)
+        last = _month_end(month_start.year, month_start.month)
+    else:
+        year = int(match["year"]) if match.groupdict().get("year") else ctx.relative_year(rel)
+        last = date(year, 12, 31)
+    return Window.spanning(ctx.published, max(last, ctx.published))
+
+
+def _later_this(ctx: _Context, match: re.Match[str]) -> Window:
+    if match["unit"].lower() == "month":
+        last = _month_end(ctx.published.year, ctx.published.month)
+    else:
+        last = date(ctx.published.year, 12, 31)
+    return Window.spanning(ctx.published, max(last, ctx.published))
+
+
+def _next_unit(ctx: _Context, match: re.Match[str]) -> Window:
+    unit = match["unit"].lower()
+    if unit == "year":
+        return Window.year(ctx.published.year + 1)
+    if unit == "month":
+        following = (date(ctx.published.year, ctx.published.month, 1) + timedelta(days=32))
+        return Window.month(following.year, following.month)
+    monday = ctx.published + timedelta(days=7 - ctx.published.weekday())
+    return Window.days(monday, monday + timedelta(days=6))
+
+
+def _within(ctx: _Context, match: re.Match[str]) -> Window:
+    count = match["count"].lower()
+    number = int(count) if count.isdigit() else _NUMBERS.get(count, 1)
+    unit = match["unit"].lower().rstrip("s")
+    span = {"day": timedelta(days=number), "week": timedelta(weeks=number),
+            "month": timedelta(days=round(30.44 * number)),
+            "year": timedelta(days=round(365.25 * number))}[unit]
+    return Window.spanning(ctx.published, ctx.published + span)
+
+
+def _coming(ctx: _Context, match: re.Match[str]) -> Window:
+    unit = match["unit"].lower()
+    span = timedelta(weeks=4) if unit == "weeks" else timedelta(days=91)
+    return Window.spanning(ctx.published, ctx.published + span)
+
+
+def _this_unit(ctx: _Context, match: re.Match[str]) -> Window:
+    if match["unit"].lower() == "month":
+        return Window.month(ctx.published.year, ctx.published.month)
+    return Window.year(ctx.published.year)
+
+
+def _year_only(ctx: _Context, match: re.Match[str]) -> Window:
+    return Window.year(int(match["year"]))
+
+
+def _iso(ctx: _Context, match: re.Match[str]) -> Window | None:
+    try:
+        return Window.day(date.fromisoformat(match["iso"]))
+    except ValueError:
+        return None
+
+
+_RULES: list[tuple[re.Pattern[str], object]] = [(re.compile(p, re.I), f) for p, f in [
+    (r"\b(?P<iso>(?:19|20)\d\d-[01]\d-[0-3]\d)\b", _iso),
+    # days and spans of days
+    (rf"\b(?:from\s+)?{MONTH}\s+{DAY}\s+(?:to|until|through|-|–)\s+{DAY2}(?:,?\s+{YEAR})?\b",
+     _days),
+    (rf"\b(?:from\s+)?{DAY}\s+{MONTH}\s+(?:to|until|-|–)\s+{DAY2}\s+{MONTH2}(?:,?\s+{YEAR})?\b",
+     _days),
+    (rf"\b{DAY}\s*(?:-|–|to|and)\s*{DAY2}\s+{MONTH}(?:,?\s+{YEAR})?\b", _days),
+    (rf"\b{MONTH}\s+{DAY}\s*(?:-|–|and)\s*{DAY2}(?:,?\s+{YEAR})?\b", _days),
+    (rf"\b{MONTH}\s+{DAY}(?:,?\s+{YEAR})?(?![\d:])\b", _days),
+    (rf"\b{DAY}\s+{MONTH}(?:,?\s+{YEAR})?\b", _days),
+    # parts of a month
+    (rf"\b(?:in\s+)?(?:the\s+)?(?P<part>early|mid|late|beginning|middle|end)(?:-|\s+|\s+of\s+)"
+     rf"{MONTH}(?:,?\s+{YEAR})?\b", _part_of_month),
+    # open-ended months
+    (rf"\b(?:from|since|starting(?:\s+in)?|beginning(?:\s+in)?)\s+{MONTH}(?:\s+{YEAR})?\s+"
+     r"(?:on(?:wards?)?|and\s+on(?:wards?)?|and\s+beyond)\b", _open_month),
+    (rf"\b(?:in\s+)?{MONTH}(?:\s+{YEAR})?\s+(?:and\s+on(?:wards?)?|onwards?|and\s+beyond|"
+     r"and\s+after)\b", _open_month),
+    (rf"\bfrom\s+{MONTH}(?:\s+{YEAR})?\s+onwards?\b", _open_month),
+    # spans of months
+    (rf"\b(?:from|between)\s+{MONTH}\s+(?:to|and|until|through)\s+{MONTH2}(?:,?\s+{YEAR})?\b",
+     _month_range),
+    # halves and quarters
+    (rf"\b(?:in\s+)?(?:the\s+)?(?P<which>first|second|latter|former|1st|2nd)\s+half{YEAR_REF}",
+     _half),
+    (r"\bH(?P<which>[12])\s+(?P<year>(?:19|20)\d\d)\b", _half_short),
+    (r"\b(?P<year>(?:19|20)\d\d)\s*H(?P<which>[12])\b", _half_short),
+    (rf"\b(?:in\s+)?(?:the\s+)?(?P<which>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter"
+     rf"{YEAR_REF}", _quarter),
+    (r"\bQ(?P<which>[1-4])\s+(?P<year>(?:19|20)\d\d)\b", _quarter_short),
+    (r"\b(?P<year>(?:19|20)\d\d)\s*Q(?P<which>[1-4])\b", _quarter_short),
+    # vague spans
+    (r"\bby\s+the\s+end\s+of\s+(?:(?P<rel>this|next)\s+|the\s+)?(?P<unit>year|month)\b",
+     _by_end),
+    (r"\bby\s+the\s+end\s+of\s+(?P<unit>)(?P<year>(?:19|20)\d\d)\b", _by_end),
+    (r"\blater\s+(?:this|in\s+the)\s+(?P<unit>year|month)\b", _later_this),
+    (r"\b(?:in\s+)?(?:the\s+)?(?P<part>early|mid|late|beginning|start|middle|end)"
+     r"(?:-|\s+|\s+of\s+)(?:(?P<rel>this|next)\s+year|(?P<year>(?:19|20)\d\d))\b",
+     _part_of_year),
+    (r"\bwithin\s+(?:the\s+next\s+)?(?P<count>\d+|one|two|three|four|five|six|seven|eight|"
+     r"nine|ten|twelve|a|an)\s+(?P<unit>days?|weeks?|months?|years?)\b", _within),
+    (r"\b(?:in\s+)?the\s+coming\s+(?P<unit>months|weeks)\b", _coming),
+    (rf"\b(?:in\s+)?(?:the\s+)?(?P<season>spring|summer|autumn|fall|winter)"
+     rf"(?:\s+of)?(?:\s+(?:(?P<year>(?:19|20)\d\d)|(?P<rel>this|next)\s+year))?\b", _season),
+    (r"\bnext\s+(?P<unit>week|month|year)\b", _next_unit),
+    (r"\b(?:around|about|circa)\s+" + MONTH + r"(?:\s+" + YEAR + r")?\b", _month),
+    (rf"\b(?:in|during|by|around|until|for|of|since)\s+{MONTH}(?:,?\s+{YEAR})?\b", _month),
+    (r"\b(?:later\s+)?this\s+(?P<unit>year|month)\b", _this_unit),
+    (r"\b(?:in|during|by|within|until|since|of)\s+(?:the\s+year\s+)?(?P<year>(?:19|20)\d\d)\b",
+     _year_only),
+]]
+
+
+def find_times(text: str, published: date) -> list[TimeMention]:
+    """Every time expression in ``text``, left to right, longest first where they overlap."""
+    ctx = _Context(text, published)
+    taken: list[tuple[int, int]] = []
+    found: list[TimeMention] = []
+    for pattern, build in _RULES:
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if any(start < b and a < end for a, b in taken):
+                continue
+            try:
+                window = build(ctx, match)  # type: ignore[operator]
+            except (ValueError, OverflowError, KeyError):
+                window = None
+            if window is None:
+                continue
+            phrase = text[start:end].strip()
+            before = text[:start]
+            past = bool(_BACKGROUND.search(before)) or phrase.lower().startswith("since")
+            taken.append((start, end))
+            found.append(TimeMention(window, phrase, start, end, past))
+    return sorted(found, key=lambda m: m.start)
