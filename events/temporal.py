@@ -19,6 +19,8 @@ from datetime import date, timedelta
 from events.window import Precision, Window
 
 GRACE = timedelta(days=7)
+# How far back a cue is looked for: enough for a clause, and a long text stays linear.
+_LOOKBACK = 200
 
 _MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr)
@@ -97,7 +99,7 @@ def _year(match: re.Match[str], ctx: _Context, month: int, day: int | None = Non
         return int(match["year"])
     if match.groupdict().get("rel"):
         return ctx.relative_year(match["rel"])
-    return ctx.year_for(month, day, ctx.text[: match.start()])
+    return ctx.year_for(month, day, ctx.text[max(0, match.start() - _LOOKBACK):match.start()])
 
 
 def _days(ctx: _Context, match: re.Match[str]) -> Window | None:
@@ -304,8 +306,8 @@ _RULES: list[tuple[re.Pattern[str], object]] = [(re.compile(p, re.I), f) for p, 
     (r"\bwithin\s+(?:the\s+next\s+)?(?P<count>\d+|one|two|three|four|five|six|seven|eight|"
      r"nine|ten|twelve|a|an)\s+(?P<unit>days?|weeks?|months?|years?)\b", _within),
     (r"\b(?:in\s+)?the\s+coming\s+(?P<unit>months|weeks)\b", _coming),
-    (rf"\b(?:in\s+)?(?:the\s+)?(?P<season>spring|summer|autumn|fall|winter)"
-     rf"(?:\s+of)?(?:\s+(?:(?P<year>(?:19|20)\d\d)|(?P<rel>this|next)\s+year))?\b", _season),
+    (r"\b(?:in\s+)?(?:the\s+)?(?P<season>spring|summer|autumn|fall|winter)"
+     r"(?:\s+of)?(?:\s+(?:(?P<year>(?:19|20)\d\d)|(?P<rel>this|next)\s+year))?\b", _season),
     (r"\bnext\s+(?P<unit>week|month|year)\b", _next_unit),
     (r"\b(?:around|about|circa)\s+" + MONTH + r"(?:\s+" + YEAR + r")?\b", _month),
     (rf"\b(?:in|during|by|around|until|for|of|since)\s+{MONTH}(?:,?\s+{YEAR})?\b", _month),
@@ -332,7 +334,7 @@ def find_times(text: str, published: date) -> list[TimeMention]:
             if window is None:
                 continue
             phrase = text[start:end].strip()
-            before = text[:start]
+            before = text[max(0, start - _LOOKBACK):start]
             past = bool(_BACKGROUND.search(before)) or phrase.lower().startswith("since")
             taken.append((start, end))
             found.append(TimeMention(window, phrase, start, end, past))

@@ -12,12 +12,13 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
+    from events.extract import Proposal
     from scheduler.replay import Fired
 
 from events.describe import tie, when
 from events.ledger import PlanSettings
 from events.model import Change, FollowUp, Notice, Status
-from events.window import Phase, format_window
+from events.window import Phase, describe_window, format_window
 
 # -- JSON ------------------------------------------------------------------------------
 
@@ -268,4 +269,45 @@ def fired_table(fired: Sequence[Fired], plan: PlanSettings) -> Table:
         table.add_row(f"{moment:%Y-%m-%d %H:%M %Z}", item.message.audience,
                       item.message.kind, item.message.followup_id or "",
                       item.message.subject)
+    return table
+
+
+# -- proposals -----------------------------------------------------------------------------
+
+
+def proposal_json(proposal: Proposal) -> dict[str, Any]:
+    window = proposal.window
+    return {
+        "key": proposal.key,
+        "title": proposal.title,
+        "kind": str(proposal.kind),
+        "earliest": _iso(window.earliest),
+        "latest": _iso(window.latest),
+        "precision": str(window.precision),
+        "window": format_window(window),
+        "phrase": proposal.phrase,
+        "location": proposal.location,
+        "anchor": proposal.anchor,
+        "margin_days": proposal.margin,
+        "paragraph": proposal.paragraph,
+        "sentence": proposal.sentence,
+        "reason": proposal.reason,
+        "confidence": proposal.confidence,
+    }
+
+
+def proposals_table(proposals: Sequence[Proposal]) -> Table:
+    table = Table(show_lines=True, expand=True)
+    table.add_column("Proposal", ratio=3)
+    table.add_column("When", ratio=2)
+    table.add_column("Tied to")
+    table.add_column("Where", ratio=1)
+    table.add_column("¶", justify="right")
+    table.add_column("Why", ratio=2)
+    for proposal in proposals:
+        what = Text(proposal.key, style="bold cyan")
+        what.append(f"\n{proposal.title} ({proposal.kind})")
+        table.add_row(what, describe_window(proposal.window), proposal.anchor or "",
+                      proposal.location or "", str(proposal.paragraph or ""),
+                      f"{proposal.reason} ({proposal.confidence:.2f})")
     return table

@@ -1,0 +1,229 @@
+"""Reading a release: the text without the website around it, its paragraphs and sentences.
+
+Pure functions over bytes and strings. A release page carries menus, share links and
+footers; what is kept is the title, the paragraphs (with the release's own numbering when it
+has one, bullets belonging to the numbered paragraph above them) and the publication date
+when the text states it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from html.parser import HTMLParser
+
+from events.errors import FollowupError
+from events.temporal import _MONTHS
+
+BINARY_SAMPLE = 8192
+
+
+class UnreadableRelease(FollowupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Release:
+    text: str
+    title: str | None
+    published: date | None
+    paragraphs: list[Paragraph]
+    warnings: list[str] = field(default_factory=list)
+
+
+def decode(data: bytes, name: str) -> tuple[str, list[str]]:
+    """Text from bytes: UTF-8, or replacement characters with a warning; binary is refused."""
+    if not data.strip():
+        raise UnreadableRelease(f"{name} is empty: give the release's text or HTML")
+    sample = data[:BINARY_SAMPLE]
+    controls = sum(byte < 9 or 13 < byte < 32 for byte in sample)
+    if b"\x00" in sample or controls > len(sample) // 20:
+        raise UnreadableRelease(f"{name} looks like a binary file, not a release: give the "
+                                "text (.txt) or the web page (.html)")
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as error:
+        return data.decode("utf-8", errors="replace"), [
+            f"{name} is not valid UTF-8 (first bad byte at offset {error.start}): read with "
+            "replacement characters; save it as UTF-8 for an exact copy"]
+
+
+_SKIP = {"script", "style", "nav", "header", "footer", "aside", "form", "noscript", "svg",
+         "button", "select", "template", "iframe"}
+_BLOCK = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
+          "table", "section", "article", "blockquote", "dd", "dt", "pre", "title"}
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self.skipping += 1
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def looks_like_html(text: str) -> bool:
+    head = text[:2048].lower()
+    return "<html" in head or "<!doctype html" in head or "<body" in head or "<p>" in head
+
+
+def html_to_text(html: str) -> str:
+    parser = _Text()
+    parser.feed(html)
+    parser.close()
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+_NUMBERED = re.compile(r"^\s*(\d{1,3})[.)]\s+(\S.*)$")
+_BULLET = re.compile(r"^\s*[°•·▪◦‣*\-–—]\s*(\S.*)$")
+
+
+def _prose(text: str) -> bool:
+    """A line that reads as prose, not a menu entry or a heading."""
+    return len(text.split()) >= 8 and bool(re.search(r"[.!?][\"”’)]?\s*$", text))
+
+
+def _unwrap(lines: list[str]) -> list[str]:
+    """Join hard-wrapped lines: a paragraph ends at a blank line or where another starts."""
+    joined: list[str] = []
+    current: list[str] = []
+    for line in [*lines, ""]:
+        starts = bool(_NUMBERED.match(line) or _BULLET.match(line))
+        # Only a long line runs on: menus and headings are short lines of their own.
+        if not line or starts or (current and (_ENDED.search(current[-1])
+                                               or len(current[-1]) < 50)):
+            if current:
+                joined.append(" ".join(current))
+            current = []
+        if line:
+            current.append(line)
+    return joined
+
+
+_ENDED = re.compile(r"[.!?:\]][\"”’)]?$")
+
+
+def paragraphs(text: str) -> tuple[str | None, list[Paragraph]]:
+    """The title and the paragraphs of a release, numbered as the release numbers them."""
+    lines = _unwrap([line.strip() for line in text.splitlines()])
+    numbered = [m for m in (_NUMBERED.match(line) for line in lines)
+                if m and _prose(m[2])]
+    use_numbers = len(numbered) >= 2
+    found: list[Paragraph] = []
+    title: str | None = None
+    current: list[str] = []
+    number = 0
+
+    def close() -> None:
+        if current:
+            found.append(Paragraph(number, " ".join(current)))
+            current.clear()
+
+    for line in lines:
+        match = _NUMBERED.match(line)
+        if match and _prose(match[2]) and use_numbers:
+            close()
+            number = int(match[1])
+            current.append(match[2])
+            continue
+        bullet = _BULLET.match(line)
+        body = bullet[1] if bullet else line
+        if not _prose(body):
+            if not found and not current and len(body.split()) >= 3 and not body.endswith("."):
+                title = body  # the last heading-like line before the text starts
+            continue
+        if use_numbers:
+            if number == 0:
+                continue  # prose before the first numbered paragraph: not the release
+            if bullet:
+                close()
+                found.append(Paragraph(number, body))
+            else:
+                current.append(body)
+        else:
+            number += 1
+            found.append(Paragraph(number, body))
+    close()
+    return title, found
+
+
+_ABBREVIATIONS = ("Dr", "Mr", "Mrs", "Ms", "Prof", "No", "Nos", "St", "vs", "etc", "Gen",
+                  "Sen", "Rep", "Gov", "Jr", "Sr", "Co", "Inc", "Ltd", "approx", "Art", "Vol",
+                  "Fig", "e.g", "i.e", "U.S", "U.K", "U.N", "E.U", *(m.capitalize()
+                  for m in _MONTHS if len(m) <= 4))
+_PROTECT = re.compile(r"\b(" + "|".join(re.escape(a) for a in _ABBREVIATIONS) + r")\.|"
+                      r"\b([A-Z])\.(?=\s*[A-Z])")
+_END = re.compile(r"(?<=[.!?])([\"”’)]*)\s+(?=[\"“(]?[A-Z0-9])")
+_MARK = "\x00"
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of a paragraph; "Dr.", "No.", "U.S." and initials do not end one."""
+    protected = _PROTECT.sub(lambda m: m.group(0).replace(".", _MARK), text)
+    pieces = _END.split(protected)
+    found: list[str] = []
+    for index in range(0, len(pieces), 2):
+        closing = pieces[index + 1] if index + 1 < len(pieces) else ""
+        sentence = (pieces[index] + closing).replace(_MARK, ".").strip()
+        if sentence:
+            found.append(sentence)
+    return found
+
+
+_DATES = [
+    re.compile(r"\b(?P<y>(?:19|20)\d\d)[-./](?P<m>[01]?\d)[-./](?P<d>[0-3]?\d)\b"),
+    re.compile(r"\b(?P<mon>[A-Z][a-z]+)\.?\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?,\s+"
+               r"(?P<y>(?:19|20)\d\d)\b"),
+    re.compile(r"\b(?P<d>[0-3]?\d)\s+(?P<mon>[A-Z][a-z]+)\.?\s+(?P<y>(?:19|20)\d\d)\b"),
+]
+
+
+def find_published(text: str, *, head: int = 3000) -> date | None:
+    """The first full date near the top of the page, taken as its publication date."""
+    top = text[:head]
+    best: tuple[int, date] | None = None
+    for pattern in _DATES:
+        for match in pattern.finditer(top):
+            month = int(match["m"]) if "m" in match.groupdict() and match.groupdict()["m"] \
+                else _MONTHS.get((match.groupdict().get("mon") or "").lower())
+            if not month:
+                continue
+            try:
+                found = date(int(match["y"]), month, int(match["d"]))
+            except ValueError:
+                continue
+            if best is None or match.start() < best[0]:
+                best = (match.start(), found)
+    return best[1] if best else None
+
+
+def read_release(data: bytes, name: str, *, html: bool | None = None) -> Release:
+    text, warnings = decode(data, name)
+    as_html = html if html is not None else looks_like_html(text)
+    body = html_to_text(text) if as_html else text
+    title, found = paragraphs(body)
+    return Release(text=text, title=title, published=find_published(body),
+                   paragraphs=found, warnings=warnings)

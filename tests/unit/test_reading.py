@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from events.errors import FollowupError
+from events.extract import propose
+from events.reading import (
+    UnreadableRelease,
+    decode,
+    find_published,
+    html_to_text,
+    paragraphs,
+    read_release,
+    sentences,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Dr. Kim met Mr. Lee. They agreed.", ["Dr. Kim met Mr. Lee.", "They agreed."]),
+        ("The U.S. and the U.K. will meet. Then Japan.", ["The U.S. and the U.K. will meet.",
+                                                         "Then Japan."]),
+        ("See No. 5 on Jan. 30. J. Smith will attend.", ["See No. 5 on Jan. 30.",
+                                                        "J. Smith will attend."]),
+        ("It rose by 40%. “We will meet,” he said. (Later.)",
+         ["It rose by 40%.", "“We will meet,” he said.", "(Later.)"]),
+        ("One sentence without an end", ["One sentence without an end"]),
+    ],
+)
+def test_sentences(text: str, expected: list[str]) -> None:
+    assert sentences(text) == expected
+
+
+def test_numbered_paragraphs_and_their_bullets_survive_the_website() -> None:
+    text = """Skip to menu
+  1. Ministry facebook
+  2. Ministry twitter
+Press Releases
+Outcome of the Third Meeting on Something Important
+1. The first meeting took place in Seoul on a cold day in January this year.
+° A bullet that belongs to the first paragraph and reads as a sentence.
+[Heading]
+2. The two sides agreed to hold the next meeting in China later this year.
+* unofficial translation"""
+    title, found = paragraphs(text)
+    assert title == "Outcome of the Third Meeting on Something Important"
+    assert [(p.number, p.text[:12]) for p in found] == [
+        (1, "The first me"), (1, "A bullet tha"), (2, "The two side")]
+
+
+def test_html_without_scripts_styles_and_menus() -> None:
+    html = ("<html><head><style>p {color: red}</style><script>var when = 'will be held on "
+            "January 30';</script></head><body><nav><a>Home</a></nav><h1>A title</h1>"
+            "<p>The ministers will meet in Tokyo in March.</p><footer>Share</footer>"
+            "</body></html>")
+    assert html_to_text(html) == "A title\nThe ministers will meet in Tokyo in March."
+
+
+@pytest.mark.parametrize(
+    ("text", "published"),
+    [
+        ("Press release\nDate: 2019-01-24\nText", date(2019, 1, 24)),
+        ("Seoul, January 24, 2019 - The ministry said", date(2019, 1, 24)),
+        ("Released 24 January 2019.", date(2019, 1, 24)),
+        ("2019.01.24 Press releases", date(2019, 1, 24)),
+        ("No date at all here.", None),
+    ],
+)
+def test_publication_date(text: str, published: date | None) -> None:
+    assert find_published(text) == published
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [(b"", "is empty"), (b"   \n\n", "is empty"),
+     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20, "looks like a binary file")],
+)
+def test_unreadable(data: bytes, says: str) -> None:
+    with pytest.raises(UnreadableRelease, match=says):
+        decode(data, "release.txt")
+
+
+def test_not_utf8_is_read_with_replacement_and_a_warning() -> None:
+    text, warnings = decode("Caf\u00e9 will open.".encode("latin-1"), "release.txt")
+    assert text == "Caf\ufffd will open."
+    assert warnings == ["release.txt is not valid UTF-8 (first bad byte at offset 3): read "
+                        "with replacement characters; save it as UTF-8 for an exact copy"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2000) | st.text(max_size=2000).map(str.encode))
+def test_arbitrary_input_raises_nothing_but_our_own_errors(data: bytes) -> None:
+    try:
+        release = read_release(data, "fuzz")
+    except FollowupError:
+        return
+    propose(release, date(2019, 1, 24))
