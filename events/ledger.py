@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import (
+    Connection,
     CursorResult,
     Result,
     Table,
@@ -293,21 +294,14 @@ class Ledger:
     def mark_sent(self, notice_id: int, owner: str, *, subject: str, text: str,
                   html: str | None, late: bool) -> bool:
         """Record a delivery; False when the lease was lost (another daemon took over)."""
-        result = self.session.connection().execute(_MARK_SENT, {
-            "b_id": notice_id, "b_owner": owner, "b_now": self.now, "b_subject": subject,
-            "b_text": text, "b_html": html, "b_late": late})
-        return bool(result.rowcount)
+        return record_sent(self.session.connection(), notice_id, owner, now=self.now,
+                           subject=subject, text=text, html=html, late=late)
 
     def mark_failed(self, notice_id: int, owner: str, error: str, *, retry_at: datetime | None,
                     ) -> bool:
         """A failed attempt: retried at ``retry_at``, or dead (None) with the reason kept."""
-        params = {"b_id": notice_id, "b_owner": owner, "b_error": error}
-        if retry_at is None:
-            result = self.session.connection().execute(_MARK_DEAD, params)
-        else:
-            result = self.session.connection().execute(_MARK_RETRY,
-                                                       {**params, "b_retry": retry_at})
-        return bool(result.rowcount)
+        return record_failure(self.session.connection(), notice_id, owner, error,
+                              retry_at=retry_at)
 
     def extend(self, owner: str, ids: Iterable[int], lease: timedelta) -> int:
         """Renew the lease on notices still being worked through (a slow channel)."""
@@ -361,6 +355,26 @@ class Ledger:
         return sorted(found, key=lambda n: (n.due, n.id))
 
 
+def record_sent(connection: Connection, notice_id: int, owner: str, *, now: datetime,
+                subject: str, text: str, html: str | None, late: bool) -> bool:
+    """Record a delivery; False when the lease was lost (another daemon took over)."""
+    result = connection.execute(_MARK_SENT, {
+        "b_id": notice_id, "b_owner": owner, "b_now": now, "b_subject": subject,
+        "b_text": text, "b_html": html, "b_late": late})
+    return bool(result.rowcount)
+
+
+def record_failure(connection: Connection, notice_id: int, owner: str, error: str, *,
+                   retry_at: datetime | None) -> bool:
+    """A failed attempt: retried at ``retry_at``, or dead (None) with the reason kept."""
+    params = {"b_id": notice_id, "b_owner": owner, "b_error": error}
+    if retry_at is None:
+        result = connection.execute(_MARK_DEAD, params)
+    else:
+        result = connection.execute(_MARK_RETRY, {**params, "b_retry": retry_at})
+    return bool(result.rowcount)
+
+
 class Planner:
     """Keeps the ledger in step with the register: subscribe it, and every change re-plans."""
 
@@ -387,8 +401,3 @@ def _chunks(items: list[T], size: int = 500) -> Iterator[list[T]]:
 def _rowcount(result: Result[Any]) -> int:
     """Rows an UPDATE or INSERT touched (every result of one is a CursorResult)."""
     return int(cast(CursorResult[Any], result).rowcount)
-
-
-def still_waiting(statuses: Mapping[str, int]) -> int:
-    return sum(statuses.get(str(s), 0) for s in (*_WAITING, NoticeStatus.SENDING))
-

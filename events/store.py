@@ -108,6 +108,12 @@ class Store:
             finally:
                 session.close()
 
+    @contextmanager
+    def connection(self, *, write: bool) -> Iterator[Connection]:
+        """A bare connection in one transaction, for hot paths that need no ORM session."""
+        with self._translated_errors(), (self._writer if write else self._reader).begin() as c:
+            yield c
+
     # -- schema ------------------------------------------------------------------------
 
     def prepare(self) -> Preparation:

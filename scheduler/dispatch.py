@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from events.ledger import Ledger, PlanSettings, facts_of
+from events.ledger import Ledger, PlanSettings, facts_of, record_failure, record_sent
 from events.model import FollowUp, Notice
 from events.planning import Audience, NoticeKind
 from events.store import Store
@@ -173,10 +173,10 @@ class Dispatcher:
                                  final=item.attempts >= self.delivery.max_attempts)
         else:
             message = item.message
-            with self.store.transaction(write=True) as session:
-                kept = Ledger(session, self.settings, self.clock()).mark_sent(
-                    item.notice_id, self.owner, subject=message.subject, text=message.text,
-                    html=message.html, late=message.late)
+            with self.store.connection(write=True) as connection:
+                kept = record_sent(connection, item.notice_id, self.owner, now=self.clock(),
+                                   subject=message.subject, text=message.text,
+                                   html=message.html, late=message.late)
             if kept:
                 late = " (late)" if message.late else ""
                 log.info("sent%s [%s] %s", late, item.key, message.subject)
@@ -189,9 +189,8 @@ class Dispatcher:
         retry_at = None if final else now + backoff(item.attempts, self.delivery, self.rng)
         if final and item.attempts >= self.delivery.max_attempts:
             error = f"gave up after {item.attempts} attempts: {error}"
-        with self.store.transaction(write=True) as session:
-            Ledger(session, self.settings, now).mark_failed(item.notice_id, self.owner, error,
-                                                            retry_at=retry_at)
+        with self.store.connection(write=True) as connection:
+            record_failure(connection, item.notice_id, self.owner, error, retry_at=retry_at)
         if retry_at is None:
             log.error("dead [%s]: %s", item.key, error)
         else:
