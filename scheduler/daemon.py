@@ -27,7 +27,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from events.ledger import NOTIFY_CHANNEL, Ledger
 from events.model import Notice, NoticeStatus
@@ -257,6 +257,9 @@ class Daemon:
         last = last_fire_time(trigger, now, timedelta(days=32))
         if last is None or now - last < timedelta(minutes=1):
             return
+        planning_began = ledger.session.scalar(select(func.min(Notice.created_at)))
+        if planning_began is None or last < planning_began:
+            return  # the register did not exist yet: nothing was missed
         if now - last <= grace:
             ledger.enqueue_digest(audience, last.astimezone(UTC))
         elif not ledger.session.scalar(select(Notice.id).where(

@@ -109,8 +109,7 @@ def followups_table(followups: Sequence[FollowUp], today: date) -> Table:
     table.add_column("Follow-up, and the sentence it comes from", ratio=4)
     table.add_column("When", ratio=2)
     table.add_column("Status", min_width=9)
-    table.add_column("Where", ratio=1, min_width=10)
-    table.add_column("Tied to", no_wrap=True)
+    table.add_column("Where", ratio=2, overflow="fold")
     for followup in followups:
         what = Text(followup.id, style="bold cyan")
         what.append(f"  {followup.title}")
@@ -118,9 +117,10 @@ def followups_table(followups: Sequence[FollowUp], today: date) -> Table:
         if sentence:
             what.append("\n")
             what.append_text(sentence)
-        table.add_row(
-            what, when(followup), standing(followup, today), followup.location or "", tie(followup)
-        )
+        moment = Text(when(followup))
+        if followup.anchor_id:
+            moment.append(f"\ntied to {tie(followup)}", style="magenta")
+        table.add_row(what, moment, standing(followup, today), followup.location or "")
     return table
 
 
