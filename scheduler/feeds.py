@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, abort, request
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 from waitress.server import create_server
 from werkzeug.wrappers import Response as BaseResponse
@@ -41,6 +41,9 @@ class UnknownAudience(FollowupError):
 
 @dataclass(frozen=True)
 class FeedBody:
+    #: How many follow-ups there were and the sum of their revisions: revisions only grow,
+    #: so any change anywhere in the register changes this pair.
+    stamp: tuple[int, int]
     etag: str
     body: bytes
     gzipped: bytes
@@ -69,6 +72,13 @@ class FeedService:
         audience = self.config.plan.audience(name)
         anchor = aliased(FollowUp)
         with self.store.transaction(write=False) as session:
+            count, total = session.execute(
+                select(func.count(), func.coalesce(func.sum(FollowUp.revision), 0))).one()
+            stamp = (int(count), int(total))
+            with self._lock:
+                cached = self._bodies.get(name)
+            if cached is not None and cached.stamp == stamp:
+                return cached  # nothing changed anywhere: no need to look closer
             rows = session.execute(
                 select(FollowUp.id, FollowUp.revision, FollowUp.updated_at, FollowUp.kind,
                        FollowUp.tags, anchor.revision)
@@ -78,9 +88,11 @@ class FeedService:
             chosen = [r for r in rows if audience is None or audience.chooses(r[3], r[4])]
             versions = [(r[0], (r[1], r[5] or 0)) for r in chosen]
             etag = self._etag(name, versions)
-            with self._lock:
-                cached = self._bodies.get(name)
             if cached is not None and cached.etag == etag:
+                cached = FeedBody(stamp, cached.etag, cached.body, cached.gzipped,
+                                  cached.last_modified)
+                with self._lock:
+                    self._bodies[name] = cached
                 return cached
             missing = [fid for fid, version in versions if self.blocks.get(fid, version) is None]
             for start in range(0, len(missing), 500):
@@ -90,7 +102,7 @@ class FeedService:
         blocks = [self.blocks.get(fid, version) for fid, version in versions]
         body = feed([b for b in blocks if b is not None], self.settings, name)
         last_modified = max((r[2] for r in chosen), default=None)
-        rendered = FeedBody(etag, body, gzip.compress(body, mtime=0), last_modified)
+        rendered = FeedBody(stamp, etag, body, gzip.compress(body, mtime=0), last_modified)
         with self._lock:
             self._bodies[name] = rendered
         return rendered
