@@ -40,7 +40,9 @@ from scheduler.notices import Templates, ensure_valid
 
 log = logging.getLogger("followup.daemon")
 
-WATCH_SECONDS = 0.25
+# Often enough that a change from the CLI goes out within a fraction of a second; a
+# PRAGMA or a look at pending notifications costs next to nothing.
+WATCH_SECONDS = 0.1
 
 
 class ChangeWatcher:
