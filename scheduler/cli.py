@@ -595,7 +595,7 @@ def export(audience: str, out: Path | None) -> None:
         partial.replace(out)
     except OSError as error:
         partial.unlink(missing_ok=True)
-        raise click.ClickException(f"cannot write {out}: {error.strerror}") from None
+        raise FollowupError(f"cannot write {out}: {error.strerror}") from None
     click.echo(f"Wrote {out} ({len(body):,} bytes).", err=True)
 
 
@@ -693,7 +693,7 @@ def ingest(release: Path, published: Window | None, title: str | None, publisher
     try:
         data = sys.stdin.buffer.read() if str(release) == "-" else release.read_bytes()
     except OSError as error:
-        raise click.ClickException(f"cannot read {name}: {error.strerror}") from None
+        raise FollowupError(f"cannot read {name}: {error.strerror}") from None
     document = read_release(data, name, html=as_html)
     for warning in document.warnings:
         click.echo(f"followup: warning: {warning}", err=True)

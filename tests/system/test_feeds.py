@@ -305,3 +305,10 @@ default_timezone = UTC
             "(date TBC: second half of 2019)") in listing.stdout
     assert "Publication of the summarized LTP report (date TBC: second half of 2019)" in \
         listing.stdout
+
+
+def test_export_to_a_folder_that_does_not_exist(config_file: Path, tmp_path: Path) -> None:
+    result = run(config_file, "export", "--out", str(tmp_path / "no" / "such" / "feed.ics"))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("followup: cannot write")
+    assert not (tmp_path / "no").exists()

@@ -223,3 +223,9 @@ def test_a_ten_megabyte_release_finishes(tmp_path: Path) -> None:
 
     proposals: list[Proposal] = propose(read_release(big, "big"), date(2019, 1, 24))
     assert {p.key for p in proposals} >= {"temm-21", "working-level-meetings"}
+
+
+def test_a_missing_file(empty: Path, tmp_path: Path) -> None:
+    result = run(empty, "ingest", str(tmp_path / "nowhere.txt"))
+    assert result.exit_code == 2
+    assert "cannot read" in result.stderr and "nowhere.txt" in result.stderr
