@@ -141,8 +141,9 @@ class Ledger:
         rows = self.session.execute(
             select(Notice.id, Notice.key, Notice.status, Notice.due)
             .where(Notice.followup_id == followup.id)
-            .where(Notice.status.in_([*_WAITING, NoticeStatus.SUPERSEDED])
-                   | Notice.key.in_(list(wanted)))
+            # What still waits, and whatever the plan names (sent, or superseded to revive);
+            # not the follow-up's whole past.
+            .where(Notice.status.in_(_WAITING) | Notice.key.in_(list(wanted)))
         ).all()
         existing = {row.key: row for row in rows}
         stale = [row.id for row in rows
