@@ -496,6 +496,8 @@ def daemon() -> None:
                         format="%(asctime)s %(levelname)s %(message)s")
     for noisy in ("apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Re-arming the dispatch job while it runs is expected; APScheduler calls that a skip.
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
     sys.exit(Daemon(_app()).run())
 
 

@@ -200,5 +200,6 @@ class Dispatcher:
 
     def _release(self, items: list[_Claimed]) -> None:
         with self.store.transaction(write=True) as session:
-            Ledger(session, self.settings, self.clock()).release(
+            released = Ledger(session, self.settings, self.clock()).release(
                 self.owner, [item.notice_id for item in items])
+        log.info("stopping: gave back %d claimed notices for the next daemon", released)

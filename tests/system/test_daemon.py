@@ -321,3 +321,33 @@ def test_feeds_are_served_by_followup_serve_and_by_the_daemon(
     finally:
         serve.send_signal(signal.SIGTERM)
         assert serve.wait(timeout=30) == 0
+
+
+def test_sigterm_finishes_the_notice_in_flight_and_releases_the_rest(
+        tmp_path: Path, daemons: Callable[..., Daemon]) -> None:
+    inbox = Inbox(delay=0.2)
+    with smtp_server(inbox) as port:
+        config = write_config(tmp_path, channels='["email"]', extra=f'''
+lease_seconds = 60
+
+[channels.email]
+host = "127.0.0.1"
+port = {port}
+security = "none"
+sender = "followup@mofa.example"
+''')
+        config.write_text(config.read_text().replace("lease_seconds = 2\n", ""))
+        run_cli(config, "init")
+        url = f"sqlite:///{tmp_path / 'register.db'}"
+        insert(url, [chase(i, datetime.now(UTC), channel="email") for i in range(20)])
+        daemon = daemons(config)
+        wait_for(lambda: len(inbox.messages) >= 3, what="the first deliveries")
+        assert daemon.stop(signal.SIGTERM) == 0
+        delivered = len(inbox.messages)
+    rows = ledger_rows(url)
+    assert not [n for n in rows if n.status is NoticeStatus.SENDING]  # nothing left claimed
+    sent = [n for n in rows if n.status is NoticeStatus.SENT]
+    assert len(sent) == delivered
+    assert [n for n in rows if n.status is NoticeStatus.PENDING and n.channel == "email"
+            and n.due <= datetime.now(UTC)]  # the rest wait for the next daemon
+    assert "stopping: gave back" in daemon.stderr
