@@ -1,0 +1,112 @@
+"""Commands for calendar feeds: export, serve, and the feed addresses."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from events.errors import FollowupError
+from scheduler.cli_common import current_app, emit_json, json_option
+
+if TYPE_CHECKING:
+    from scheduler.feeds import FeedService
+
+
+def _feed_service() -> FeedService:
+    from scheduler.feeds import FeedService
+
+    app = current_app()
+    app.open()
+    return FeedService(app.store, app.config)
+
+
+@click.command()
+@click.option(
+    "--audience",
+    default="all",
+    show_default=True,
+    help="Whose feed: an audience's name, or all for every follow-up.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write to this file instead of standard output.",
+)
+def export(audience: str, out: Path | None) -> None:
+    """Write a calendar feed (.ics), the same bytes the feed server serves."""
+    body = _feed_service().render(audience).body
+    if out is None:
+        sys.stdout.buffer.write(body)
+        sys.stdout.buffer.flush()
+        return
+    # Written beside the target and renamed over it: a reader never sees half a file.
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        partial.write_bytes(body)
+        partial.replace(out)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise FollowupError(f"cannot write {out}: {error.strerror}") from None
+    click.echo(f"Wrote {out} ({len(body):,} bytes).", err=True)
+
+
+@click.command()
+@click.option("--host", help="Address to listen on (default: feeds.host, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: feeds.port).")
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the calendar feeds over HTTP until stopped."""
+    import logging
+    import signal
+    import threading
+
+    from scheduler.feeds import FeedServer
+
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
+    )
+    service = _feed_service()
+    config = current_app().config.feeds
+    service.tokens()
+    server = FeedServer(service, host or config.host, port or config.port)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    server.start()
+    while not stop.wait(1.0):
+        pass
+    server.stop()
+
+
+@click.group(invoke_without_command=True)
+@json_option
+@click.pass_context
+def feeds(ctx: click.Context, as_json: bool) -> None:
+    """The feed addresses to subscribe to, one per audience and one for all."""
+    if ctx.invoked_subcommand is not None:
+        return
+    service = _feed_service()
+    rows = []
+    for name, token in service.tokens().items():
+        url = service.url(name, token)
+        rows.append({"audience": name, "url": url, "webcal": "webcal://" + url.split("://", 1)[1]})
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['audience']}\n  {row['url']}\n  {row['webcal']}")
+
+
+@feeds.command()
+@click.argument("audience")
+def rotate(audience: str) -> None:
+    """Give an audience's feed a new secret address; the old one stops working."""
+    service = _feed_service()
+    token = service.rotate(audience)
+    click.echo(f"{audience}: new address {service.url(audience, token)}")
+    click.echo("The old address no longer works: give subscribers the new one.", err=True)
+
+
+COMMANDS = [export, serve, feeds]
