@@ -43,7 +43,8 @@ _PLACE_NAMES = (
     "Guangzhou|Shenzhen|Tianjin|Chengdu|Nagoya|Fukuoka|Kitakyushu|Toyama|Ulaanbaatar|"
     "Geneva|New York|Paris|Bangkok|Singapore")
 _PLACE = re.compile(rf"\bin\s+(?P<place>{_PLACE_NAMES})\b")
-_VISIT = re.compile(rf"\bvisit\s+(?:the\s+)?(?P<org>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)"
+_VISIT = re.compile(rf"\bvisit\s+(?:the\s+)?(?P<org>[A-Z][\w’'-]*"
+                    rf"(?:\s+(?:(?:of|and|for|on|the)\s+)*[A-Z][\w’'-]*)*)"
                     rf"(?:\s+in\s+(?P<city>{_PLACE_NAMES}))?")
 _HOLD = re.compile(rf"\bhold\s+(?:their|its|a|an|the)\s+(?P<name>{_NAME}\s*{_EVENT_NOUN})\b")
 _AT_EVENT = re.compile(rf"\b(?:discussed|reported|presented|considered|reviewed|addressed|"
@@ -54,7 +55,7 @@ _SCHEDULED = re.compile(r"\b(?P<name>[A-Z][\w’'-]*(?:\s+[\w’'-]+){0,6}?)\s+(
                         r"convene|open)")
 _PUBLISHED = re.compile(r"[“\"](?P<quoted>[^”\"]{5,200})[”\"]\s+(?:will be|to be)\s+"
                         r"(?P<verb>published|released|issued|launched|presented)|"
-                        r"(?P<name>(?:a|the)\s+[\w\s-]{0,60}?report[\w\s()-]{0,60}?)\s+"
+                        r"(?P<name>(?i:a|the)\s+[\w\s-]{0,60}?report[\w\s()-]{0,60}?)\s+"
                         r"(?:will be|to be)\s+(?P<verb2>published|released|issued)")
 _AGREED = re.compile(r"\b(?:agreed|decided|resolved|pledged|committed)\s+to\s+(?P<rest>.+)$",
                      re.I)
@@ -105,7 +106,11 @@ def _clean(name: str) -> str:
     name = " ".join(name.split()).strip(" ,;:-–.")
     while (shorter := _LEAD_WORDS.sub("", name)) != name:
         name = shorter
-    return name[:1].upper() + name[1:] if name else name
+    return name
+
+
+def _title(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def kind_of(text: str) -> Kind:
@@ -240,11 +245,16 @@ def _events_in(clause: str) -> list[_Found]:
                            r"half|proposed by|to identify|to become)|,)", obj)[0]
             if verb in ("broaden", "expand"):
                 obj = re.sub(r"^(?:the\s+)?(?:scope|range|reach)\s+of\s+", "", obj)
+            said_when = find_times(obj, date(2000, 1, 1))  # only where, not what, matters
+            if said_when:
+                obj = obj[: said_when[0].start]
             name = _clean(obj)
             title = {"launch": f"Launch of {name}", "broaden": f"Broader scope of {name}",
                      "expand": f"Expansion of {name}",
                      "establish": f"Establishment of {name}"}.get(verb, name)
             kind = Kind.LAUNCH if verb == "launch" else kind_of(f"{verb} {obj}")
+            if verb in ("sign", "adopt", "draw up") and kind is not Kind.MEETING:
+                kind = Kind.OTHER
             if verb in ("broaden", "expand", "begin") and kind is Kind.OTHER:
                 kind = Kind.PROJECT
             found.append(_Found(title, kind, f"agreed to {verb}", agreed.start()))
@@ -258,7 +268,7 @@ def _rest_events(clause: str, skip: int | None) -> list[_Found]:
         for match in pattern.finditer(clause):
             if skip is not None and pattern is _HOLD:
                 continue
-            name = _clean(match["name"])
+            name = _clean(match["name"] + _acronym_after(clause, match.end("name")))
             if re.search(r"\b(?:the results|those|these)\b", name, re.I):
                 continue
             found.append(_Found(name, Kind.MEETING, cue, match.start()))
@@ -306,7 +316,7 @@ def _from_clause(clause: str, sentence: str, paragraph: int,
     places = list(_PLACE.finditer(clause))
     found: list[Proposal] = []
     for event in events:
-        proposal = Proposal(key=slug(event.title), title=event.title, kind=event.kind,
+        proposal = Proposal(key=slug(event.title), title=_title(event.title), kind=event.kind,
                             paragraph=paragraph, sentence=sentence,
                             location=event.location, confidence=0.6,
                             aliases=aliases(event.title))
@@ -340,6 +350,12 @@ def _from_clause(clause: str, sentence: str, paragraph: int,
     return found
 
 
+def _acronym_after(clause: str, position: int) -> str:
+    """" (TEMM 22)" when the name at ``position`` is followed by its acronym, else ""."""
+    follows = re.match(r"\s*\([A-Z][A-Za-z]*[A-Z](?:\s*\d+)?\)", clause[position:])
+    return follows.group(0) if follows else ""
+
+
 def _anchor_name(clause: str, anchor: re.Match[str]) -> str:
     name = anchor["name"]
     runs_on = _RUNS_ON.match(clause, anchor.end())
@@ -355,7 +371,7 @@ def _anchor_event(name: str, clause: str, anchor: re.Match[str], times: list[Tim
     name = _anchor_name(clause, anchor)
     where = [p["place"] for p in places if p.start() >= anchor.start()]
     kind = kind_of(name)
-    event = Proposal(key=slug(name), title=name, kind=kind if kind is not Kind.OTHER
+    event = Proposal(key=slug(name), title=_title(name), kind=kind if kind is not Kind.OTHER
                      else Kind.MEETING, paragraph=paragraph, sentence=sentence,
                      location=where[0] if where else None, confidence=0.6,
                      reason=f"named as the occasion ('{anchor['cue']}')",

@@ -100,3 +100,50 @@ def test_arbitrary_input_raises_nothing_but_our_own_errors(data: bytes) -> None:
     except FollowupError:
         return
     propose(release, date(2019, 1, 24))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("The two sides agreed to hold the next dialogue in Tokyo in the first half of 2020.",
+         [("next-dialogue", "meeting", "2020-H1", "Tokyo", None)]),
+        ("A joint report will be published by the end of this year.",
+         [("publication-joint-report", "report", "2019-01-24..2019-12-31", None, None)]),
+        ("The ministers will visit the Ministry of Ecology and Environment in Beijing on "
+         "March 5.",
+         [("visit-ministry-ecology-environment", "visit", "2019-03-05",
+           "Ministry of Ecology and Environment, Beijing", None)]),
+        ("The third Trilateral Policy Dialogue on Air Pollution will be held in Seoul in May "
+         "2019.", [("third-trilateral-policy-dialogue-air", "meeting", "2019-05", "Seoul",
+                    None)]),
+        ("The two sides agreed to launch a joint monitoring network early next year.",
+         [("launch-joint-monitoring-network", "launch", "2020-01..2020-04", None, None)]),
+        ("A workshop on marine litter will be held on the sidelines of the next Joint "
+         "Committee meeting.",
+         [("workshop-marine-litter", "meeting", "undated", None, "next-joint-committee"),
+          ("next-joint-committee", "meeting", "undated", None, None)]),
+        ("The results will be presented at the 22nd Tripartite Environment Ministers Meeting "
+         "(TEMM 22) scheduled to take place in Korea in 2020.",
+         [("temm-22", "meeting", "2020", "Korea", None)]),
+        ("The two sides agreed to sign a memorandum of understanding on climate cooperation "
+         "within three months.",
+         [("memorandum-understanding-climate-cooperation", "other", "2019-01-24..2019-04-25",
+           None, None)]),
+        ("The ministers discussed many things and shared views.", []),
+        ("The two sides will continue working together on air quality.", []),
+        ("The centre, which opened in June 2018, will render strong support.", []),
+    ],
+)
+def test_proposals_from_one_sentence(sentence: str,
+                                     expected: list[tuple[str, str, str, str | None,
+                                                          str | None]]) -> None:
+    from events.reading import Paragraph, Release
+    from events.window import format_window
+
+    release = Release(text=sentence, title=None, published=None,
+                      paragraphs=[Paragraph(1, sentence)])
+    found = propose(release, date(2019, 1, 24))
+    assert [(p.key, str(p.kind), format_window(p.window), p.location, p.anchor)
+            for p in found] == expected
+    assert all(p.sentence == sentence and p.paragraph == 1 and 0 < p.confidence < 1
+               for p in found)
