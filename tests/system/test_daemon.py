@@ -195,9 +195,16 @@ def test_catch_up_sends_recent_notices_late_and_reports_older_ones(
     assert "catch-up: 3 notices fell due more than 24 hours ago" in daemon.stderr
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_change_from_the_cli_is_replanned_while_the_daemon_runs(
-        tmp_path: Path, daemons: Callable[..., Daemon]) -> None:
-    config = write_config(tmp_path)
+        tmp_path: Path, daemons: Callable[..., Daemon], backend: str,
+        request: pytest.FixtureRequest) -> None:
+    # SQLite is watched with PRAGMA data_version, PostgreSQL with LISTEN/NOTIFY.
+    url = (f"sqlite:///{tmp_path / 'register.db'}" if backend == "sqlite"
+           else request.getfixturevalue("postgres_schema_url"))
+    config = write_config(tmp_path, database=url)
+    # A slow safety poll: only noticing the change itself can make the deadline below.
+    config.write_text(config.read_text().replace("poll_seconds = 1", "poll_seconds = 60"))
     run_cli(config, "init")
     daemon = daemons(config)
     daemon.wait_started()
@@ -220,7 +227,7 @@ def test_a_change_from_the_cli_is_replanned_while_the_daemon_runs(
     keys = [line["key"] for line in log_lines(log)]
     assert old_key not in keys
     assert keys.count(new_key) == 1
-    rows = {n.key: n for n in ledger_rows(f"sqlite:///{tmp_path / 'register.db'}")}
+    rows = {n.key: n for n in ledger_rows(url)}
     assert rows[old_key].status is NoticeStatus.SUPERSEDED
     assert rows[new_key].status is NoticeStatus.SENT
 
