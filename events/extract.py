@@ -320,7 +320,10 @@ def _from_clause(clause: str, sentence: str, paragraph: int,
                             paragraph=paragraph, sentence=sentence,
                             location=event.location, confidence=0.6,
                             aliases=aliases(event.title))
-        cut = anchor.start() if anchor and anchor.start() > event.start else len(clause)
+        # An occasion named after the event is what it happens at; what is said after that
+        # name (its dates, its place) belongs to the occasion.
+        anchored = anchor is not None and anchor.start() > event.start
+        cut = anchor.start() if anchor is not None and anchored else len(clause)
         own_times = [t for t in times if event.start <= t.start < cut] or (
             [t for t in times if t.start < cut] if len(events) == 1 else [])
         reason = [f"cue '{event.cue}'"]
@@ -333,7 +336,8 @@ def _from_clause(clause: str, sentence: str, paragraph: int,
             if mine:
                 proposal.location = mine[0]["place"]
                 reason.append(f"place 'in {proposal.location}'")
-        if anchor is not None and anchor.start() > event.start:
+        occasion = None
+        if anchor is not None and anchored:
             name = _anchor_name(clause, anchor)
             proposal.anchor_name = name
             proposal.anchor = slug(name)
@@ -341,12 +345,12 @@ def _from_clause(clause: str, sentence: str, paragraph: int,
             proposal.phrase = proposal.phrase or anchor.group(0)
             reason.append(f"anchor '{anchor['cue']} {name}'")
             proposal.confidence += 0.15
-            found.append(_anchor_event(name, clause, anchor, times, places, sentence,
-                                       paragraph))
+            occasion = _anchor_event(name, anchor, times, places, sentence, paragraph)
         proposal.reason = "; ".join(reason)
         proposal.confidence = round(min(proposal.confidence, 0.95), 2)
-        found.insert(len(found) - (1 if anchor is not None and anchor.start() > event.start
-                                   else 0), proposal)
+        found.append(proposal)
+        if occasion is not None:
+            found.append(occasion)
     return found
 
 
@@ -364,11 +368,10 @@ def _anchor_name(clause: str, anchor: re.Match[str]) -> str:
     return _clean(name)
 
 
-def _anchor_event(name: str, clause: str, anchor: re.Match[str], times: list[TimeMention],
+def _anchor_event(name: str, anchor: re.Match[str], times: list[TimeMention],
                   places: list[re.Match[str]], sentence: str, paragraph: int) -> Proposal:
     """The event named as an occasion, with what the clause says of it after its name."""
     after = [t for t in times if t.start >= anchor.start()]
-    name = _anchor_name(clause, anchor)
     where = [p["place"] for p in places if p.start() >= anchor.start()]
     kind = kind_of(name)
     event = Proposal(key=slug(name), title=_title(name), kind=kind if kind is not Kind.OTHER
