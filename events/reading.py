@@ -220,10 +220,23 @@ def find_published(text: str, *, head: int = 3000) -> date | None:
     return best[1] if best else None
 
 
+# Pages often state their date only in markup: <meta property="article:published_time"
+# content="2019-01-24T..."> or <time datetime="2019-01-24">.
+_MARKUP_DATE = re.compile(
+    r"""(?:(?:published_time|datePublished|pubdate|dc\.date(?:\.issued)?)["']\s+content=|"""
+    r"""<time[^>]*\sdatetime=)["'](?P<iso>(?:19|20)\d\d-[01]\d-[0-3]\d)""", re.I)
+
+
 def read_release(data: bytes, name: str, *, html: bool | None = None) -> Release:
     text, warnings = decode(data, name)
     as_html = html if html is not None else looks_like_html(text)
     body = html_to_text(text) if as_html else text
     title, found = paragraphs(body)
-    return Release(text=text, title=title, published=find_published(body),
-                   paragraphs=found, warnings=warnings)
+    published = find_published(body)
+    if published is None and as_html and (marked := _MARKUP_DATE.search(text)):
+        try:
+            published = date.fromisoformat(marked["iso"])
+        except ValueError:
+            published = None
+    return Release(text=text, title=title, published=published, paragraphs=found,
+                   warnings=warnings)

@@ -147,3 +147,15 @@ def test_proposals_from_one_sentence(sentence: str,
             for p in found] == expected
     assert all(p.sentence == sentence and p.paragraph == 1 and 0 < p.confidence < 1
                for p in found)
+
+
+@pytest.mark.parametrize(
+    "head",
+    ['<meta property="article:published_time" content="2019-01-24T09:00:00+09:00">',
+     '<meta itemprop="datePublished" content="2019-01-24">',
+     '<p>Posted <time class="d" datetime="2019-01-24">yesterday</time></p>'],
+)
+def test_a_page_that_dates_itself_only_in_markup(head: str) -> None:
+    page = (f"<html><head>{head}</head><body><p>The ministers will meet in Tokyo in March "
+            "to review the programme and its results.</p></body></html>")
+    assert read_release(page.encode(), "page.html").published == date(2019, 1, 24)
