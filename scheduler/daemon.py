@@ -29,6 +29,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import func, select
 
+from events.errors import FollowupError
 from events.ledger import NOTIFY_CHANNEL, Ledger
 from events.model import Notice, NoticeStatus
 from events.planning import Audience
@@ -89,6 +90,14 @@ def last_fire_time(trigger: CronTrigger, now: datetime, within: timedelta) -> da
         last = moment
         moment = trigger.get_next_fire_time(moment, moment + timedelta(seconds=1))
     return last
+
+
+def _report(what: str, error: Exception) -> None:
+    """A failure the daemon lives through: one line for a known cause, a traceback for a bug."""
+    if isinstance(error, FollowupError):
+        log.error("%s: %s", what, error)
+    else:
+        log.exception(what)
 
 
 class Daemon:
@@ -176,11 +185,13 @@ class Daemon:
     def dispatch(self) -> None:
         try:
             self.dispatcher.run()
-        except Exception:  # one bad run must not stop the daemon; the poll retries
-            log.exception("dispatch failed; trying again at the next poll")
-        finally:
-            if not self.stop.is_set():
-                self.arm()
+        except Exception as error:
+            # One bad run must not stop the daemon. Re-arming now would retry at once, in a
+            # loop, against a database that is locked or gone: the safety poll retries.
+            _report("dispatch failed; trying again at the next poll", error)
+            return
+        if not self.stop.is_set():
+            self.arm()
 
     def arm(self) -> None:
         """Set the one dispatch job for the next due notice (or lease expiry)."""
@@ -199,21 +210,24 @@ class Daemon:
         try:
             self._extend_plan()
             self.arm()
-        except Exception:
-            log.exception("safety poll failed; trying again at the next one")
+        except Exception as error:
+            _report("safety poll failed; trying again at the next one", error)
 
     def _watch(self) -> None:
         try:
             if self.watcher is not None and self.watcher.changed():
                 self.arm()
-        except Exception:
-            log.exception("change check failed; the safety poll covers it")
+        except Exception as error:
+            _report("change check failed; the safety poll covers it", error)
 
     def _digest(self, audience: Audience) -> None:
         fire = self.clock().replace(second=0, microsecond=0)
-        with self.app.store.transaction(write=True) as session:
-            Ledger(session, self.config.plan, fire).enqueue_digest(audience, fire)
-        self.arm()
+        try:
+            with self.app.store.transaction(write=True) as session:
+                Ledger(session, self.config.plan, fire).enqueue_digest(audience, fire)
+            self.arm()
+        except Exception as error:
+            _report(f"the digest for {audience.name} could not be planned", error)
 
     _last_extension: datetime | None = None
 

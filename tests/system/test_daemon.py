@@ -365,3 +365,31 @@ sender = "followup@mofa.example"
     assert [n for n in rows if n.status is NoticeStatus.PENDING and n.channel == "email"
             and n.due <= datetime.now(UTC)]  # the rest wait for the next daemon
     assert "stopping: gave back" in daemon.stderr
+
+
+def test_a_database_locked_for_a_while_loses_nothing(
+        tmp_path: Path, daemons: Callable[..., Daemon]) -> None:
+    import sqlite3
+
+    config = write_config(tmp_path)
+    config.write_text(config.read_text().replace("[database]\n",
+                                                 "[database]\nbusy_timeout = 0.3\n"))
+    run_cli(config, "init")
+    daemon = daemons(config)
+    daemon.wait_started()
+    log = tmp_path / "notices.jsonl"
+    wait_for(lambda: len(log_lines(log)) >= 5, what="the start-up notices")
+    url = f"sqlite:///{tmp_path / 'register.db'}"
+    due = datetime.now(UTC) + timedelta(seconds=1.5)
+    insert(url, [chase(i, due) for i in range(10)])
+    holder = sqlite3.connect(tmp_path / "register.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process writing for longer than the timeout
+    time.sleep(3)
+    holder.execute("ROLLBACK")
+    holder.close()
+    wait_for(lambda: len(log_lines(log)) >= 15, what="the notices after the lock")
+    assert daemon.stop() == 0
+    assert "is locked by another process" in daemon.stderr
+    assert "Traceback" not in daemon.stderr
+    keys = [line["key"] for line in log_lines(log)]
+    assert len(keys) == len(set(keys)) == 15
