@@ -128,14 +128,15 @@ def _stem(word: str) -> str:
     return word
 
 
-def _tokens(text: str) -> set[str]:
+def tokens(text: str) -> set[str]:
+    """The words that name an event, singular, without articles, ordinals and fillers."""
     words = re.findall(r"[a-z0-9]+", text.lower().replace("’s", "").replace("'s", ""))
     return {_stem(w) for w in words
             if w not in _STOP and not re.fullmatch(r"\d+(st|nd|rd|th)", w)}
 
 
 def aliases(title: str) -> set[str]:
-    found = {" ".join(sorted(_tokens(title)))}
+    found = {" ".join(sorted(tokens(title)))}
     for acronym in _ACRONYM.findall(title):
         found.add(acronym.lower())
         found.add(re.sub(r"\s*\d+$", "", acronym).lower())
@@ -161,7 +162,7 @@ def same_event(a: Proposal, b: Proposal) -> bool:
         return True
     if a.anchor in (b.key, *b.aliases) or b.anchor in (a.key, *a.aliases):
         return False  # one happens on the occasion of the other
-    ta, tb = _tokens(a.title), _tokens(b.title)
+    ta, tb = tokens(a.title), tokens(b.title)
     shared = ta & tb
     return len(shared) >= 3 and len(shared) / min(len(ta), len(tb)) >= 0.75
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from events.errors import FollowupError
-from events.extract import Proposal, _tokens, aliases
+from events.extract import Proposal, aliases, tokens
 from events.model import FollowUp, Source, Status
 from events.register import Draft, Register
 from events.schedule import Schedule
-from events.window import Precision, format_window
+from events.window import Precision, Window, format_window
 
 
 class NeedsDecision(FollowupError):
@@ -56,7 +56,7 @@ def match(proposal: Proposal, followups: list[FollowUp]) -> Match | None:
         if proposal.aliases & names or proposal.key == followup.id:
             score = 1.0
         else:
-            mine, theirs = _tokens(proposal.title), _tokens(followup.title)
+            mine, theirs = tokens(proposal.title), tokens(followup.title)
             shared = mine & theirs
             if len(shared) >= 2:
                 score = 0.85 * len(shared) / min(len(mine), len(theirs))
@@ -145,7 +145,7 @@ def _create(register: Register, proposal: Proposal, ids: dict[str, str], source:
         proposal.anchor if proposal.anchor and _exists(register, proposal.anchor) else None)
     register.add(Draft(
         id=ids[proposal.key], title=proposal.title, kind=proposal.kind,
-        window=proposal.window if anchor is None else type(proposal.window).undated(),
+        window=proposal.window if anchor is None else Window.undated(),
         phrase=proposal.phrase, location=proposal.location, anchor_id=anchor,
         margin_days=proposal.margin if anchor else 0, source=source,
         paragraph=proposal.paragraph, sentence=proposal.sentence,
