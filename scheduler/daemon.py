@@ -166,6 +166,12 @@ class Daemon:
         self.stop.set()
 
     def _shut_down(self) -> None:
+        # APScheduler's shutdown holds its job store lock while it waits for running jobs;
+        # a job re-arming the dispatch then would wait for that lock for ever. Once any arm()
+        # under way has finished, every later one sees the stop and touches nothing.
+        self.stop.set()
+        with self._arm_lock:
+            pass
         self.scheduler.shutdown(wait=True)  # lets a running dispatch finish its notice
         if self.feed_server is not None:
             self.feed_server.stop()
@@ -196,6 +202,8 @@ class Daemon:
     def arm(self) -> None:
         """Set the one dispatch job for the next due notice (or lease expiry)."""
         with self._arm_lock:
+            if self.stop.is_set():
+                return
             now = self.clock()
             with self.app.store.transaction(write=False) as session:
                 due = Ledger(session, self.config.plan, now).next_due()
