@@ -1,30 +1,22 @@
-"""The notice ledger: what is planned, claimed, sent, retried, given up or folded.
+"""The notice ledger: which notices should exist, planned, folded and enqueued.
 
 Planning runs in the transaction of the change that caused it (``Planner`` subscribes to the
-register's events), so a moved follow-up and its new notices commit together. Delivery
-claims due notices in a short transaction under a lease, sends outside it, and marks a notice
-sent only while it still holds the lease; a dead daemon's expired lease is taken over.
-
-PostgreSQL claims with ``FOR UPDATE SKIP LOCKED`` so several daemons share the work; SQLite
-has one writer at a time, and the store starts writing transactions with BEGIN IMMEDIATE.
+register's events), so a moved follow-up and its new notices commit together. Moving notices
+through delivery (claim, renew, record, hand back, retry) is ``events/queue.py``'s work.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import (
-    Connection,
     CursorResult,
     Result,
     Table,
-    bindparam,
-    case,
-    func,
     select,
     text,
     update,
@@ -43,26 +35,13 @@ if TYPE_CHECKING:
 #: The channel PostgreSQL daemons LISTEN on; a change to the ledger NOTIFYs it.
 NOTIFY_CHANNEL = "followup_notices"
 
-_WAITING = (NoticeStatus.PENDING, NoticeStatus.FAILED)
+#: Notices a daemon will pick up once their next attempt is due.
+WAITING = (NoticeStatus.PENDING, NoticeStatus.FAILED)
 
 # Updates go to the table, not the mapped class: the ORM would also look for each row among
 # the objects it holds, which is a third of the cost of recording a delivery.
 _NOTICES = cast(Table, Notice.__table__)
 _N = _NOTICES.c
-
-# Recording an outcome happens once per notice: the statements are built once, too.
-_HELD = (_N.id == bindparam("b_id"), _N.lease_owner == bindparam("b_owner"),
-         _N.status == NoticeStatus.SENDING)
-_MARK_SENT = update(_NOTICES).where(*_HELD).values(
-    status=NoticeStatus.SENT, sent_at=bindparam("b_now"), subject=bindparam("b_subject"),
-    body_text=bindparam("b_text"), body_html=bindparam("b_html"), late=bindparam("b_late"),
-    lease_owner=None, lease_expires=None, last_error=None)
-_MARK_RETRY = update(_NOTICES).where(*_HELD).values(
-    status=NoticeStatus.FAILED, next_attempt=bindparam("b_retry"),
-    last_error=bindparam("b_error"), lease_owner=None, lease_expires=None)
-_MARK_DEAD = update(_NOTICES).where(*_HELD).values(
-    status=NoticeStatus.DEAD, last_error=bindparam("b_error"), lease_owner=None,
-    lease_expires=None)
 
 
 @dataclass(frozen=True)
@@ -118,14 +97,15 @@ class Ledger:
 
     # -- planning ----------------------------------------------------------------------
 
-    def desired(self, followup: FollowUp) -> list[Planned]:
+    def desired(self, followup: FollowUp, *, start: datetime | None = None) -> list[Planned]:
+        """The notices ``followup`` should get from ``start`` (default: now) on."""
         facts = facts_of(followup)
         policy = self.settings.policy_for(facts)
         horizon = self.now + self.settings.horizon
         found: list[Planned] = []
         for audience in self.settings.audiences:
-            found.extend(plan(facts, policy, audience, start=self.now, horizon=horizon,
-                              now=self.now))
+            found.extend(plan(facts, policy, audience, start=start or self.now,
+                              horizon=horizon, now=self.now))
         return found
 
     def replan(self, followup: FollowUp, *, changed: bool) -> Replanned:
@@ -143,13 +123,13 @@ class Ledger:
             .where(Notice.followup_id == followup.id)
             # What still waits, and whatever the plan names (sent, or superseded to revive);
             # not the follow-up's whole past.
-            .where(Notice.status.in_(_WAITING) | Notice.key.in_(list(wanted)))
+            .where(Notice.status.in_(WAITING) | Notice.key.in_(list(wanted)))
         ).all()
         existing = {row.key: row for row in rows}
         stale = [row.id for row in rows
-                 if row.status in _WAITING and row.key not in wanted
+                 if row.status in WAITING and row.key not in wanted
                  and (changed or row.due >= self.now)]
-        for chunk in _chunks(stale):
+        for chunk in chunks(stale):
             self.session.execute(update(_NOTICES).where(_N.id.in_(chunk))
                                  .values(status=NoticeStatus.SUPERSEDED, lease_owner=None))
         result.superseded = len(stale)
@@ -186,7 +166,7 @@ class Ledger:
             total.revived += result.revived
         names = [a.name for a in self.settings.audiences]
         orphans = self.session.execute(
-            update(_NOTICES).where(Notice.status.in_(_WAITING), Notice.audience.not_in(names),
+            update(_NOTICES).where(Notice.status.in_(WAITING), Notice.audience.not_in(names),
                                  Notice.due >= self.now)
             .values(status=NoticeStatus.SUPERSEDED)
         )
@@ -214,9 +194,7 @@ class Ledger:
         return len(self.session.execute(statement, rows).all())
 
     def notify(self) -> None:
-        """Wake PostgreSQL daemons when this transaction commits (SQLite needs nothing)."""
-        if self.dialect == "postgresql":
-            self.session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+        notify(self.session)
 
     # -- digests and catch-up ------------------------------------------------------------
 
@@ -260,121 +238,6 @@ class Ledger:
         self.session.flush()
         return folded
 
-    # -- delivery ----------------------------------------------------------------------
-
-    def claim(self, owner: str, limit: int, lease: timedelta) -> list[Notice]:
-        """Take up to ``limit`` due notices, oldest first, under a lease for ``owner``."""
-        ids: list[int] = []
-        for status in _WAITING:
-            ids += self._due_ids(select(Notice.id).where(
-                Notice.status == status, Notice.next_attempt <= self.now)
-                .order_by(Notice.next_attempt), limit - len(ids))
-        ids += self._due_ids(select(Notice.id).where(
-            Notice.status == NoticeStatus.SENDING, Notice.lease_expires < self.now)
-            .order_by(Notice.next_attempt), limit - len(ids))
-        if not ids:
-            return []
-        self.session.execute(
-            update(_NOTICES).where(Notice.id.in_(ids)).values(
-                status=NoticeStatus.SENDING, lease_owner=owner,
-                lease_expires=self.now + lease, attempts=Notice.attempts + 1)
-        )
-        claimed = self.session.scalars(
-            select(Notice).where(Notice.id.in_(ids)).order_by(Notice.next_attempt, Notice.id)
-            .execution_options(populate_existing=True))
-        return list(claimed)
-
-    def _due_ids(self, query: Any, limit: int) -> list[int]:
-        if limit <= 0:
-            return []
-        query = query.limit(limit)
-        if self.dialect == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        return list(self.session.scalars(query))
-
-    def mark_sent(self, notice_id: int, owner: str, *, subject: str, text: str,
-                  html: str | None, late: bool) -> bool:
-        """Record a delivery; False when the lease was lost (another daemon took over)."""
-        return record_sent(self.session.connection(), notice_id, owner, now=self.now,
-                           subject=subject, text=text, html=html, late=late)
-
-    def mark_failed(self, notice_id: int, owner: str, error: str, *, retry_at: datetime | None,
-                    ) -> bool:
-        """A failed attempt: retried at ``retry_at``, or dead (None) with the reason kept."""
-        return record_failure(self.session.connection(), notice_id, owner, error,
-                              retry_at=retry_at)
-
-    def extend(self, owner: str, ids: Iterable[int], lease: timedelta) -> int:
-        """Renew the lease on notices still being worked through (a slow channel)."""
-        result = self.session.execute(
-            update(_NOTICES).where(Notice.id.in_(list(ids)), Notice.lease_owner == owner,
-                                 Notice.status == NoticeStatus.SENDING)
-            .values(lease_expires=self.now + lease))
-        return _rowcount(result)
-
-    def release(self, owner: str, ids: Iterable[int] | None = None) -> int:
-        """Give back claimed notices not yet sent, as if they had not been claimed."""
-        query = update(_NOTICES).where(Notice.lease_owner == owner,
-                                     Notice.status == NoticeStatus.SENDING)
-        if ids is not None:
-            query = query.where(Notice.id.in_(list(ids)))
-        result = self.session.execute(query.values(
-            status=case((Notice.attempts > 1, NoticeStatus.FAILED.value),
-                        else_=NoticeStatus.PENDING.value),
-            attempts=Notice.attempts - 1, lease_owner=None, lease_expires=None))
-        return _rowcount(result)
-
-    def next_due(self) -> datetime | None:
-        """When something next needs doing: a notice falls due or a lease runs out."""
-        candidates = [
-            self.session.scalar(select(func.min(Notice.next_attempt))
-                                .where(Notice.status == status))
-            for status in _WAITING
-        ]
-        candidates.append(self.session.scalar(
-            select(func.min(Notice.lease_expires)).where(Notice.status == NoticeStatus.SENDING)))
-        found = [c for c in candidates if c is not None]
-        return min(found) if found else None
-
-    def counts(self) -> dict[str, int]:
-        rows = self.session.execute(select(Notice.status, func.count()).group_by(Notice.status))
-        return {str(status): count for status, count in rows}
-
-    def listing(self, status: NoticeStatus | None = None, limit: int | None = None
-                ) -> list[Notice]:
-        query = select(Notice).order_by(Notice.due, Notice.id)
-        if status is not None:
-            query = query.where(Notice.status == status)
-        if limit is not None:
-            query = query.limit(limit)
-        return list(self.session.scalars(query))
-
-    def by_keys(self, keys: Sequence[str]) -> list[Notice]:
-        found: list[Notice] = []
-        for chunk in _chunks(list(keys)):
-            found += self.session.scalars(select(Notice).where(Notice.key.in_(chunk)))
-        return sorted(found, key=lambda n: (n.due, n.id))
-
-
-def record_sent(connection: Connection, notice_id: int, owner: str, *, now: datetime,
-                subject: str, text: str, html: str | None, late: bool) -> bool:
-    """Record a delivery; False when the lease was lost (another daemon took over)."""
-    result = connection.execute(_MARK_SENT, {
-        "b_id": notice_id, "b_owner": owner, "b_now": now, "b_subject": subject,
-        "b_text": text, "b_html": html, "b_late": late})
-    return bool(result.rowcount)
-
-
-def record_failure(connection: Connection, notice_id: int, owner: str, error: str, *,
-                   retry_at: datetime | None) -> bool:
-    """A failed attempt: retried at ``retry_at``, or dead (None) with the reason kept."""
-    params = {"b_id": notice_id, "b_owner": owner, "b_error": error}
-    if retry_at is None:
-        result = connection.execute(_MARK_DEAD, params)
-    else:
-        result = connection.execute(_MARK_RETRY, {**params, "b_retry": retry_at})
-    return bool(result.rowcount)
-
 
 class Planner:
     """Keeps the ledger in step with the register: subscribe it, and every change re-plans."""
@@ -390,10 +253,17 @@ class Planner:
         Ledger(register.session, self.settings, register.now).replan(followup, changed=True)
 
 
+def notify(session: Session) -> None:
+    """Wake PostgreSQL daemons when this transaction commits (SQLite needs nothing: they
+    watch ``PRAGMA data_version``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+
+
 T = TypeVar("T")
 
 
-def _chunks(items: list[T], size: int = 500) -> Iterator[list[T]]:
+def chunks(items: list[T], size: int = 500) -> Iterator[list[T]]:
     """Long lists in pieces: a statement takes only so many parameters (SQLite: 32,766)."""
     for start in range(0, len(items), size):
         yield items[start:start + size]

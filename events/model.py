@@ -216,10 +216,29 @@ class Notice(Base):
     body_html: Mapped[str | None] = mapped_column(Text)
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     sent_at: Mapped[datetime | None]
+    #: When the last attempt to deliver it ended (sent, failed or given up).
+    attempted_at: Mapped[datetime | None]
     planned_revision: Mapped[int | None]
     #: For a digest or "missed" notice: what it covers (keys or ids), as planned.
     payload: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime]
+
+
+class Daemon(Base):
+    """A running ``followup daemon``: its heartbeat tells the others it is alive.
+
+    A daemon whose heartbeat has stopped, or whose process is gone from this host, has its
+    claimed notices handed back at once instead of after its leases run out.
+    """
+
+    __tablename__ = "daemons"
+
+    owner: Mapped[str] = mapped_column(String(100), primary_key=True)
+    #: The host name and process namespace: a process id means something only within it.
+    host: Mapped[str] = mapped_column(String(300))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]
 
 
 class FeedToken(Base):

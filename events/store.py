@@ -80,7 +80,9 @@ class Store:
             )
             _configure_sqlite(self.engine)
         else:
-            self.engine = create_engine(self.url, pool_pre_ping=True)
+            # Named, so that pg_stat_activity tells followup's connections from others.
+            self.engine = create_engine(self.url, pool_pre_ping=True,
+                                        connect_args={"application_name": "followup"})
         self._reader = self.engine
         self._writer = self.engine.execution_options(followup_write=True)
         self._sessions = sessionmaker(expire_on_commit=False)

@@ -1,8 +1,17 @@
 """Where notices go. A channel is one small class; adding one is adding a class here.
 
-``send`` either returns (delivered) or raises :class:`TryAgain` (a failure that may pass:
-the notice is retried with backoff) or :class:`GiveUp` (the server refused it for good: the
-notice is dead, the reply kept).
+``send`` either returns (delivered) or raises one of three failures:
+
+- :class:`TryAgain`: this notice failed in a way that may pass (a 4xx reply to it): it is
+  retried with backoff and counts an attempt;
+- :class:`GiveUp`: the receiving side refused this notice for good (a 5xx reply to it): it
+  is dead, the reply kept;
+- :class:`ChannelDown`: the channel itself cannot be used (the server cannot be reached, the
+  login or TLS fails, the sender is refused): nothing is wrong with the notice, so it waits
+  without an attempt counted, and the whole channel pauses (``scheduler/breaker.py``).
+
+The dispatcher calls ``idle`` when a batch is done, so a channel holds a connection for one
+batch at a time rather than leaving one open for a server to drop between batches.
 """
 
 from __future__ import annotations
@@ -23,16 +32,24 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import IO, ClassVar
 
-from events.errors import ConfigError
+from events.errors import ConfigError, FollowupError
 from scheduler.config import ChannelConfig, Config, EmailChannelConfig, LogChannelConfig
 
 
-class TryAgain(Exception):
-    """Delivery failed in a way that may pass: down, slow, busy, a 4xx reply."""
+class DeliveryFailure(FollowupError):
+    """A notice could not be delivered; the message says why, for the ledger and the log."""
 
 
-class GiveUp(Exception):
-    """The receiving side refused the notice for good (a 5xx reply)."""
+class TryAgain(DeliveryFailure):
+    """This notice failed in a way that may pass: busy, a 4xx reply to it."""
+
+
+class GiveUp(DeliveryFailure):
+    """The receiving side refused this notice for good (a 5xx reply to it)."""
+
+
+class ChannelDown(DeliveryFailure):
+    """The channel cannot be used at all for now; no notice is at fault."""
 
 
 @dataclass(frozen=True)
@@ -59,8 +76,12 @@ class Channel(ABC):
     def describe(self) -> str:
         return self.name
 
-    def close(self) -> None:  # noqa: B027 - most channels hold nothing open
-        """Let go of connections and files."""
+    def idle(self) -> None:  # noqa: B027 - most channels hold nothing open
+        """A batch is done: let go of connections until the next one."""
+
+    def close(self) -> None:
+        """Let go of connections and files for good."""
+        self.idle()
 
 
 class LogChannel(Channel):
@@ -84,7 +105,7 @@ class LogChannel(Channel):
             try:
                 self._stream = self.path.open("a", encoding="utf-8")
             except OSError as error:
-                raise TryAgain(f"cannot open {self.path}: {error.strerror}") from None
+                raise ChannelDown(f"cannot open {self.path}: {error.strerror}") from None
         return self._stream
 
     def send(self, message: Message) -> None:
@@ -104,7 +125,7 @@ class LogChannel(Channel):
                 out.write(line + "\n")
                 out.flush()
             except OSError as error:
-                raise TryAgain(f"cannot write the log: {error.strerror}") from None
+                raise ChannelDown(f"cannot write the log: {error.strerror}") from None
 
     def close(self) -> None:
         if self._stream is not None:
@@ -144,72 +165,132 @@ class EmailChannel(Channel):
         mail.add_alternative(message.html, subtype="html")
         return mail
 
-    def _connect(self) -> smtplib.SMTP:
-        config = self.config
-        context = ssl.create_default_context(cafile=config.ca_file)
-        smtp: smtplib.SMTP
-        if config.security == "tls":
-            smtp = smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout,
-                                    context=context)
-        else:
-            smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
-            if config.security == "starttls":
-                smtp.starttls(context=context)
-        if config.username:
-            if self.password is None:
-                smtp.close()
-                raise TryAgain(f"no SMTP password: set the environment variable "
-                               f"{config.password_env or '(password_env is not set)'}")
-            try:
-                smtp.login(config.username, self.password)
-            except smtplib.SMTPAuthenticationError as error:
-                smtp.close()
-                # A wrong password is fixed by the operator, not by giving the notice up.
-                raise TryAgain(f"SMTP login refused for {config.username}: {_reply(error)}; "
-                               f"check username and {config.password_env}") from None
-        return smtp
-
     def send(self, message: Message) -> None:
         mail = self.compose(message)
         with self._lock:
+            reused = self._smtp is not None
             try:
-                if self._smtp is None:
-                    self._smtp = self._connect()
-                refused = self._smtp.send_message(mail)
-            except smtplib.SMTPRecipientsRefused as error:
-                self._drop()
-                replies = "; ".join(f"{rcpt}: {code} {text.decode(errors='replace')}"
-                                    for rcpt, (code, text) in error.recipients.items())
-                if all(code >= 500 for code, _ in error.recipients.values()):
-                    raise GiveUp(f"every recipient refused: {replies}") from None
-                raise TryAgain(f"recipients refused: {replies}") from None
-            except smtplib.SMTPResponseException as error:
-                self._drop()
-                if error.smtp_code >= 500:
-                    raise GiveUp(f"the server refused it: {_reply(error)}") from None
-                raise TryAgain(f"the server deferred it: {_reply(error)}") from None
-            except (smtplib.SMTPException, OSError) as error:
-                self._drop()
-                raise TryAgain(f"cannot reach {self.config.host}:{self.config.port}: "
-                               f"{error}") from None
+                self._transmit(mail)
+            except ChannelDown:
+                if not reused:
+                    raise
+                # Servers close connections they think idle or have used enough: a dropped
+                # connection that had already carried mail is opened once more.
+                self._transmit(mail)
+
+    def _transmit(self, mail: EmailMessage) -> None:
+        if self._smtp is None:
+            self._smtp = self._connect()
+        where = f"{self.config.host}:{self.config.port}"
+        try:
+            refused = self._smtp.send_message(mail)
+        except smtplib.SMTPRecipientsRefused as error:
+            self._drop()
+            replies = "; ".join(f"{rcpt}: {code} {text.decode(errors='replace')}"
+                                for rcpt, (code, text) in error.recipients.items())
+            if all(code >= 500 for code, _ in error.recipients.values()):
+                raise GiveUp(f"every recipient refused: {replies}") from None
+            raise TryAgain(f"recipients refused: {replies}") from None
+        except smtplib.SMTPSenderRefused as error:
+            self._drop()
+            raise ChannelDown(f"{where} refused the sender {self.config.sender}: "
+                              f"{_reply(error)}; check channels.email.sender") from None
+        except smtplib.SMTPDataError as error:
+            self._drop()
+            if error.smtp_code >= 500:
+                raise GiveUp(f"the server refused it: {_reply(error)}") from None
+            raise TryAgain(f"the server deferred it: {_reply(error)}") from None
+        except smtplib.SMTPNotSupportedError as error:
+            self._drop()
+            raise GiveUp(f"the server cannot take it: {error}") from None
+        except smtplib.SMTPResponseException as error:
+            self._drop()
+            raise ChannelDown(f"{where} answered {_reply(error)}") from None
+        except (smtplib.SMTPException, OSError) as error:
+            self._drop()
+            raise ChannelDown(f"lost the connection to {where}: {_describe(error)}") from None
         if refused:
             # Some recipients took it; the rest are reported, not retried (that would
             # send it again to those who have it).
             raise GiveUp(f"some recipients refused: {refused}")
 
-    def _drop(self) -> None:
-        if self._smtp is not None:
-            try:
-                self._smtp.close()
-            finally:
-                self._smtp = None
+    def _connect(self) -> smtplib.SMTP:
+        config = self.config
+        where = f"{config.host}:{config.port}"
+        smtp: smtplib.SMTP | None = None
+        try:
+            context = ssl.create_default_context(cafile=config.ca_file)
+            if config.security == "tls":
+                smtp = smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout,
+                                        context=context)
+            else:
+                smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+                if config.security == "starttls":
+                    smtp.starttls(context=context)
+            if config.username:
+                self._login(smtp)
+            return smtp
+        except ChannelDown:
+            _close(smtp)
+            raise
+        except smtplib.SMTPNotSupportedError as error:
+            _close(smtp)
+            raise ChannelDown(f"{where} does not offer {_missing(error)}") from None
+        except ssl.SSLError as error:
+            _close(smtp)
+            raise ChannelDown(f"TLS with {where} failed: {_describe(error)}; check "
+                              "channels.email.security and ca_file") from None
+        except smtplib.SMTPResponseException as error:
+            _close(smtp)
+            raise ChannelDown(f"{where} answered {_reply(error)}") from None
+        except (smtplib.SMTPException, OSError) as error:
+            _close(smtp)
+            raise ChannelDown(f"cannot reach {where}: {_describe(error)}") from None
 
-    def close(self) -> None:
+    def _login(self, smtp: smtplib.SMTP) -> None:
+        config = self.config
+        if self.password is None:
+            raise ChannelDown(f"no SMTP password: set the environment variable "
+                              f"{config.password_env or '(password_env is not set)'}")
+        try:
+            smtp.login(config.username or "", self.password)
+        except smtplib.SMTPAuthenticationError as error:
+            # A wrong password is the operator's to fix; no notice is at fault.
+            raise ChannelDown(
+                f"SMTP login refused for {config.username} at {config.host}:{config.port}: "
+                f"{_reply(error)}; check channels.email.username and the password in "
+                f"{config.password_env}") from None
+
+    def _drop(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        _close(smtp)
+
+    def idle(self) -> None:
         with self._lock:
             if self._smtp is not None:
                 with contextlib.suppress(smtplib.SMTPException, OSError):
                     self._smtp.quit()
                 self._drop()
+
+
+def _close(smtp: smtplib.SMTP | None) -> None:
+    if smtp is not None:
+        with contextlib.suppress(OSError):
+            smtp.close()
+
+
+def _describe(error: BaseException) -> str:
+    return str(error) or type(error).__name__
+
+
+def _missing(error: smtplib.SMTPNotSupportedError) -> str:
+    text = str(error)
+    if "STARTTLS" in text.upper():
+        return 'STARTTLS: set channels.email.security to "tls" or "none"'
+    if "AUTH" in text.upper():
+        return ("a login (AUTH): remove channels.email.username, or use security = "
+                '"starttls" where the server offers a login only after STARTTLS')
+    return f"what it needs: {text}"
 
 
 def _reply(error: smtplib.SMTPResponseException) -> str:
@@ -231,7 +312,11 @@ def open_channels(config: Config, env: Mapping[str, str]) -> dict[str, Channel]:
 def _open(channel_config: ChannelConfig, config: Config, env: Mapping[str, str],
           problems: list[str]) -> Channel:
     if isinstance(channel_config, LogChannelConfig):
-        return LogChannel(channel_config, config.base_dir)
+        channel = LogChannel(channel_config, config.base_dir)
+        if channel.path is not None and not channel.path.parent.is_dir():
+            problems.append(f"channels.log.path: the folder {channel.path.parent} does not "
+                            "exist: create it, or choose a path in a folder that does")
+        return channel
     if channel_config.ca_file is not None:
         ca_file = config.base_dir / channel_config.ca_file
         if not ca_file.is_file():
@@ -244,5 +329,5 @@ def _open(channel_config: ChannelConfig, config: Config, env: Mapping[str, str],
     return EmailChannel(channel_config, env)
 
 
-__all__ = ["Channel", "EmailChannel", "GiveUp", "LogChannel", "Message", "TryAgain",
-           "open_channels"]
+__all__ = ["Channel", "ChannelDown", "DeliveryFailure", "EmailChannel", "GiveUp", "LogChannel",
+           "Message", "TryAgain", "open_channels"]

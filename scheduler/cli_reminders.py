@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import datetime, time
 from pathlib import Path
 
 import click
 
-from events.ledger import Ledger
-from events.model import NoticeStatus
+from events.model import Notice, NoticeStatus
+from events.queue import Queue
 from events.window import Window
 from scheduler import views
 from scheduler.cli_common import WINDOW, current_app, emit_json, json_option
@@ -18,6 +19,11 @@ from scheduler.cli_common import WINDOW, current_app, emit_json, json_option
 @click.command()
 def daemon() -> None:
     """Deliver reminders at their time, until stopped with SIGTERM or Ctrl-C."""
+    from scheduler.stopping import Stop
+
+    # First of all, so that a stop asked for during start-up is a clean stop too.
+    stop = Stop()
+    stop.install()
     import logging
 
     from scheduler.daemon import Daemon
@@ -29,7 +35,7 @@ def daemon() -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # Re-arming the dispatch job while it runs is expected; APScheduler calls that a skip.
     logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
-    sys.exit(Daemon(current_app()).run())
+    sys.exit(Daemon(current_app(), stop=stop).run())
 
 
 @click.command()
@@ -44,8 +50,8 @@ def notices(status: str | None, limit: int | None, as_json: bool) -> None:
     """The notice ledger: what is planned, sent, failed, dead, superseded or missed."""
     app = current_app()
     with app.register(write=False) as register:
-        ledger = Ledger(register.session, app.config.plan, register.now)
-        rows = ledger.listing(NoticeStatus(status) if status else None, limit)
+        queue = Queue(register.session, register.now)
+        rows = queue.listing(NoticeStatus(status) if status else None, limit)
         if as_json:
             emit_json([views.notice_json(n) for n in rows])
             return
@@ -77,13 +83,17 @@ def replay(start: Window, end: Window, outcomes: Path | None, as_json: bool) -> 
     """Rehearse the notices of a period on a virtual clock, with a scratch copy of the data."""
     from scheduler import replay as rehearsal
 
+    first, last = start.earliest, end.latest or end.earliest
+    if first is None:
+        raise click.BadParameter("'undated' has no first day: give a date such as "
+                                 "2019-01-24", param_hint="'--from'")
+    if last is None:
+        raise click.BadParameter("'undated' has no last day: give a date such as 2019-12-31",
+                                 param_hint="'--to'")
     app = current_app()
     app.open()
     planned = rehearsal.read_outcomes(outcomes) if outcomes else []
-    assert start.earliest is not None
-    last = end.latest or end.earliest
-    assert last is not None
-    fired = rehearsal.replay(app, start.earliest, last, planned)
+    fired = rehearsal.replay(app, first, last, planned)
     if as_json:
         emit_json([views.fired_json(f) for f in fired])
         return
@@ -116,4 +126,80 @@ def check() -> None:
     click.echo(f"templates: {templates.directory}: OK")
 
 
-COMMANDS = [daemon, notices, replay, check]
+@click.command()
+@click.option("--status", "statuses", type=click.Choice(["dead", "failed"]), multiple=True,
+              help="Notices with this status (default: dead); give it twice for both.")
+@click.option("--since", type=WINDOW, metavar="DATE",
+              help="Only those last tried on or after this day (in the register's zone).")
+@click.option("--key", "keys", multiple=True, metavar="KEY",
+              help="Only the notice with this key ('followup notices --json' shows keys); "
+                   "may be given more than once.")
+@json_option
+def retry(statuses: tuple[str, ...], since: Window | None, keys: tuple[str, ...],
+          as_json: bool) -> None:
+    """Make dead or failed notices pending again, due now, with a fresh set of attempts.
+
+    The daemon sends them at its next round. A notice about a follow-up that has changed
+    since, so that its plan no longer has the notice, is superseded instead of sent.
+    """
+    from events.ledger import Ledger
+
+    chosen = [NoticeStatus(status) for status in statuses] or [NoticeStatus.DEAD]
+    app = current_app()
+    since_at = None
+    if since is not None:
+        if since.earliest is None:
+            raise click.BadParameter("'undated' has no first day: give a date such as "
+                                     "2019-11-01", param_hint="'--since'")
+        since_at = datetime.combine(since.earliest, time(0), app.zone)
+    with app.register() as register:
+        queue = Queue(register.session, register.now)
+        found = queue.retryable(chosen, since=since_at, keys=keys)
+        _check_keys(queue, keys, found, chosen)
+        ledger = Ledger(register.session, app.config.plan, register.now)
+        stale: list[Notice] = []
+        for followup_id in sorted({n.followup_id for n in found if n.followup_id}):
+            theirs = [n for n in found if n.followup_id == followup_id]
+            wanted = {p.key for p in ledger.desired(register.get(followup_id),
+                                                    start=min(n.due for n in theirs))}
+            stale += [n for n in theirs if n.key not in wanted]
+        fresh = [n for n in found if n not in stale]
+        rows = {"retried": [views.notice_json(n) for n in fresh],
+                "superseded": [views.notice_json(n) for n in stale]}
+        queue.revive([n.id for n in fresh])
+        queue.supersede([n.id for n in stale])
+    if as_json:
+        emit_json(rows)
+        return
+    if not found:
+        click.echo(f"No {' or '.join(str(s) for s in chosen)} notices to retry.")
+        return
+    for title, listed in (
+        (f"Pending again, sent at the daemon's next round ({len(fresh)}):", rows["retried"]),
+        (f"Superseded, no longer planned for their follow-up ({len(stale)}):",
+         rows["superseded"]),
+    ):
+        if listed:
+            click.echo(title)
+            for row in listed:
+                click.echo(f"  {row['key']}")
+                click.echo(f"    was {row['status']}: {row['last_error'] or 'no reason kept'}")
+
+
+def _check_keys(queue: Queue, keys: tuple[str, ...], found: list[Notice],
+                chosen: list[NoticeStatus]) -> None:
+    """Every key asked for must name a notice that can be retried."""
+    missing = sorted(set(keys) - {n.key for n in found})
+    if not missing:
+        return
+    known = {n.key: n for n in queue.by_keys(missing)}
+    key = missing[0]
+    if key not in known:
+        raise click.BadParameter(f"no notice has the key {key!r}: 'followup notices --json' "
+                                 "shows the keys", param_hint="'--key'")
+    wanted = " or ".join(str(s) for s in chosen)
+    raise click.BadParameter(f"the notice {key!r} is {known[key].status}, not {wanted}: only "
+                             "those are retried (see --status)", param_hint="'--key'")
+
+
+COMMANDS = [daemon, notices, replay, check, retry]

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from apscheduler.triggers.cron import CronTrigger
 
 from events.errors import ConfigError, FollowupError
-from events.feed import FeedSettings
+from events.feed import WINDOW_SHAPES, FeedSettings
 from events.ledger import PlanSettings
 from events.model import Kind
 from events.planning import Audience, Policy
@@ -49,8 +49,14 @@ class DeliveryConfig:
     backoff_seconds: float = 60.0
     backoff_cap_seconds: float = 3600.0
     lease_seconds: float = 120.0
+    heartbeat_seconds: float = 10.0
     poll_seconds: float = 30.0
     batch: int = 200
+
+    @property
+    def dead_after(self) -> float:
+        """Seconds without a heartbeat after which a daemon is presumed gone."""
+        return 3 * self.heartbeat_seconds
 
 
 @dataclass(frozen=True)
@@ -117,7 +123,10 @@ def find_config_file(explicit: Path | None, env: Mapping[str, str]) -> Path | No
     """The file to read, or None for the defaults; a named file must exist."""
     if explicit is not None:
         named, how = explicit, "--config"
-    elif env.get("FOLLOWUP_CONFIG"):
+    elif "FOLLOWUP_CONFIG" in env:
+        if not env["FOLLOWUP_CONFIG"].strip():
+            raise ConfigError("FOLLOWUP_CONFIG", ["set but empty: unset it to use "
+                                                  "./config.toml, or name a file"])
         named, how = Path(env["FOLLOWUP_CONFIG"]), "FOLLOWUP_CONFIG"
     else:
         default = Path(DEFAULT_FILE)
@@ -149,8 +158,11 @@ def parse_config(
     reader = _Reader(data)
     defaults = DatabaseConfig()
     url = reader.get("database.url", str, defaults.url)
-    if env.get("FOLLOWUP_DATABASE_URL"):
+    if "FOLLOWUP_DATABASE_URL" in env:
         url = env["FOLLOWUP_DATABASE_URL"]
+        if not url.strip():
+            reader.problems.append("FOLLOWUP_DATABASE_URL is set but empty: unset it to use "
+                                   "database.url, or give a database URL")
     reader.check("database.url", url, database_url)
     database = DatabaseConfig(
         url=url,
@@ -165,7 +177,7 @@ def parse_config(
         by_kind=_kind_overrides(reader),
         by_followup=_overrides(reader, "reminders.followup"),
     )
-    delivery = _delivery(reader)
+    delivery = _delivery(reader, channels)
     templates = reader.get("templates.path", str, "")
     templates_dir = None
     if templates:
@@ -324,9 +336,9 @@ def _cron(expression: str) -> None:
                          "fields: minute hour day month weekday, such as \"0 9 * * mon\"") from None
 
 
-def _delivery(reader: _Reader) -> DeliveryConfig:
+def _delivery(reader: _Reader, channels: Mapping[str, ChannelConfig]) -> DeliveryConfig:
     d = DeliveryConfig()
-    return DeliveryConfig(
+    delivery = DeliveryConfig(
         grace_hours=reader.get("delivery.grace_hours", float, d.grace_hours, _not_negative),
         max_attempts=reader.get("delivery.max_attempts", int, d.max_attempts, _positive),
         backoff_seconds=reader.get("delivery.backoff_seconds", float, d.backoff_seconds,
@@ -334,9 +346,30 @@ def _delivery(reader: _Reader) -> DeliveryConfig:
         backoff_cap_seconds=reader.get("delivery.backoff_cap_seconds", float,
                                        d.backoff_cap_seconds, _positive),
         lease_seconds=reader.get("delivery.lease_seconds", float, d.lease_seconds, _positive),
+        heartbeat_seconds=reader.get("delivery.heartbeat_seconds", float, d.heartbeat_seconds,
+                                     _positive),
         poll_seconds=reader.get("delivery.poll_seconds", float, d.poll_seconds, _positive),
         batch=reader.get("delivery.batch", int, d.batch, _positive),
     )
+    if delivery.backoff_cap_seconds < delivery.backoff_seconds:
+        reader.problems.append(
+            f"delivery.backoff_cap_seconds: {delivery.backoff_cap_seconds:g} is below "
+            f"backoff_seconds ({delivery.backoff_seconds:g}); the cap is the longest wait, "
+            "so make it at least as long")
+    if delivery.lease_seconds < 3 * delivery.heartbeat_seconds:
+        reader.problems.append(
+            f"delivery.lease_seconds: {delivery.lease_seconds:g} is less than three "
+            f"heartbeats ({delivery.heartbeat_seconds:g} s each): a live daemon's claims "
+            "would be taken over; lengthen the lease or shorten heartbeat_seconds")
+    for name, channel in channels.items():
+        timeout = getattr(channel, "timeout", None)
+        if timeout is not None and delivery.lease_seconds <= timeout:
+            reader.problems.append(
+                f"delivery.lease_seconds: {delivery.lease_seconds:g} is not longer than "
+                f"channels.{name}.timeout ({timeout:g}): a send may take that long, and "
+                f"another daemon would take the notice over and send it too; make the "
+                f"lease at least {2 * timeout:g}")
+    return delivery
 
 
 ALL_AUDIENCES = "all"
@@ -347,6 +380,7 @@ def _feeds(reader: _Reader) -> FeedsConfig:
     base_url = reader.get("feeds.base_url", str, d.base_url)
     if base_url and not base_url.startswith(("http://", "https://")):
         reader.problems.append(f"feeds.base_url: {base_url!r} is not an http(s) address")
+    shape = reader.get("feeds.windows", str, s.windows, _window_shape)
     return FeedsConfig(
         serve=reader.get("feeds.serve", bool, d.serve),
         host=reader.get("feeds.host", str, d.host),
@@ -360,8 +394,15 @@ def _feeds(reader: _Reader) -> FeedsConfig:
                                                  int(s.refresh.total_seconds() // 60),
                                                  _positive)),
             alarms=reader.get("feeds.alarms", bool, s.alarms),
+            windows=next((w for w in WINDOW_SHAPES if w == shape), s.windows),
         ),
     )
+
+
+def _window_shape(value: str) -> None:
+    if value not in WINDOW_SHAPES:
+        raise ValueError(f"{value!r} is not a choice: use \"span\" (one entry over the whole "
+                     "window) or \"edges\" (an entry on its first day and one on its last)")
 
 
 def _port(value: int) -> None:

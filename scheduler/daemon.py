@@ -3,24 +3,28 @@
 APScheduler (in UTC) is only the timer. One dispatch job is armed for the next due notice
 and re-armed after every run; a safety poll re-checks every few seconds; a watch job
 notices another process's changes (SQLite ``PRAGMA data_version``, PostgreSQL LISTEN) within
-a second; one cron job per audience with a digest puts the digest in the ledger. The
-notices themselves live in the database, never one APScheduler job each.
+a second; a heartbeat tells other daemons this one is alive, renews its claims and hands back
+the claims of daemons that are gone; one cron job per audience with a digest puts the digest
+in the ledger. The notices themselves live in the database, never one APScheduler job each.
 
-SIGTERM or SIGINT: the notice in flight is finished, claimed ones are released, exit 0.
+Each job that fails logs one line when it starts failing and one when it works again, not
+one per try. SIGTERM or SIGINT, at any moment from the start: the notice in flight is
+finished, claimed ones are given back, exit 0.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-import signal
 import socket
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from types import FrameType
+from pathlib import Path
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -33,11 +37,13 @@ from events.errors import FollowupError
 from events.ledger import NOTIFY_CHANNEL, Ledger
 from events.model import Notice, NoticeStatus
 from events.planning import Audience
+from events.queue import Queue
 from events.store import Store
 from scheduler.app import App
 from scheduler.channels import Channel, open_channels
-from scheduler.dispatch import Dispatcher
+from scheduler.dispatch import DATABASE_ERRORS, Dispatcher, first_line
 from scheduler.notices import Templates, ensure_valid
+from scheduler.stopping import Stop
 
 log = logging.getLogger("followup.daemon")
 
@@ -45,41 +51,116 @@ log = logging.getLogger("followup.daemon")
 # PRAGMA or a look at pending notifications costs next to nothing.
 WATCH_SECONDS = 0.1
 
+#: Waits before making a dropped LISTEN connection again: doubling up to the cap.
+RECONNECT_SECONDS = (0.5, 30.0)
+
 
 class ChangeWatcher:
-    """Says whether another process committed since the last look, cheaply."""
+    """Says whether another process committed since the last look, cheaply.
 
-    def __init__(self, store: Store) -> None:
+    On PostgreSQL the LISTEN connection is made again when it drops, waiting longer after
+    each failed try (up to half a minute), with one log line when it is lost and one when it
+    is back; meanwhile the safety poll covers changes. Notifications sent while it was away
+    are lost, so coming back counts as a change.
+    """
+
+    def __init__(self, store: Store, *, application_name: str = "followup daemon",
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self.store = store
+        self.application_name = application_name
+        self.monotonic = monotonic
         self._sqlite: sqlite3.Connection | None = None
         self._pg: Any = None
         self._version: int | None = None
+        self._lost_at: float | None = None
+        self._retry_at = 0.0
+        self._wait = RECONNECT_SECONDS[0]
         if store.is_sqlite:
             self._sqlite = sqlite3.connect(str(store.url.database), check_same_thread=False)
-            self._version = self._data_version()
+            self._version = self._data_version(self._sqlite)
         else:
-            import psycopg
+            self._reconnect()
 
-            url = store.url.set(drivername="postgresql").render_as_string(hide_password=False)
-            self._pg = psycopg.connect(url, autocommit=True)
-            self._pg.execute(f"LISTEN {NOTIFY_CHANNEL}")
-
-    def _data_version(self) -> int:
-        assert self._sqlite is not None
-        return int(self._sqlite.execute("PRAGMA data_version").fetchone()[0])
+    @staticmethod
+    def _data_version(connection: sqlite3.Connection) -> int:
+        return int(connection.execute("PRAGMA data_version").fetchone()[0])
 
     def changed(self) -> bool:
         if self._sqlite is not None:
-            version = self._data_version()
+            version = self._data_version(self._sqlite)
             changed, self._version = version != self._version, version
             return changed
-        return any(True for _ in self._pg.notifies(timeout=0))
+        if self._pg is None:
+            return self._reconnect()
+        try:
+            return any(True for _ in self._pg.notifies(timeout=0))
+        except Exception as error:
+            self._lose(error)
+            return False
+
+    def _reconnect(self) -> bool:
+        """Try to LISTEN again when the wait is over; True once listening again."""
+        if self.monotonic() < self._retry_at:
+            return False
+        import psycopg
+
+        url = self.store.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        try:
+            self._pg = psycopg.connect(url, autocommit=True, connect_timeout=5,
+                                       application_name=self.application_name)
+            self._pg.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        except Exception as error:
+            self._lose(error)
+            return False
+        if self._lost_at is not None:
+            log.info("listening for changes again after %.1f s", self.monotonic() - self._lost_at)
+        self._lost_at, self._wait = None, RECONNECT_SECONDS[0]
+        return True
+
+    def _lose(self, error: Exception) -> None:
+        self.close()
+        if self._lost_at is None:
+            self._lost_at = self.monotonic()
+            log.warning("lost the connection that listens for changes (%s); reconnecting, "
+                        "and the safety poll covers changes meanwhile", first_line(error))
+        self._retry_at = self.monotonic() + self._wait
+        self._wait = min(self._wait * 2, RECONNECT_SECONDS[1])
 
     def close(self) -> None:
         if self._sqlite is not None:
             self._sqlite.close()
+            self._sqlite = None
         if self._pg is not None:
-            self._pg.close()
+            with contextlib.suppress(Exception):
+                self._pg.close()
+            self._pg = None
+
+
+class Outage:
+    """One log line when a job starts failing, one when it works again; not one per try."""
+
+    def __init__(self, what: str, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.what = what
+        self.monotonic = monotonic
+        self.since: float | None = None
+        self.failures = 0
+
+    def failed(self, error: Exception) -> None:
+        self.failures += 1
+        if self.since is not None:
+            log.debug("%s failed again: %s", self.what, error)
+            return
+        self.since = self.monotonic()
+        if isinstance(error, FollowupError):
+            log.error("%s failed: %s", self.what, error)
+        else:
+            log.exception("%s failed", self.what)  # a bug: its traceback, once
+
+    def works(self) -> None:
+        if self.since is not None:
+            log.info("%s works again after %.1f s (%d failures)", self.what,
+                     self.monotonic() - self.since, self.failures)
+            self.since, self.failures = None, 0
 
 
 def last_fire_time(trigger: CronTrigger, now: datetime, within: timedelta) -> datetime | None:
@@ -92,22 +173,43 @@ def last_fire_time(trigger: CronTrigger, now: datetime, within: timedelta) -> da
     return last
 
 
-def _report(what: str, error: Exception) -> None:
-    """A failure the daemon lives through: one line for a known cause, a traceback for a bug."""
-    if isinstance(error, FollowupError):
-        log.error("%s: %s", what, error)
-    else:
-        log.exception(what)
+def this_host() -> str:
+    """The host name and process namespace: what makes a process id mean one process."""
+    try:
+        namespace = str(Path("/proc/self/ns/pid").readlink())
+    except OSError:
+        namespace = ""
+    return f"{socket.gethostname()} {namespace}".strip()
+
+
+def process_exists(pid: int) -> bool:
+    """Whether a process ``pid`` is running on this host (a zombie is not)."""
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        # The state follows the command name in parentheses, which may itself hold any.
+        return stat.read_text().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+    except (OSError, IndexError):
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class Daemon:
     def __init__(self, app: App, *, env: Mapping[str, str] | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, stop: Stop | None = None) -> None:
         self.app = app
         self.config = app.config
         self.clock = clock or app.clock
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self.stop = threading.Event()
+        self.host = this_host()
+        self.stop = stop or Stop()
         # Fail at start-up, not at send time.
         self.templates = Templates(self.config.templates)
         ensure_valid(self.templates)
@@ -115,7 +217,7 @@ class Daemon:
                                                           os.environ if env is None else env)
         self.dispatcher = Dispatcher(
             app.store, self.config.plan, self.config.delivery, self.channels, self.templates,
-            owner=self.owner, clock=self.clock, stop=self.stop,
+            owner=self.owner, clock=self.clock, stop=self.stop.event,
         )
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
@@ -124,26 +226,45 @@ class Daemon:
         self.watcher: ChangeWatcher | None = None
         self.feed_server: Any = None
         self._arm_lock = threading.Lock()
+        self._outages = {name: Outage(name) for name in (
+            "delivery", "the safety poll", "the heartbeat", "planning a digest")}
 
-    # -- lifecycle ---------------------------------------------------------------------
+    # -- lifecycle -----------------------------------------------------------------------
 
     def run(self) -> int:
+        """Start, deliver until asked to stop, stop cleanly; 0 whenever the stop was asked."""
+        try:
+            for step in (self._open, self._heartbeat, self._catch_up, self._summarise_ledger,
+                         self._start_timer):
+                if self.stop.is_set():
+                    break
+                step()
+            while not self.stop.wait(1.0):
+                pass
+            if self.stop.describe():
+                log.info("%s received: finishing the notice in flight", self.stop.describe())
+        finally:
+            self._shut_down()
+        return 0
+
+    def _open(self) -> None:
         opening = self.app.open()
         self.watcher = ChangeWatcher(self.app.store)
         self._summarise_config(opening.preparation.revision)
-        self._catch_up()
-        self._summarise_ledger()
+
+    def _start_timer(self) -> None:
         delivery = self.config.delivery
         self.scheduler.add_job(self._poll, IntervalTrigger(seconds=delivery.poll_seconds),
                                id="poll")
         self.scheduler.add_job(self._watch, IntervalTrigger(seconds=WATCH_SECONDS), id="watch")
+        self.scheduler.add_job(self._heartbeat_job,
+                               IntervalTrigger(seconds=delivery.heartbeat_seconds),
+                               id="heartbeat")
         for audience in self.config.plan.audiences:
             if audience.digest:
                 trigger = CronTrigger.from_crontab(audience.digest, timezone=audience.zone)
                 self.scheduler.add_job(self._digest, trigger, args=[audience],
                                        id=f"digest:{audience.name}")
-        self._previous = {sig: signal.signal(sig, self._on_signal)
-                          for sig in (signal.SIGTERM, signal.SIGINT)}
         if self.config.feeds.serve:
             from scheduler.feeds import FeedServer, FeedService
 
@@ -154,16 +275,6 @@ class Daemon:
             self.feed_server.start()
         self.scheduler.start()
         self.arm()
-        try:
-            while not self.stop.wait(1.0):
-                pass
-        finally:
-            self._shut_down()
-        return 0
-
-    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
-        log.info("%s received: finishing the notice in flight", signal.Signals(signum).name)
-        self.stop.set()
 
     def _shut_down(self) -> None:
         # APScheduler's shutdown holds its job store lock while it waits for running jobs;
@@ -172,70 +283,97 @@ class Daemon:
         self.stop.set()
         with self._arm_lock:
             pass
-        self.scheduler.shutdown(wait=True)  # lets a running dispatch finish its notice
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)  # lets a running dispatch finish its notice
         if self.feed_server is not None:
             self.feed_server.stop()
-        with self.app.store.transaction(write=True) as session:
-            released = Ledger(session, self.config.plan, self.clock()).release(self.owner)
+        released = 0
+        try:
+            released = self.dispatcher.finish()
+            with self.app.store.transaction(write=True) as session:
+                Queue(session, self.clock()).leave(self.owner)
+        except DATABASE_ERRORS as error:
+            log.error("could not give back claimed notices (%s): they are taken up again "
+                      "when this daemon's heartbeat is seen to have stopped", error)
         for channel in self.channels.values():
             channel.close()
         if self.watcher is not None:
             self.watcher.close()
         self.app.store.dispose()
-        for sig, handler in getattr(self, "_previous", {}).items():
-            signal.signal(sig, handler)
+        self.stop.restore()
         log.info("stopped%s", f"; released {released} claimed notices" if released else "")
 
-    # -- jobs --------------------------------------------------------------------------
+    # -- jobs ----------------------------------------------------------------------------
+
+    def _job(self, name: str, work: Callable[[], object]) -> bool:
+        """Run one job's work; a failure is logged (once per outage), never fatal."""
+        try:
+            work()
+        except Exception as error:
+            self._outages[name].failed(error)
+            return False
+        self._outages[name].works()
+        return True
 
     def dispatch(self) -> None:
-        try:
-            self.dispatcher.run()
-        except Exception as error:
-            # One bad run must not stop the daemon. Re-arming now would retry at once, in a
-            # loop, against a database that is locked or gone: the safety poll retries.
-            _report("dispatch failed; trying again at the next poll", error)
-            return
-        if not self.stop.is_set():
-            self.arm()
+        # One bad run must not stop the daemon. Re-arming after a failure would retry at
+        # once, in a loop, against a database that is locked or gone: the safety poll does.
+        if self._job("delivery", self.dispatcher.run) and not self.stop.is_set():
+            self._job("delivery", self.arm)
 
     def arm(self) -> None:
-        """Set the one dispatch job for the next due notice (or lease expiry)."""
+        """Set the one dispatch job for when something is next due."""
         with self._arm_lock:
             if self.stop.is_set():
                 return
-            now = self.clock()
-            with self.app.store.transaction(write=False) as session:
-                due = Ledger(session, self.config.plan, now).next_due()
+            due = self.dispatcher.next_due()
             if due is None:
                 if self.scheduler.get_job("dispatch") is not None:
                     self.scheduler.remove_job("dispatch")
                 return
-            self.scheduler.add_job(self.dispatch, DateTrigger(run_date=max(due, now)),
+            self.scheduler.add_job(self.dispatch, DateTrigger(run_date=max(due, self.clock())),
                                    id="dispatch", replace_existing=True)
 
     def _poll(self) -> None:
-        try:
+        def work() -> None:
             self._extend_plan()
             self.arm()
-        except Exception as error:
-            _report("safety poll failed; trying again at the next one", error)
+
+        self._job("the safety poll", work)
 
     def _watch(self) -> None:
-        try:
-            if self.watcher is not None and self.watcher.changed():
-                self.arm()
-        except Exception as error:
-            _report("change check failed; the safety poll covers it", error)
+        # The watcher deals with its own connection; a failure here is the arm's.
+        if self.watcher is not None and self.watcher.changed():
+            self._job("delivery", self.arm)
+
+    def _heartbeat_job(self) -> None:
+        self._job("the heartbeat", self._heartbeat)
+
+    def _heartbeat(self) -> None:
+        """Say this daemon is alive, hand back gone daemons' claims, renew this one's."""
+        delivery = self.config.delivery
+        with self.app.store.transaction(write=True) as session:
+            queue = Queue(session, self.clock())
+            queue.beat(self.owner, host=self.host, pid=os.getpid())
+            gone = queue.hand_back_dead(self.owner, host=self.host,
+                                        dead_after=timedelta(seconds=delivery.dead_after),
+                                        alive=process_exists)
+        for owner, count in sorted(gone.items()):
+            log.info("daemon %s has stopped; %d notices it had claimed are handed back",
+                     owner, count)
+        self.dispatcher.renew()
+        if any(gone.values()) and self.scheduler.running:
+            self.arm()
 
     def _digest(self, audience: Audience) -> None:
         fire = self.clock().replace(second=0, microsecond=0)
-        try:
+
+        def work() -> None:
             with self.app.store.transaction(write=True) as session:
                 Ledger(session, self.config.plan, fire).enqueue_digest(audience, fire)
             self.arm()
-        except Exception as error:
-            _report(f"the digest for {audience.name} could not be planned", error)
+
+        self._job("planning a digest", work)
 
     _last_extension: datetime | None = None
 
@@ -251,7 +389,7 @@ class Daemon:
             log.info("planned ahead: %d added, %d superseded, %d revived", result.added,
                      result.superseded, result.revived)
 
-    # -- start-up ----------------------------------------------------------------------
+    # -- start-up ------------------------------------------------------------------------
 
     def _catch_up(self) -> None:
         now = self.clock()
@@ -302,14 +440,10 @@ class Daemon:
                      f"{audience.send_time:%H:%M}", digest, channels)
 
     def _summarise_ledger(self) -> None:
-        now = self.clock()
         with self.app.store.transaction(write=False) as session:
-            ledger = Ledger(session, self.config.plan, now)
-            counts = ledger.counts()
-            upcoming = session.scalars(
-                select(Notice).where(Notice.status.in_([NoticeStatus.PENDING,
-                                                        NoticeStatus.FAILED]))
-                .order_by(Notice.next_attempt).limit(1)).first()
+            queue = Queue(session, self.clock())
+            counts = queue.counts()
+            upcoming = queue.next_waiting()
         summary = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
         log.info("ledger: %s", summary or "empty")
         if upcoming is not None:
@@ -317,3 +451,4 @@ class Daemon:
                      upcoming.key)
         else:
             log.info("next due: nothing planned")
+

@@ -1,9 +1,20 @@
 """Delivering due notices: claim a batch under a lease, send each, record the outcome.
 
 The claim is one short transaction; sending happens outside any transaction; each outcome
-is recorded in its own, only while this dispatcher still holds the lease. A crash between
-sending and recording leaves the notice claimed; once the lease runs out another dispatcher
-takes it over, so at most the notice in flight is sent twice.
+is recorded in its own, only while this dispatcher still owns the notice. What could go
+wrong, and what happens then:
+
+- a notice that cannot be written (a template that fails on it) is dead at once with the
+  reason, so it never holds up the rest of the queue;
+- before every send the claim must be certain (``scheduler/holdings.py``): a daemon paused
+  past its lease renews first and does not send what another daemon has taken over;
+- a channel that cannot be reached or refuses the login pauses as a whole
+  (``scheduler/breaker.py``); its notices wait without an attempt counted;
+- an outcome that cannot be recorded (the database locked or away) is retried, and kept
+  until it is recorded; nothing more is sent meanwhile, and the sent notice is never sent
+  again by this daemon;
+- a crash between sending and recording leaves the notice claimed; its daemon's heartbeat
+  stops, and the notice is handed back, so at most the notice in flight is sent twice.
 """
 
 from __future__ import annotations
@@ -11,20 +22,27 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from jinja2 import TemplateError
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from events.ledger import Ledger, PlanSettings, facts_of, record_failure, record_sent
+from events.errors import StoreError
+from events.ledger import PlanSettings, facts_of
 from events.model import FollowUp, Notice
 from events.planning import Audience, NoticeKind
+from events.queue import Queue, record_failure, record_sent
 from events.store import Store
-from scheduler.channels import Channel, GiveUp, Message, TryAgain
+from scheduler.breaker import Breaker, backoff
+from scheduler.channels import Channel, ChannelDown, GiveUp, Message, TryAgain
 from scheduler.config import DeliveryConfig
+from scheduler.holdings import Holdings
 from scheduler.notices import (
     Templates,
     digest_sections,
@@ -36,21 +54,30 @@ from scheduler.notices import (
 
 log = logging.getLogger("followup.daemon")
 
+#: What a database that is locked, restarting or unreachable raises.
+DATABASE_ERRORS = (StoreError, DBAPIError)
+
 
 @dataclass(frozen=True)
-class _Claimed:
+class Prepared:
+    """A claimed notice, written and ready to send (or with the reason it cannot be)."""
+
     notice_id: int
     key: str
-    attempts: int
+    channel_name: str
+    #: The number of this attempt: 1 for the first.
+    attempt: int
     channel: Channel | None
     message: Message | None
     problem: str | None = None
 
 
-def backoff(attempts: int, delivery: DeliveryConfig, rng: Callable[[], float]) -> timedelta:
-    """Exponential, capped, with jitter so that retries of many notices spread out."""
-    delay = min(delivery.backoff_cap_seconds, delivery.backoff_seconds * 2 ** (attempts - 1))
-    return timedelta(seconds=delay * (0.5 + rng() / 2))
+@dataclass(frozen=True)
+class _Unrecorded:
+    """An outcome that happened but is not yet in the database."""
+
+    item: Prepared
+    write: Callable[[Connection], bool]
 
 
 class Dispatcher:
@@ -66,6 +93,7 @@ class Dispatcher:
         clock: Callable[[], datetime],
         stop: threading.Event | None = None,
         rng: Callable[[], float] = random.random,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -76,36 +104,86 @@ class Dispatcher:
         self.clock = clock
         self.stop = stop or threading.Event()
         self.rng = rng
+        self.monotonic = monotonic
         self.lease = timedelta(seconds=delivery.lease_seconds)
+        self.holdings = Holdings(self.lease, monotonic)
+        self.breaker = Breaker(delivery.backoff_seconds, delivery.backoff_cap_seconds, rng)
+        self._unrecorded: list[_Unrecorded] = []
 
     def run(self) -> int:
-        """Deliver everything due now, batch by batch; the number of notices handled."""
-        handled = 0
+        """Deliver everything due now, batch by batch; the number of notices tried."""
+        if not self._record_unrecorded():
+            return 0
+        tried = 0
         while not self.stop.is_set():
             batch = self._claim()
             if not batch:
                 break
-            handled += self._deliver(batch)
-        return handled
+            tried += self._deliver(batch)
+            if self._unrecorded:
+                break  # the database is away: the next run records first
+        return tried
 
-    # -- claiming ----------------------------------------------------------------------
-
-    def _claim(self) -> list[_Claimed]:
+    def next_due(self) -> datetime | None:
+        """When ``run`` next has something to do, from the ledger and the paused channels."""
         now = self.clock()
-        with self.store.transaction(write=True) as session:
-            ledger = Ledger(session, self.settings, now)
-            notices = ledger.claim(self.owner, self.delivery.batch, self.lease)
-            # A batch often speaks of the same follow-ups: load and describe each once.
-            ids = {n.followup_id for n in notices if n.followup_id}
-            followups = {f.id: followup_context(f) for f in session.scalars(
-                select(FollowUp).where(FollowUp.id.in_(ids))).unique()}
-            return [self._prepare(session, ledger, notice, now, followups)
-                    for notice in notices]
+        with self.store.transaction(write=False) as session:
+            due = Queue(session, now).next_due(skip_channels=self.breaker.paused(now))
+        return min((t for t in (due, self.breaker.next_try(now)) if t is not None),
+                   default=None)
 
-    def _prepare(self, session: Session, ledger: Ledger, notice: Notice, now: datetime,
-                 followups: dict[str, dict[str, Any]]) -> _Claimed:
-        def refuse(problem: str) -> _Claimed:
-            return _Claimed(notice.id, notice.key, notice.attempts, None, None, problem)
+    def renew(self) -> set[int]:
+        """Renew the lease on everything held; returns what had been taken over."""
+        asked = self.holdings.ids()
+        if not asked:
+            return set()
+        asked_at = self.monotonic()
+        with self.store.transaction(write=True) as session:
+            kept = Queue(session, self.clock()).renew(self.owner, asked, self.lease)
+        lost = self.holdings.renewed(asked, kept, asked_at=asked_at)
+        if lost:
+            log.warning("%d claimed notices were taken over by another daemon while this one "
+                        "was held up; they are left to it", len(lost))
+        return lost
+
+    def finish(self) -> int:
+        """On stop: record what was sent, give back what was claimed but not tried."""
+        self._record_unrecorded()
+        keep = {u.item.notice_id for u in self._unrecorded}
+        for unrecorded in self._unrecorded:
+            log.error("sent [%s] but could not record it: it may go out again",
+                      unrecorded.item.key)
+        with self.store.transaction(write=True) as session:
+            released = Queue(session, self.clock()).release(self.owner, keep=keep)
+        self.holdings.release(self.holdings.ids())
+        return released
+
+    # -- claiming ------------------------------------------------------------------------
+
+    def _claim(self) -> list[Prepared]:
+        now = self.clock()
+        asked_at = self.monotonic()
+        with self.store.transaction(write=True) as session:
+            queue = Queue(session, now)
+            notices = queue.claim(self.owner, self.delivery.batch, self.lease,
+                                  skip_channels=self.breaker.paused(now))
+            ids = {n.followup_id for n in notices if n.followup_id}
+            followups = {f.id: f for f in session.scalars(
+                select(FollowUp).where(FollowUp.id.in_(ids))).unique()}
+            # A batch often speaks of the same follow-ups: each is described once.
+            contexts: dict[str, dict[str, Any]] = {}
+            prepared = [self._prepare(session, queue, notice, now, followups, contexts)
+                        for notice in notices]
+        self.holdings.claimed([p.notice_id for p in prepared], asked_at=asked_at)
+        return prepared
+
+    def _prepare(self, session: Session, queue: Queue, notice: Notice, now: datetime,
+                 followups: dict[str, FollowUp], contexts: dict[str, dict[str, Any]],
+                 ) -> Prepared:
+        """Write one notice; a failure to write it is that notice's alone."""
+        def refuse(problem: str) -> Prepared:
+            return Prepared(notice.id, notice.key, notice.channel, notice.attempts + 1, None,
+                            None, problem)
 
         audience = self.settings.audience(notice.audience)
         if audience is None:
@@ -113,93 +191,236 @@ class Dispatcher:
         channel = self.channels.get(notice.channel)
         if channel is None:
             return refuse(f"the channel {notice.channel!r} is no longer configured")
+        try:
+            message = self._write(session, queue, notice, audience, now, followups, contexts)
+        except DATABASE_ERRORS:
+            raise  # the claim as a whole is retried
+        except TemplateError as error:
+            return refuse(f"the {notice.kind} template fails on it: {error}; fix the "
+                          f"template, then 'followup retry --key {notice.key}'")
+        except Exception as error:
+            log.exception("cannot write [%s]", notice.key)
+            return refuse(f"cannot be written: {error!r}")
+        if message is None:
+            return refuse(f"the follow-up {notice.followup_id!r} no longer exists")
+        return Prepared(notice.id, notice.key, notice.channel, notice.attempts + 1, channel,
+                        message)
+
+    def _write(self, session: Session, queue: Queue, notice: Notice, audience: Audience,
+               now: datetime, followups: dict[str, FollowUp],
+               contexts: dict[str, dict[str, Any]]) -> Message | None:
         context = notice_context(notice, audience, now)
         if notice.kind == NoticeKind.DIGEST:
             context.update(digest_sections(self._wanted(session, audience), audience, now))
         elif notice.kind == NoticeKind.MISSED:
-            folded = ledger.by_keys(notice.payload)
+            folded = queue.by_keys(notice.payload)
             ids = {n.followup_id for n in folded if n.followup_id}
             titles = dict(session.execute(select(FollowUp.id, FollowUp.title)
-                                          .where(FollowUp.id.in_(ids))).tuples().all())
+                                          .where(FollowUp.id.in_(ids))).all())
             context["missed"] = missed_items(folded, titles, audience)
         else:
             followup = followups.get(notice.followup_id or "")
             if followup is None:
-                return refuse(f"the follow-up {notice.followup_id!r} no longer exists")
-            context["followup"] = followup
+                return None
+            if followup.id not in contexts:
+                contexts[followup.id] = followup_context(followup)
+            context["followup"] = contexts[followup.id]
         rendered = self.templates.render(notice.kind, context)
-        message = Message(
+        return Message(
             key=notice.key, kind=notice.kind, audience=audience.name,
             followup_id=notice.followup_id, due=notice.due, recipients=audience.recipients,
             subject=rendered.subject, text=rendered.text, html=rendered.html,
             late=is_late(notice.due, now),
         )
-        return _Claimed(notice.id, notice.key, notice.attempts, channel, message)
 
     def _wanted(self, session: Session, audience: Audience) -> list[FollowUp]:
         followups = session.scalars(select(FollowUp).order_by(FollowUp.earliest, FollowUp.id))
         return [f for f in followups.unique() if audience.wants(facts_of(f))]
 
-    # -- sending -----------------------------------------------------------------------
+    # -- sending -------------------------------------------------------------------------
 
-    def _deliver(self, batch: list[_Claimed]) -> int:
-        handled = 0
-        renew_at = self.clock() + self.lease / 2
-        for index, item in enumerate(batch):
-            if self.stop.is_set():
-                self._release(batch[index:])
-                break
-            if self.clock() >= renew_at:
-                # A slow channel must not let the lease on the rest of the batch run out,
-                # or another daemon would take them over and send them too.
-                renew_at = self.clock() + self.lease / 2
-                with self.store.transaction(write=True) as session:
-                    Ledger(session, self.settings, self.clock()).extend(
-                        self.owner, [i.notice_id for i in batch[index:]], self.lease)
-            self._deliver_one(item)
-            handled += 1
-        return handled
+    def _deliver(self, batch: list[Prepared]) -> int:
+        tried = 0
+        used: set[str] = set()
+        waiting: list[Prepared] = []  # their channel is paused
+        try:
+            for index, item in enumerate(batch):
+                if self.stop.is_set():
+                    released = self._hand_back(batch[index:])
+                    log.info("stopping: gave back %d claimed notices for the next daemon",
+                             released)
+                    break
+                if item.channel_name in self.breaker.paused(self.clock()):
+                    waiting.append(item)
+                    continue
+                mine = self._still_mine(item)
+                if mine is None:
+                    self._abandon(batch[index:])
+                    break
+                if not mine:
+                    continue  # taken over by another daemon: it is theirs to send
+                used.add(item.channel_name)
+                tried += self._attempt(item)
+                if self._unrecorded:
+                    self._abandon(batch[index + 1:])
+                    break
+        finally:
+            for name in used:
+                self.channels[name].idle()
+            for name in sorted({item.channel_name for item in waiting}):
+                reason = self.breaker.reason(name) or "unavailable"
+                self._hand_back([i for i in waiting if i.channel_name == name],
+                                reason=f"waiting for the {name} channel: {reason}")
+        return tried
 
-    def _deliver_one(self, item: _Claimed) -> None:
+    def _still_mine(self, item: Prepared) -> bool | None:
+        """Whether ``item`` is certainly still this daemon's to send; None when the
+        database cannot say (then nothing more is sent until it can)."""
+        if self.holdings.certain(item.notice_id):
+            return True
+        try:
+            self.renew()
+        except DATABASE_ERRORS as error:
+            log.error("cannot renew the claim on [%s] (%s): sending nothing more until the "
+                      "database answers", item.key, first_line(error))
+            return None
+        return self.holdings.holds(item.notice_id)
+
+    def _attempt(self, item: Prepared) -> int:
+        """Send one notice and record what happened; 1 if an attempt was made."""
         if item.channel is None or item.message is None:
             self._record_failure(item, item.problem or "cannot be delivered", final=True)
-            return
+            return 1
         try:
             item.channel.send(item.message)
+        except ChannelDown as error:
+            self.breaker.trip(item.channel_name, str(error), self.clock())
+            self._hand_back([item], reason=f"waiting for the {item.channel_name} channel: "
+                                           f"{error}")
+            return 0
         except GiveUp as error:
             self._record_failure(item, str(error), final=True)
         except TryAgain as error:
             self._record_failure(item, str(error),
-                                 final=item.attempts >= self.delivery.max_attempts)
+                                 final=item.attempt >= self.delivery.max_attempts)
+        except Exception as error:
+            # A fault in a channel is this notice's failure, not the daemon's end.
+            log.exception("sending [%s] failed unexpectedly", item.key)
+            self._record_failure(item, f"unexpected failure: {error!r}",
+                                 final=item.attempt >= self.delivery.max_attempts)
         else:
-            message = item.message
-            with self.store.connection(write=True) as connection:
-                kept = record_sent(connection, item.notice_id, self.owner, now=self.clock(),
-                                   subject=message.subject, text=message.text,
-                                   html=message.html, late=message.late)
-            if kept:
-                late = " (late)" if message.late else ""
-                log.info("sent%s [%s] %s", late, item.key, message.subject)
-            else:
-                log.warning("sent [%s], but its lease had been taken over by another daemon: "
-                            "it may go out twice", item.key)
+            self.breaker.works(item.channel_name, self.clock())
+            self._record_sent(item)
+        return 1
 
-    def _record_failure(self, item: _Claimed, error: str, *, final: bool) -> None:
+    # -- recording -----------------------------------------------------------------------
+
+    def _record_sent(self, item: Prepared) -> None:
+        message = item.message
+        if message is None:
+            return
+
+        def write(connection: Connection) -> bool:
+            return record_sent(connection, item.notice_id, self.owner, now=self.clock(),
+                               subject=message.subject, text=message.text, html=message.html,
+                               late=message.late)
+
+        kept = self._record(item, write)
+        if kept:
+            late = " (late)" if message.late else ""
+            log.info("sent%s [%s] %s", late, item.key, message.subject)
+        elif kept is not None:
+            log.warning("sent [%s], but another daemon had taken it over meanwhile: it may "
+                        "go out twice", item.key)
+
+    def _record_failure(self, item: Prepared, error: str, *, final: bool) -> None:
         now = self.clock()
-        retry_at = None if final else now + backoff(item.attempts, self.delivery, self.rng)
-        if final and item.attempts >= self.delivery.max_attempts:
-            error = f"gave up after {item.attempts} attempts: {error}"
-        with self.store.connection(write=True) as connection:
-            record_failure(connection, item.notice_id, self.owner, error, retry_at=retry_at)
+        retry_at = None if final else now + backoff(
+            item.attempt, self.delivery.backoff_seconds, self.delivery.backoff_cap_seconds,
+            self.rng)
+        if final and item.attempt >= self.delivery.max_attempts and item.problem is None:
+            error = f"gave up after {item.attempt} attempts: {error}"
+
+        def write(connection: Connection) -> bool:
+            return record_failure(connection, item.notice_id, self.owner, error, now=now,
+                                  retry_at=retry_at)
+
+        if self._record(item, write) is None:
+            return
         if retry_at is None:
             log.error("dead [%s]: %s", item.key, error)
         else:
             log.warning("failed [%s] (attempt %d of %d, next at %s): %s", item.key,
-                        item.attempts, self.delivery.max_attempts,
+                        item.attempt, self.delivery.max_attempts,
                         f"{retry_at:%Y-%m-%dT%H:%M:%SZ}", error)
 
-    def _release(self, items: list[_Claimed]) -> None:
-        with self.store.transaction(write=True) as session:
-            released = Ledger(session, self.settings, self.clock()).release(
-                self.owner, [item.notice_id for item in items])
-        log.info("stopping: gave back %d claimed notices for the next daemon", released)
+    def _record(self, item: Prepared, write: Callable[[Connection], bool]) -> bool | None:
+        """Write an outcome, retrying while the database is locked or away.
+
+        Returns whether the notice was still this daemon's, or None when the database did
+        not answer for half a lease: the outcome is then kept and written before anything
+        else is claimed. Sending again is never the remedy.
+        """
+        deadline = self.monotonic() + self.lease.total_seconds() / 2
+        delay, failures = 0.05, 0
+        while True:
+            try:
+                with self.store.connection(write=True) as connection:
+                    kept = write(connection)
+            except DATABASE_ERRORS as error:
+                failures += 1
+                if failures == 1:
+                    log.warning("cannot record the outcome of [%s] yet (%s); trying again",
+                                item.key, first_line(error))
+                if self.monotonic() >= deadline:
+                    self._unrecorded.append(_Unrecorded(item, write))
+                    log.error("still cannot record the outcome of [%s]: kept, and written "
+                              "before anything more is sent", item.key)
+                    return None
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+                continue
+            self.holdings.release([item.notice_id])
+            if failures:
+                log.info("recorded [%s] after %d tries", item.key, failures + 1)
+            return kept
+
+    def _record_unrecorded(self) -> bool:
+        """Write outcomes kept from an earlier run; False while the database is away."""
+        while self._unrecorded:
+            unrecorded = self._unrecorded[0]
+            try:
+                with self.store.connection(write=True) as connection:
+                    unrecorded.write(connection)
+            except DATABASE_ERRORS:
+                return False
+            self._unrecorded.pop(0)
+            self.holdings.release([unrecorded.item.notice_id])
+            log.info("recorded [%s], which went out earlier", unrecorded.item.key)
+        return True
+
+    def _hand_back(self, items: Collection[Prepared], *, reason: str | None = None) -> int:
+        """Give claimed notices back untried (with why they wait, if there is a reason)."""
+        ids = [item.notice_id for item in items]
+        if not ids:
+            return 0
+        try:
+            with self.store.transaction(write=True) as session:
+                released = Queue(session, self.clock()).release(self.owner, ids, error=reason)
+        except DATABASE_ERRORS as error:
+            log.error("cannot give back %d claimed notices (%s): they are taken up again "
+                      "when their lease runs out", len(ids), first_line(error))
+            released = 0
+        self.holdings.release(ids)
+        return released
+
+    def _abandon(self, items: Collection[Prepared]) -> None:
+        """Stop holding notices without touching the database (it is not answering): they
+        are taken up again when their lease runs out."""
+        if items:
+            self.holdings.release([item.notice_id for item in items])
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

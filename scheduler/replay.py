@@ -199,8 +199,7 @@ def replay(app: App, start: date, end: date, outcomes: list[Outcome]) -> list[Fi
             Ledger(session, config.plan, first).replan_all()
         planned_at = first
         while True:
-            with store.transaction(write=False) as session:
-                due = Ledger(session, config.plan, clock.now).next_due()
+            due = dispatcher.next_due()
             moments = [t for t in (
                 due,
                 datetime.combine(pending[0].on, time(0), zone).astimezone(UTC)

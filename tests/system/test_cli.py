@@ -433,7 +433,6 @@ def test_the_installed_command(tmp_path: Path) -> None:
     """The console script itself: help works, and a user error is one line, exit 2."""
     script = Path(sys.executable).with_name("followup")
     env = {
-        "FOLLOWUP_CONFIG": "",
         "FOLLOWUP_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
         "PATH": str(script.parent),
     }

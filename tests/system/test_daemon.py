@@ -49,6 +49,7 @@ format = "json"
 [delivery]
 grace_hours = 24
 lease_seconds = 2
+heartbeat_seconds = 0.5
 poll_seconds = 1
 backoff_seconds = 0.5
 backoff_cap_seconds = 1
@@ -242,6 +243,7 @@ host = "127.0.0.1"
 port = {port}
 security = "none"
 sender = "followup@mofa.example"
+timeout = 1
 ''')
         run_cli(config, "init")
         url = f"sqlite:///{tmp_path / 'register.db'}"
@@ -279,6 +281,7 @@ host = "127.0.0.1"
 port = {port}
 security = "none"
 sender = "followup@mofa.example"
+timeout = 1
 '''
         configs = [write_config(tmp_path / name, database=postgres_schema_url,
                                 channels='["email"]', extra=email) for name in ("a", "b")]
@@ -349,6 +352,7 @@ host = "127.0.0.1"
 port = {port}
 security = "none"
 sender = "followup@mofa.example"
+timeout = 1
 ''')
         config.write_text(config.read_text().replace("lease_seconds = 2\n", ""))
         run_cli(config, "init")

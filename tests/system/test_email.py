@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 import trustme
 
-from events.ledger import Ledger, Planner, PlanSettings
+from events.ledger import Planner, PlanSettings
 from events.model import NoticeStatus
 from events.planning import Audience, Policy
+from events.queue import Queue
 from events.register import Register, standard_bus
 from events.seed import load_seed
 from events.store import Store
-from scheduler.channels import EmailChannel, GiveUp, Message, TryAgain
+from scheduler.channels import ChannelDown, EmailChannel, GiveUp, Message, TryAgain
 from scheduler.config import DeliveryConfig, EmailChannelConfig
 from scheduler.dispatch import Dispatcher
 from scheduler.notices import Templates
@@ -99,14 +100,26 @@ def test_implicit_tls(ca: trustme.CA, ca_file: str) -> None:
     assert len(inbox.messages) == 1
 
 
-def test_a_wrong_password_is_retried_not_given_up(ca: trustme.CA, ca_file: str) -> None:
+def test_a_wrong_password_is_the_channel_s_fault_not_the_notice_s(
+        ca: trustme.CA, ca_file: str) -> None:
     inbox = Inbox()
     with smtp_server(inbox, starttls=server_context(ca), login=("followup", "other")) as port:
         email = channel(port, security="starttls", username="followup",
                         password_env="SMTP_PASSWORD", ca_file=ca_file)
-        with pytest.raises(TryAgain, match="SMTP login refused for followup: 535"):
+        with pytest.raises(ChannelDown, match=(
+                rf"SMTP login refused for followup at 127\.0\.0\.1:{port}: 535 .*check "
+                r"channels\.email\.username and the password in SMTP_PASSWORD")):
             email.send(message())
     assert inbox.messages == []
+
+
+def test_a_server_that_offers_no_login_says_so(ca: trustme.CA, ca_file: str) -> None:
+    # The server offers AUTH only after STARTTLS; without it, a login cannot even start.
+    with smtp_server(Inbox(), starttls=server_context(ca), login=("followup", "right")) as port:
+        email = channel(port, security="none", username="followup",
+                        password_env="SMTP_PASSWORD")
+        with pytest.raises(ChannelDown, match=r"does not offer a login \(AUTH\)"):
+            email.send(message())
 
 
 def test_a_permanent_refusal_gives_up_with_the_reply() -> None:
@@ -121,9 +134,23 @@ def test_a_temporary_refusal_is_retried() -> None:
         channel(port).send(message())
 
 
-def test_a_server_that_is_down_is_retried() -> None:
-    with pytest.raises(TryAgain, match=r"cannot reach 127\.0\.0\.1"):
+def test_a_server_that_is_down_is_the_channel_s_fault() -> None:
+    with pytest.raises(ChannelDown, match=r"cannot reach 127\.0\.0\.1"):
         channel(free_port()).send(message())
+
+
+def test_a_connection_is_held_for_a_batch_and_reopened_once_if_dropped() -> None:
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        email = channel(port)
+        email.send(message("a"))
+        email.send(message("b"))  # the same connection
+        assert email._smtp is not None
+        email._smtp.sock.close()  # as a server closing an idle connection would
+        email.send(message("c"))  # opened again, not a failure of "c"
+        email.idle()
+        assert email._smtp is None
+    assert [m["X-Followup-Key"] for m in inbox.messages] == ["a", "b", "c"]
 
 
 # -- through the dispatcher and the ledger ---------------------------------------------------
@@ -157,45 +184,72 @@ def store(tmp_path: Path) -> Iterator[Store]:
     store.dispose()
 
 
+def dispatcher(store: Store, port: int, clock: Clock) -> Dispatcher:
+    """A dispatcher as the daemon keeps one: ``run`` is its dispatch job."""
+    return Dispatcher(store, SETTINGS, DELIVERY, {"email": channel(port)}, Templates(),
+                      owner="test", clock=clock, rng=lambda: 1.0)
+
+
 def deliver(store: Store, port: int, clock: Clock) -> int:
-    """Run a dispatcher once, as the daemon's dispatch job does; the notices it handled."""
-    email = channel(port)
-    dispatcher = Dispatcher(store, SETTINGS, DELIVERY, {"email": email}, Templates(),
-                            owner="test", clock=clock, rng=lambda: 1.0)
-    try:
-        return dispatcher.run()
-    finally:
-        email.close()
+    """Run a fresh dispatcher once; the notices it tried."""
+    return dispatcher(store, port, clock).run()
 
 
 def ledger(store: Store, clock: Clock):  # type: ignore[no-untyped-def]
     with store.transaction(write=False) as session:
-        return Ledger(session, SETTINGS, clock()).listing()
+        return Queue(session, clock()).listing()
 
 
-def test_smtp_down_then_up_is_delivered_after_backoff(store: Store) -> None:
+def test_smtp_down_pauses_the_channel_then_delivers_without_using_attempts(
+        store: Store) -> None:
     first_due = min(n.due for n in ledger(store, Clock(DUE)))
     clock = Clock(first_due)
     port = free_port()
-    assert deliver(store, port, clock) == 2  # the two jcec notices due then: both fail
-    failed = [n for n in ledger(store, clock) if n.status is NoticeStatus.FAILED]
-    assert len(failed) == 2
-    assert all(n.next_attempt == first_due + timedelta(seconds=30) for n in failed)
-    assert "cannot reach 127.0.0.1" in (failed[0].last_error or "")
+    email = dispatcher(store, port, clock)
+    assert email.run() == 0  # the server cannot be reached: nothing was tried
+    waiting = [n for n in ledger(store, clock) if n.due <= first_due]
+    assert len(waiting) == 2  # the two jcec notices due then
+    assert all(n.status is NoticeStatus.PENDING and n.attempts == 0 for n in waiting)
+    assert all((n.last_error or "").startswith(
+        "waiting for the email channel: cannot reach 127.0.0.1") for n in waiting)
+    # paused for the first backoff (30 s with this jitter): not a busy loop
+    assert email.next_due() == first_due + timedelta(seconds=30)
 
     inbox = Inbox()
     with smtp_server(inbox, port):
-        clock.now = first_due + timedelta(seconds=10)  # still backing off
-        assert deliver(store, port, clock) == 0
+        clock.now = first_due + timedelta(seconds=10)  # still paused
+        assert email.run() == 0
+        assert inbox.messages == []
         clock.now = first_due + timedelta(seconds=31)
-        assert deliver(store, port, clock) == 2
+        assert email.run() == 2
     sent = [n for n in ledger(store, clock) if n.status is NoticeStatus.SENT]
-    assert {n.key for n in sent} == {n.key for n in failed}
-    assert all(n.attempts == 2 and n.subject and n.body_text and n.body_html for n in sent)
+    assert {n.key for n in sent} == {n.key for n in waiting}
+    assert all(n.attempts == 1 and n.subject and n.body_text and n.body_html for n in sent)
+    assert all(n.last_error is None for n in sent)
     assert sorted(inbox.message_ids()) == sorted(
         channel(port).message_id(n.key) for n in sent)
     assert "Ask the Chinese side for the date of the 24th Joint Committee." in str(
         inbox.messages[0])
+
+
+def test_an_outage_longer_than_the_retry_budget_kills_no_notice(store: Store) -> None:
+    first_due = min(n.due for n in ledger(store, Clock(DUE)))
+    clock = Clock(first_due)
+    email = dispatcher(store, free_port(), clock)
+    pauses = []
+    for _ in range(3 * DELIVERY.max_attempts):
+        email.run()
+        resume = email.next_due()
+        assert resume is not None
+        pauses.append(resume - clock.now)
+        clock.now = resume
+    rows = ledger(store, clock)
+    assert not [n for n in rows if n.status is NoticeStatus.DEAD]
+    assert all(n.attempts == 0 for n in rows)
+    # the pause doubles up to the cap
+    assert pauses[:3] == [timedelta(seconds=30), timedelta(seconds=60),
+                          timedelta(seconds=120)]
+    assert max(pauses) == timedelta(seconds=DELIVERY.backoff_cap_seconds)
 
 
 def test_a_permanent_refusal_makes_the_notice_dead_with_the_reply(store: Store) -> None:
@@ -210,13 +264,20 @@ def test_a_permanent_refusal_makes_the_notice_dead_with_the_reply(store: Store) 
         "the server refused it: 550 5.1.1 desk@example.org: no such user")
 
 
-def test_retries_stop_after_the_last_attempt(store: Store) -> None:
+def test_retries_of_a_deferred_notice_stop_after_the_last_attempt(store: Store) -> None:
     first_due = min(n.due for n in ledger(store, Clock(DUE)))
     clock = Clock(first_due)
-    port = free_port()
-    for _ in range(DELIVERY.max_attempts):
-        deliver(store, port, clock)
-        clock.now += timedelta(seconds=DELIVERY.backoff_cap_seconds + 1)
+    delays = []
+    with smtp_server(Inbox(reply="451 4.3.0 Try again later")) as port:
+        for attempt in range(1, DELIVERY.max_attempts + 1):
+            assert deliver(store, port, clock) == 2
+            failed = [n for n in ledger(store, clock) if n.attempts == attempt]
+            assert len(failed) == 2
+            delays.append(failed[0].next_attempt - clock.now)
+            clock.now += timedelta(seconds=DELIVERY.backoff_cap_seconds + 1)
     dead = [n for n in ledger(store, clock) if n.status is NoticeStatus.DEAD]
     assert len(dead) == 2
-    assert (dead[0].last_error or "").startswith("gave up after 3 attempts: cannot reach")
+    assert dead[0].last_error == (
+        "gave up after 3 attempts: the server deferred it: 451 4.3.0 Try again later")
+    # each wait doubles (the last attempt has none: it is the end)
+    assert delays[:2] == [timedelta(seconds=30), timedelta(seconds=60)]

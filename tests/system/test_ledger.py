@@ -12,6 +12,7 @@ from sqlalchemy import select
 from events.ledger import Ledger, Planner, PlanSettings
 from events.model import Notice, NoticeStatus
 from events.planning import Audience, NoticeKind, Planned, Policy, notice_key
+from events.queue import Queue, record_failure, record_sent
 from events.register import Register, standard_bus
 from events.schedule import Schedule
 from events.seed import load_seed
@@ -68,6 +69,24 @@ def ledger_do(store: Store, now: datetime, action):  # type: ignore[no-untyped-d
         return action(Ledger(session, SETTINGS, now))
 
 
+def queue_do(store: Store, now: datetime, action):  # type: ignore[no-untyped-def]
+    with store.transaction(write=True) as session:
+        return action(Queue(session, now))
+
+
+def mark_sent(store: Store, now: datetime, notice_id: int, owner: str) -> bool:
+    with store.connection(write=True) as connection:
+        return record_sent(connection, notice_id, owner, now=now, subject="s", text="t",
+                           html=None, late=False)
+
+
+def mark_failed(store: Store, now: datetime, notice_id: int, owner: str, error: str,
+                retry_at: datetime | None) -> bool:
+    with store.connection(write=True) as connection:
+        return record_failure(connection, notice_id, owner, error, now=now,
+                              retry_at=retry_at)
+
+
 def test_the_seed_is_planned_when_it_is_loaded(store: Store) -> None:
     temm = notices(store, followup_id="temm-21")
     assert [n.kind for n in temm][:2] == [NoticeKind.WINDOW_OPENS, NoticeKind.CHASE]
@@ -96,13 +115,13 @@ def test_confirming_supersedes_the_chases_and_plans_leads(store: Store) -> None:
 
 def test_a_sent_notice_is_never_rewritten(store: Store) -> None:
     first = notices(store, followup_id="jcec-24")[0]
-    claimed = ledger_do(store, first.due, lambda ledger: ledger.claim("a", 100, LEASE))
+    claimed = queue_do(store, first.due, lambda queue: queue.claim("a", 100, LEASE))
     assert first.id in {n.id for n in claimed}
-    ledger_do(store, first.due, lambda ledger: ledger.mark_sent(
-        first.id, "a", subject="s", text="t", html="h", late=False))
+    mark_sent(store, first.due, first.id, "a")
     change(store, first.due, lambda r: r.move("jcec-24", parse_window("2020-H1"), why="move"))
     sent = notices(store, status=NoticeStatus.SENT)
-    assert [(n.key, n.subject, n.body_text) for n in sent] == [(first.key, "s", "t")]
+    assert [(n.key, n.subject, n.body_text, n.attempts, n.attempted_at)
+            for n in sent] == [(first.key, "s", "t", 1, first.due)]
     # planning further ahead adds; planning the same facts again then adds nothing
     ledger_do(store, first.due, lambda ledger: ledger.replan_all())
     again = ledger_do(store, first.due, lambda ledger: ledger.replan_all())
@@ -122,44 +141,103 @@ def test_moving_back_revives_superseded_notices(store: Store) -> None:
 
 def test_claims_are_leased_and_a_lost_lease_is_not_marked_sent(store: Store) -> None:
     due = notices(store, status=NoticeStatus.PENDING)[0].due
-    mine = ledger_do(store, due, lambda ledger: ledger.claim("a", 1, LEASE))
-    assert ledger_do(store, due, lambda ledger: ledger.claim("b", 1, LEASE)) == []
+    mine = queue_do(store, due, lambda queue: queue.claim("a", 1, LEASE))
+    assert queue_do(store, due, lambda queue: queue.claim("b", 1, LEASE)) == []
     later = due + LEASE + timedelta(seconds=1)
-    taken = ledger_do(store, later, lambda ledger: ledger.claim("b", 1, LEASE))
+    taken = queue_do(store, later, lambda queue: queue.claim("b", 1, LEASE))
     assert [n.id for n in taken] == [mine[0].id]
-    assert taken[0].attempts == 2
-    assert not ledger_do(store, later, lambda ledger: ledger.mark_sent(
-        mine[0].id, "a", subject="s", text="t", html=None, late=False))
-    assert ledger_do(store, later, lambda ledger: ledger.mark_sent(
-        mine[0].id, "b", subject="s", text="t", html=None, late=False))
+    # a takeover is not an attempt: "a" may have died before trying it
+    assert taken[0].attempts == 0
+    assert queue_do(store, later, lambda queue: queue.renew("a", [mine[0].id], LEASE)) == set()
+    assert not mark_sent(store, later, mine[0].id, "a")
+    assert mark_sent(store, later, mine[0].id, "b")
+    [sent] = notices(store, status=NoticeStatus.SENT)
+    assert (sent.attempts, sent.lease_owner, sent.lease_expires) == (1, None, None)
+
+
+def test_renewing_keeps_a_claim_from_being_taken_over(store: Store) -> None:
+    due = notices(store, status=NoticeStatus.PENDING)[0].due
+    [mine] = queue_do(store, due, lambda queue: queue.claim("a", 1, LEASE))
+    halfway = due + LEASE / 2
+    assert queue_do(store, halfway, lambda queue: queue.renew("a", [mine.id], LEASE)) == {
+        mine.id}
+    # past the first lease, within the renewed one: still "a"'s
+    later = due + LEASE + timedelta(seconds=1)
+    assert queue_do(store, later, lambda queue: queue.claim("b", 1, LEASE)) == []
+    assert queue_do(store, later, lambda queue: queue.next_due()) == halfway + LEASE
 
 
 def test_release_gives_claimed_notices_back(store: Store) -> None:
     due = notices(store, status=NoticeStatus.PENDING)[1].due
-    claimed = ledger_do(store, due, lambda ledger: ledger.claim("a", 5, LEASE))
+    claimed = queue_do(store, due, lambda queue: queue.claim("a", 5, LEASE))
     assert len(claimed) == 2
-    assert ledger_do(store, due, lambda ledger: ledger.release("a")) == 2
-    again = notices(store, status=NoticeStatus.PENDING)
-    assert {n.id for n in claimed} <= {n.id for n in again}
-    assert all(n.attempts == 0 and n.lease_owner is None for n in again)
+    assert queue_do(store, due, lambda queue: queue.release("b")) == 0  # not b's
+    assert queue_do(store, due, lambda queue: queue.release(
+        "a", keep=[claimed[0].id], error="waiting for the email channel")) == 1
+    assert queue_do(store, due, lambda queue: queue.release("a")) == 1
+    again = {n.id: n for n in notices(store, status=NoticeStatus.PENDING)}
+    assert {n.id for n in claimed} <= set(again)
+    assert all(again[n.id].attempts == 0 and again[n.id].lease_owner is None for n in claimed)
+    assert again[claimed[1].id].last_error == "waiting for the email channel"
+
+
+def test_a_failed_notice_given_back_stays_failed(store: Store) -> None:
+    due = notices(store, status=NoticeStatus.PENDING)[0].due
+    [claimed] = queue_do(store, due, lambda queue: queue.claim("a", 1, LEASE))
+    mark_failed(store, due, claimed.id, "a", "451 busy", due)
+    queue_do(store, due, lambda queue: queue.claim("a", 1, LEASE))
+    assert queue_do(store, due, lambda queue: queue.release("a")) == 1
+    [failed] = notices(store, status=NoticeStatus.FAILED)
+    assert (failed.id, failed.attempts) == (claimed.id, 1)
 
 
 def test_failures_are_retried_then_dead_with_the_reason(store: Store) -> None:
     due = notices(store, status=NoticeStatus.PENDING)[0].due
-    claimed = ledger_do(store, due, lambda ledger: ledger.claim("a", 1, LEASE))[0]
+    claimed = queue_do(store, due, lambda queue: queue.claim("a", 1, LEASE))[0]
     retry = due + timedelta(minutes=1)
-    ledger_do(store, due, lambda ledger: ledger.mark_failed(claimed.id, "a", "451 busy",
-                                                             retry_at=retry))
+    mark_failed(store, due, claimed.id, "a", "451 busy", retry)
     failed = notices(store, status=NoticeStatus.FAILED)
-    assert [(n.id, n.next_attempt, n.last_error) for n in failed] == [
-        (claimed.id, retry, "451 busy")]
-    assert ledger_do(store, due, lambda ledger: ledger.next_due()) == retry
-    again = ledger_do(store, retry, lambda ledger: ledger.claim("a", 10, LEASE))
+    assert [(n.id, n.next_attempt, n.last_error, n.attempts) for n in failed] == [
+        (claimed.id, retry, "451 busy", 1)]
+    assert queue_do(store, due, lambda queue: queue.next_due()) == retry
+    again = queue_do(store, retry, lambda queue: queue.claim("a", 10, LEASE))
     assert claimed.id in {n.id for n in again}
-    ledger_do(store, retry, lambda ledger: ledger.mark_failed(
-        claimed.id, "a", "550 no such user", retry_at=None))
+    mark_failed(store, retry, claimed.id, "a", "550 no such user", None)
     dead = notices(store, status=NoticeStatus.DEAD)
-    assert [(n.id, n.last_error) for n in dead] == [(claimed.id, "550 no such user")]
+    assert [(n.id, n.last_error, n.attempts, n.attempted_at) for n in dead] == [
+        (claimed.id, "550 no such user", 2, retry)]
+
+
+def test_a_paused_channel_is_neither_claimed_nor_waited_for(store: Store) -> None:
+    due = notices(store, status=NoticeStatus.PENDING)[0].due
+    assert queue_do(store, due, lambda queue: queue.claim(
+        "a", 10, LEASE, skip_channels=["log"])) == []
+    assert queue_do(store, due, lambda queue: queue.next_due(skip_channels=["log"])) is None
+    assert queue_do(store, due, lambda queue: queue.next_due()) == due
+
+
+def test_the_claims_of_a_gone_daemon_are_handed_back(store: Store) -> None:
+    due = notices(store, status=NoticeStatus.PENDING)[1].due
+    queue_do(store, due, lambda queue: queue.beat("a", host="h1", pid=11))
+    queue_do(store, due, lambda queue: queue.beat("b", host="h2", pid=22))
+    queue_do(store, due, lambda queue: queue.beat("c", host="h1", pid=33))
+    claimed = queue_do(store, due, lambda queue: queue.claim("a", 5, LEASE))
+    soon = due + timedelta(seconds=5)
+    queue_do(store, soon, lambda queue: queue.beat("b", host="h2", pid=22))
+    queue_do(store, soon, lambda queue: queue.beat("c", host="h1", pid=33))
+    alive = {33}.__contains__  # on h1, process 11 ("a") is gone, 33 runs
+
+    def hand_back(queue: Queue) -> dict[str, int]:
+        return queue.hand_back_dead("c", host="h1", dead_after=timedelta(seconds=30),
+                                    alive=alive)
+
+    assert queue_do(store, soon, hand_back) == {"a": len(claimed)}
+    assert notices(store, status=NoticeStatus.SENDING) == []
+    assert [d.owner for d in queue_do(store, soon, lambda queue: queue.daemons())] == [
+        "b", "c"]
+    # "b" on another host is judged by its heartbeat alone
+    assert queue_do(store, soon + timedelta(seconds=30), hand_back) == {}
+    assert queue_do(store, soon + timedelta(seconds=31), hand_back) == {"b": 0}
 
 
 def test_what_fell_due_long_ago_is_folded_into_one_missed_notice(store: Store) -> None:
@@ -216,7 +294,7 @@ def test_concurrent_claims_never_share_a_notice(postgres_store: Store) -> None:
         taken: list[int] = []
         barrier.wait()
         while True:
-            batch = ledger_do(store, now, lambda ledger: ledger.claim(owner, 20, LEASE))
+            batch = queue_do(store, now, lambda queue: queue.claim(owner, 20, LEASE))
             if not batch:
                 break
             taken += [n.id for n in batch]

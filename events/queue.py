@@ -1,0 +1,276 @@
+"""The notices table as a work queue: claim under a lease, renew, record, hand back, retry.
+
+The ledger (``events/ledger.py``) decides which notices should exist; this module moves them
+through delivery. A daemon claims due notices in a short transaction under a lease, sends
+outside it, and records each outcome only while it still owns the notice. Attempts are
+counted when an outcome is recorded, not when a notice is claimed, so a notice taken over
+from a daemon that died before trying it has lost nothing.
+
+Daemons heartbeat into the ``daemons`` table. One whose heartbeat stopped, or whose process
+is gone from this host, has its claims handed back at once rather than when its leases run
+out. PostgreSQL claims with ``FOR UPDATE SKIP LOCKED`` so several daemons share the work;
+SQLite has one writer at a time (writing transactions start with BEGIN IMMEDIATE).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Result,
+    Table,
+    bindparam,
+    case,
+    delete,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from events.ledger import WAITING, chunks, notify
+from events.model import Daemon, Notice, NoticeStatus
+
+__all__ = ["Queue", "record_failure", "record_sent"]
+
+# Updates go to the table, not the mapped class: the ORM would also look for each row among
+# the objects it holds, which is a third of the cost of recording a delivery.
+_NOTICES = cast(Table, Notice.__table__)
+_N = _NOTICES.c
+
+# Recording an outcome happens once per notice: the statements are built once, too. The
+# notice must still be this daemon's: a lease taken over by another daemon is not written.
+_HELD = (_N.id == bindparam("b_id"), _N.lease_owner == bindparam("b_owner"),
+         _N.status == NoticeStatus.SENDING)
+_TRIED = {"attempts": _N.attempts + 1, "attempted_at": bindparam("b_now"),
+          "lease_owner": None, "lease_expires": None}
+_MARK_SENT = update(_NOTICES).where(*_HELD).values(
+    status=NoticeStatus.SENT, sent_at=bindparam("b_now"), subject=bindparam("b_subject"),
+    body_text=bindparam("b_text"), body_html=bindparam("b_html"), late=bindparam("b_late"),
+    last_error=None, **_TRIED)
+_MARK_RETRY = update(_NOTICES).where(*_HELD).values(
+    status=NoticeStatus.FAILED, next_attempt=bindparam("b_retry"),
+    last_error=bindparam("b_error"), **_TRIED)
+_MARK_DEAD = update(_NOTICES).where(*_HELD).values(
+    status=NoticeStatus.DEAD, last_error=bindparam("b_error"), **_TRIED)
+
+# Handing a notice back undoes the claim: it waits as it did before (failed if it had been
+# tried, pending if not), with no attempt counted.
+_UNCLAIMED = {
+    "status": case((_N.attempts > 0, NoticeStatus.FAILED.value),
+                   else_=NoticeStatus.PENDING.value),
+    "lease_owner": None, "lease_expires": None,
+}
+
+
+class Queue:
+    """Delivery operations on the notices table inside one transaction of ``session``."""
+
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.session = session
+        self.now = now
+        self.dialect = session.get_bind().dialect.name
+
+    # -- claiming ------------------------------------------------------------------------
+
+    def claim(self, owner: str, limit: int, lease: timedelta, *,
+              skip_channels: Collection[str] = ()) -> list[Notice]:
+        """Take up to ``limit`` due notices, oldest first, under a lease for ``owner``.
+
+        Notices of ``skip_channels`` (paused after a connection or login failure) stay
+        where they are, for another daemon or for later.
+        """
+        ids: list[int] = []
+        for status in WAITING:
+            ids += self._due_ids(select(Notice.id).where(
+                Notice.status == status, Notice.next_attempt <= self.now)
+                .order_by(Notice.next_attempt), limit - len(ids), skip_channels)
+        ids += self._due_ids(select(Notice.id).where(
+            Notice.status == NoticeStatus.SENDING, Notice.lease_expires < self.now)
+            .order_by(Notice.next_attempt), limit - len(ids), skip_channels)
+        if not ids:
+            return []
+        self.session.execute(
+            update(_NOTICES).where(_N.id.in_(ids)).values(
+                status=NoticeStatus.SENDING, lease_owner=owner,
+                lease_expires=self.now + lease))
+        claimed = self.session.scalars(
+            select(Notice).where(Notice.id.in_(ids)).order_by(Notice.next_attempt, Notice.id)
+            .execution_options(populate_existing=True))
+        return list(claimed)
+
+    def _due_ids(self, query: Any, limit: int, skip_channels: Collection[str]) -> list[int]:
+        if limit <= 0:
+            return []
+        if skip_channels:
+            query = query.where(Notice.channel.not_in(list(skip_channels)))
+        query = query.limit(limit)
+        if self.dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return list(self.session.scalars(query))
+
+    def renew(self, owner: str, ids: Iterable[int], lease: timedelta) -> set[int]:
+        """Extend the lease on ``ids``; the ones still this owner's (the rest were taken)."""
+        kept: set[int] = set()
+        for chunk in chunks(list(ids)):
+            kept.update(self.session.scalars(
+                update(_NOTICES).where(_N.id.in_(chunk), _N.lease_owner == owner,
+                                       _N.status == NoticeStatus.SENDING)
+                .values(lease_expires=self.now + lease).returning(_N.id)))
+        return kept
+
+    def release(self, owner: str | Collection[str], ids: Iterable[int] | None = None, *,
+                error: str | None = None, keep: Collection[int] = ()) -> int:
+        """Give back claimed notices not yet tried, as if they had not been claimed.
+
+        ``error`` says why they wait (a channel that cannot be reached), for listings;
+        ``keep`` are claims to hold on to (sent, with the outcome not yet recorded).
+        """
+        owners = [owner] if isinstance(owner, str) else list(owner)
+        values: dict[str, Any] = dict(_UNCLAIMED)
+        if error is not None:
+            values["last_error"] = error
+        base = update(_NOTICES).where(_N.lease_owner.in_(owners),
+                                      _N.status == NoticeStatus.SENDING).values(**values)
+        if keep:
+            base = base.where(_N.id.not_in(list(keep)))
+        if ids is None:
+            return _rowcount(self.session.execute(base))
+        return sum(_rowcount(self.session.execute(base.where(_N.id.in_(chunk))))
+                   for chunk in chunks(list(ids)))
+
+    def next_due(self, *, skip_channels: Collection[str] = ()) -> datetime | None:
+        """When something next needs doing: a notice falls due or a lease runs out."""
+        def earliest(column: Any, *where: Any) -> datetime | None:
+            query = select(func.min(column)).where(*where)
+            if skip_channels:
+                query = query.where(Notice.channel.not_in(list(skip_channels)))
+            return cast(datetime | None, self.session.scalar(query))
+
+        candidates = [earliest(Notice.next_attempt, Notice.status == status)
+                      for status in WAITING]
+        candidates.append(earliest(Notice.lease_expires, Notice.status == NoticeStatus.SENDING))
+        found = [c for c in candidates if c is not None]
+        return min(found) if found else None
+
+    # -- daemons -------------------------------------------------------------------------
+
+    def beat(self, owner: str, *, host: str, pid: int) -> None:
+        """Say that ``owner`` is alive now (and register it on its first beat)."""
+        beat = update(Daemon).where(Daemon.owner == owner).values(heartbeat_at=self.now)
+        if not _rowcount(self.session.execute(beat)):
+            self.session.add(Daemon(owner=owner, host=host, pid=pid, started_at=self.now,
+                                    heartbeat_at=self.now))
+            self.session.flush()
+
+    def leave(self, owner: str) -> None:
+        self.session.execute(delete(Daemon).where(Daemon.owner == owner))
+
+    def hand_back_dead(self, me: str, *, host: str, dead_after: timedelta,
+                       alive: Callable[[int], bool]) -> dict[str, int]:
+        """Give back the claims of daemons that are gone: each one's owner and count.
+
+        A daemon is gone when its heartbeat is older than ``dead_after``, or when it ran on
+        this host (and process namespace) and ``alive`` says its process no longer exists,
+        as after ``kill -9``; its claims wait for the next claim instead of a whole lease.
+        """
+        daemons = self.session.scalars(select(Daemon).where(Daemon.owner != me)).all()
+        gone = [d.owner for d in daemons
+                if self.now - d.heartbeat_at > dead_after
+                or (d.host == host and not alive(d.pid))]
+        if not gone:
+            return {}
+        counts = dict(self.session.execute(
+            select(Notice.lease_owner, func.count()).where(
+                Notice.lease_owner.in_(gone), Notice.status == NoticeStatus.SENDING)
+            .group_by(Notice.lease_owner)).all())
+        self.release(gone)
+        self.session.execute(delete(Daemon).where(Daemon.owner.in_(gone)))
+        return {owner: int(counts.get(owner, 0)) for owner in gone}
+
+    def daemons(self) -> list[Daemon]:
+        return list(self.session.scalars(select(Daemon).order_by(Daemon.started_at)))
+
+    # -- retrying ------------------------------------------------------------------------
+
+    def retryable(self, statuses: Collection[NoticeStatus], *, since: datetime | None = None,
+                  keys: Sequence[str] = ()) -> list[Notice]:
+        """Notices in ``statuses`` (last tried since ``since``, or with one of ``keys``)."""
+        query = select(Notice).where(Notice.status.in_(list(statuses)))
+        if since is not None:
+            query = query.where(func.coalesce(Notice.attempted_at, Notice.due) >= since)
+        if keys:
+            query = query.where(Notice.key.in_(list(keys)))
+        return list(self.session.scalars(query.order_by(Notice.due, Notice.id)))
+
+    def revive(self, ids: Iterable[int]) -> int:
+        """Make notices pending again, due now, with a fresh budget of attempts."""
+        revived = sum(_rowcount(self.session.execute(
+            update(_NOTICES).where(_N.id.in_(chunk)).values(
+                status=NoticeStatus.PENDING, next_attempt=self.now, attempts=0,
+                last_error=None, lease_owner=None, lease_expires=None)))
+            for chunk in chunks(list(ids)))
+        if revived:
+            notify(self.session)
+        return revived
+
+    def supersede(self, ids: Iterable[int]) -> int:
+        return sum(_rowcount(self.session.execute(
+            update(_NOTICES).where(_N.id.in_(chunk)).values(
+                status=NoticeStatus.SUPERSEDED, lease_owner=None, lease_expires=None)))
+            for chunk in chunks(list(ids)))
+
+    # -- reading -------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        rows = self.session.execute(select(Notice.status, func.count()).group_by(Notice.status))
+        return {str(status): count for status, count in rows}
+
+    def listing(self, status: NoticeStatus | None = None, limit: int | None = None
+                ) -> list[Notice]:
+        query = select(Notice).order_by(Notice.due, Notice.id)
+        if status is not None:
+            query = query.where(Notice.status == status)
+        if limit is not None:
+            query = query.limit(limit)
+        return list(self.session.scalars(query))
+
+    def by_keys(self, keys: Sequence[str]) -> list[Notice]:
+        found: list[Notice] = []
+        for chunk in chunks(list(keys)):
+            found += self.session.scalars(select(Notice).where(Notice.key.in_(chunk)))
+        return sorted(found, key=lambda n: (n.due, n.id))
+
+    def next_waiting(self) -> Notice | None:
+        return self.session.scalars(
+            select(Notice).where(Notice.status.in_(WAITING))
+            .order_by(Notice.next_attempt).limit(1)).first()
+
+
+def record_sent(connection: Connection, notice_id: int, owner: str, *, now: datetime,
+                subject: str, text: str, html: str | None, late: bool) -> bool:
+    """Record a delivery; False when the notice is no longer this owner's."""
+    result = connection.execute(_MARK_SENT, {
+        "b_id": notice_id, "b_owner": owner, "b_now": now, "b_subject": subject,
+        "b_text": text, "b_html": html, "b_late": late})
+    return bool(result.rowcount)
+
+
+def record_failure(connection: Connection, notice_id: int, owner: str, error: str, *,
+                   now: datetime, retry_at: datetime | None) -> bool:
+    """A failed attempt: retried at ``retry_at``, or dead (None) with the reason kept."""
+    params = {"b_id": notice_id, "b_owner": owner, "b_error": error, "b_now": now}
+    if retry_at is None:
+        result = connection.execute(_MARK_DEAD, params)
+    else:
+        result = connection.execute(_MARK_RETRY, {**params, "b_retry": retry_at})
+    return bool(result.rowcount)
+
+
+def _rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or INSERT touched (every result of one is a CursorResult)."""
+    return int(cast(CursorResult[Any], result).rowcount)
