@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -34,6 +34,7 @@ from events.derive import anchor_cycle, derived_window
 from events.errors import AnchorCycle, DuplicateFollowUp, InvalidChange, UnknownFollowUp
 from events.model import Change, FollowUp, Kind, Source, Status
 from events.schedule import Schedule
+from events.text import address, single_line
 from events.window import Window, describe_window, format_window
 
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -60,6 +61,24 @@ class Draft:
     sentence: str | None = None
     tags: Sequence[str] = ()
     next_step: str | None = None
+
+
+def _line(text: str | None) -> str | None:
+    return None if text is None else single_line(text)
+
+
+def clean_draft(draft: Draft) -> Draft:
+    """``draft`` with no control characters or stray line breaks in any of its texts."""
+    return replace(
+        draft,
+        title=single_line(draft.title),
+        phrase=_line(draft.phrase),
+        parties=[single_line(p) for p in draft.parties],
+        location=_line(draft.location),
+        sentence=_line(draft.sentence),
+        tags=[single_line(t) for t in draft.tags],
+        next_step=_line(draft.next_step),
+    )
 
 
 @dataclass(frozen=True)
@@ -202,12 +221,14 @@ class Register:
         existing = self.source_with_text(text)
         if existing is not None:
             return existing
+        # The text itself is kept as published: it is the evidence, and its hash is how the
+        # same release is recognised; it never reaches a feed or a table.
         source = Source(
-            title=title,
-            publisher=publisher,
-            url=url,
+            title=single_line(title),
+            publisher=single_line(publisher),
+            url=None if url is None else address(url),
             published=published,
-            attribution=attribution,
+            attribution=_line(attribution),
             text=text,
             sha256=hashlib.sha256(text.encode()).hexdigest(),
             ingested_at=self.now,
@@ -219,6 +240,7 @@ class Register:
     # -- commands ----------------------------------------------------------------------
 
     def add(self, draft: Draft, *, why: str) -> FollowUp:
+        draft = clean_draft(draft)
         if _ID.fullmatch(draft.id) is None:
             raise InvalidChange(
                 f"{draft.id!r} is not a usable id: use lower-case letters, digits and "
@@ -311,7 +333,7 @@ class Register:
         if detach:
             updates["anchor"] = None
         if phrase is not None:
-            updates["phrase"] = phrase
+            updates["phrase"] = single_line(phrase)
         if self._update(followup, why, **updates):
             self._publish(
                 Moved(followup_id=followup.id, at=self.now, cause=why, old=old, new=window)
@@ -324,7 +346,8 @@ class Register:
         followup = self.get(followup_id)
         self._refuse_final(followup, "cancelled")
         self._update(followup, why, status=Status.CANCELLED)
-        self._publish(Cancelled(followup_id=followup.id, at=self.now, cause=why, reason=reason))
+        self._publish(Cancelled(followup_id=followup.id, at=self.now, cause=why,
+                                reason=_line(reason)))
         return followup
 
     def complete(self, followup_id: str, *, why: str, schedule: Schedule | None = None) -> FollowUp:
@@ -456,10 +479,10 @@ class Register:
             followup=followup,
             revision=followup.revision,
             field=name,
-            old=old,
-            new=new,
+            old=_line(old),
+            new=_line(new),
             at=self.now,
-            why=why,
+            why=single_line(why),
         )
         self.session.add(change)
         self.changes.append(change)

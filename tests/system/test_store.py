@@ -12,6 +12,8 @@ from sqlalchemy import func, select, text
 
 from events.bus import FollowUpEvent, Rederived
 from events.errors import AnchorCycle, InvalidChange, StoreError, UnknownFollowUp
+from events.extract import Proposal
+from events.ingest import ingest
 from events.model import Base, Change, FollowUp, Kind, Source, Status
 from events.register import Draft, Register, standard_bus
 from events.schedule import Schedule
@@ -399,3 +401,58 @@ def test_add_with_source_and_dates(seeded: Unit) -> None:
     assert seminar.source is not None and seminar.source.title == "Note"
     assert seminar.created_at == NOW
     assert seminar.window.contains(date(2019, 5, 1))
+
+
+# -- text ------------------------------------------------------------------------------------
+
+#: Every C0 and C1 control, DEL, and the line and paragraph separators.
+HOSTILE = "".join(chr(c) for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]) + "\u2028\u2029"
+
+
+def _unclean(text: str | None) -> bool:
+    return text is not None and any(c in HOSTILE for c in text)
+
+
+def test_texts_are_stored_without_control_characters(seeded: Unit) -> None:
+    def add(register: Register) -> FollowUp:
+        source = register.add_source(
+            title=f"Press{HOSTILE}release", publisher=f"MOFA{HOSTILE}", text="Kept as is.\r\n",
+            url=f"http://example.org/{HOSTILE}release", attribution=f"Unofficial{HOSTILE}")
+        return register.add(Draft(
+            id="hostile", title=f"Joint{HOSTILE}seminar", kind=Kind.MEETING,
+            window=parse_window("2019-Q2"), phrase=f"in the{HOSTILE}spring",
+            parties=[f"ROK{HOSTILE}"], location=f"Busan{HOSTILE}", source=source,
+            sentence=f"They agreed{HOSTILE}to meet.", tags=[f"{HOSTILE}seminar"],
+            next_step=f"Ask{HOSTILE}"), why=f"add{HOSTILE}")
+
+    seeded(add)
+    seeded(lambda r: r.move("hostile", parse_window("2019-Q3"), phrase=f"later{HOSTILE}",
+                            why=f"move{HOSTILE}"))
+    seeded(lambda r: r.cancel("hostile", reason=f"no{HOSTILE}budget", why=f"cancel{HOSTILE}"))
+    stored = get(seeded, "hostile")
+    assert (stored.title, stored.location, stored.sentence, stored.next_step) == (
+        "Joint seminar", "Busan", "They agreed to meet.", "Ask")
+    assert (stored.phrase, stored.parties, stored.tags) == ("later", ["ROK"], ["seminar"])
+    assert stored.source is not None
+    assert (stored.source.title, stored.source.publisher, stored.source.url,
+            stored.source.attribution) == ("Press release", "MOFA",
+                                           "http://example.org/release", "Unofficial")
+    assert stored.source.text == "Kept as is.\r\n"  # the evidence, as published
+    history, _, _ = seeded(lambda r: r.history("hostile"))
+    assert [c.field for c in history] == ["created", "window", "phrase", "status"]
+    assert not any(_unclean(c.why) or _unclean(c.old) or _unclean(c.new) for c in history)
+    assert history[0].why == "add"
+
+
+def test_ingested_proposals_are_stored_without_control_characters(seeded: Unit) -> None:
+    proposal = Proposal(key="dialogue", title=f"Policy{HOSTILE}dialogue", kind=Kind.MEETING,
+                        window=parse_window("2019-H2"), phrase=f"second{HOSTILE}half",
+                        location=f"Tokyo{HOSTILE}", sentence=f"A dialogue{HOSTILE}is due.")
+    outcome, _, _ = seeded(lambda r: ingest(
+        r, text="A dialogue is due.", proposals=[proposal], title=f"Release{HOSTILE}",
+        publisher="MOE", published=date(2019, 3, 1), url=None, links={}, new=set()))
+    assert outcome.created == ["dialogue"]
+    stored = get(seeded, "dialogue")
+    assert (stored.title, stored.phrase, stored.location, stored.sentence) == (
+        "Policy dialogue", "second half", "Tokyo", "A dialogue is due.")
+    assert stored.source is not None and stored.source.title == "Release"
