@@ -2,8 +2,47 @@
 
 from __future__ import annotations
 
+import re
+
 from events.model import FollowUp, Status
 from events.window import describe_window
+
+# "21st Tripartite Environment Ministers Meeting (TEMM 21)": the name people use is the one
+# in brackets at the end.
+_SHORT_NAME = re.compile(r"\(([^()]{1,24})\)\s*$")
+
+
+def days(count: int) -> str:
+    """A number of days in words: "1 day", "7 days"."""
+    return f"{count} day" if count == 1 else f"{count} days"
+
+
+def short_title(followup: FollowUp) -> str:
+    """The name it goes by: the bracketed acronym closing its title, else the title."""
+    match = _SHORT_NAME.search(followup.title)
+    return match[1].strip() if match else followup.title
+
+
+def anchor_cancelled(followup: FollowUp) -> bool:
+    """Still expected, though what it was to happen on the occasion of will not happen."""
+    anchor = followup.anchor
+    return (followup.status is Status.EXPECTED and anchor is not None
+            and anchor.status is Status.CANCELLED)
+
+
+def anchor_when(anchor: FollowUp) -> str:
+    """When an anchor happens, as said beside what is tied to it: cancelled if it is."""
+    words = when(anchor)
+    return f"{words} (cancelled)" if anchor.status is Status.CANCELLED else words
+
+
+def tie_line(followup: FollowUp) -> str:
+    """What it is tied to, in a sentence: "TEMM 21 (temm-21, within 7 days), ..."."""
+    anchor = followup.anchor
+    if anchor is None:
+        return ""
+    margin = f", within {days(followup.margin_days)}" if followup.margin_days else ""
+    return f"{anchor.title} ({anchor.id}{margin}), {anchor_when(anchor)}"
 
 
 def when(followup: FollowUp) -> str:
@@ -23,6 +62,10 @@ def tie(followup: FollowUp) -> str:
     """What it is anchored to, with the margin: "temm-21 ±7d"."""
     if followup.anchor_id is None:
         return ""
+    words = followup.anchor_id
     if followup.margin_days:
-        return f"{followup.anchor_id} ±{followup.margin_days}d"
-    return followup.anchor_id
+        words += f" ±{followup.margin_days}d"
+    anchor = followup.anchor
+    if anchor is not None and anchor.status is Status.CANCELLED:
+        words += " (cancelled)"
+    return words

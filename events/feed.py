@@ -13,7 +13,21 @@ shows something a person can live with:
 - undated: one all-day entry on the day it was promised (the source's publication date, or
   the day it was recorded), the summary saying "no date yet", so it is seen, not lost;
 - cancelled: ``STATUS:CANCELLED`` and "(cancelled)" in the summary, since some clients hide
-  the status and others show it in different ways.
+  the status and others show it in different ways;
+- still expected though its anchor was cancelled: the summary and the tie line say so
+  ("LTP report (date TBC: second half of 2019; TEMM 21 cancelled)"), since its window is
+  now only the anchor's old guess.
+
+With ``windows = "edges"`` an unconfirmed window of several days is two one-day entries
+instead of one long span, which agenda views list once a day for months: "TITLE opens" on
+its first day, keeping the follow-up's UID (so the confirmed event that replaces it is the
+same event to a client), and "TITLE closes" on its last day, with a UID of its own
+(``ID.closes@domain``) that goes away once the dates are confirmed, or it is done or
+cancelled; a done or cancelled follow-up without dates is then one entry on the first day.
+One-day, open-ended and undated windows are one entry either way.
+
+All text is passed through :mod:`events.text` on the way out, so rows written before it
+existed (a stray control character in a title) cannot make a strict parser refuse the feed.
 
 Every block depends only on the follow-up, so unchanged data gives identical bytes:
 ``DTSTAMP`` and ``LAST-MODIFIED`` are the follow-up's last change, ``SEQUENCE`` its revision.
@@ -26,14 +40,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import Literal
 
 from icalendar import Alarm, Calendar, Event, vText
 
-from events.describe import when
+from events.describe import anchor_cancelled, short_title, tie_line, when
 from events.model import FollowUp, Status
+from events.text import address, multi_line, single_line
 from events.window import describe_window
 
 PRODID = "-//followup//Follow-ups of government meetings//EN"
+
+WindowShape = Literal["span", "edges"]
+#: How an unconfirmed window of several days is shown; the first is the default.
+WINDOW_SHAPES: tuple[WindowShape, ...] = ("span", "edges")
 
 
 @dataclass(frozen=True)
@@ -43,6 +63,7 @@ class FeedSettings:
     description: str = "Follow-ups promised at government meetings, with their date windows"
     refresh: timedelta = timedelta(hours=1)
     alarms: bool = False
+    windows: WindowShape = "span"
 
 
 def _days(followup: FollowUp) -> tuple[date, date]:
@@ -58,15 +79,26 @@ def _days(followup: FollowUp) -> tuple[date, date]:
     return window.earliest, window.latest + timedelta(days=1)
 
 
-def summary(followup: FollowUp) -> str:
-    title = followup.title
+Edge = Literal["opens", "closes"]
+
+
+def summary(followup: FollowUp, edge: Edge | None = None) -> str:
+    """The event's title; ``edge`` names which end of a window an entry stands for."""
+    title = single_line(followup.title)
     if followup.status is Status.CANCELLED:
         return f"{title} (cancelled)"
     if followup.schedule is not None:
         return title
+    if edge is not None:
+        title = f"{title} {edge}"
     if followup.window.is_undated:
-        return f"{title} (no date yet)"
-    return f"{title} (date TBC: {describe_window(followup.window)})"
+        words = "no date yet"
+    else:
+        words = f"date TBC: {describe_window(followup.window)}"
+    if anchor_cancelled(followup):
+        assert followup.anchor is not None
+        words += f"; {single_line(short_title(followup.anchor))} cancelled"
+    return f"{title} ({words})"
 
 
 def description(followup: FollowUp) -> str:
@@ -74,10 +106,8 @@ def description(followup: FollowUp) -> str:
                                else " (cancelled)")]
     if followup.location:
         lines.append(f"Where: {followup.location}")
-    anchor = followup.anchor
-    if anchor is not None:
-        margin = f", within {followup.margin_days} days" if followup.margin_days else ""
-        lines.append(f"Tied to: {anchor.title} ({anchor.id}{margin}), {when(anchor)}")
+    if followup.anchor is not None:
+        lines.append(f"Tied to: {tie_line(followup)}")
     if followup.next_step:
         lines.append(f"Next step: {followup.next_step}")
     if followup.sentence:
@@ -88,24 +118,31 @@ def description(followup: FollowUp) -> str:
         published = f", {source.published.isoformat()}" if source.published else ""
         lines += ["", f"{source.title}, {source.publisher}{published}"]
         if source.url:
-            lines.append(source.url)
+            lines.append(address(source.url))
     lines += ["", f"followup id: {followup.id}"]
-    return "\n".join(lines)
+    # Each line is one line, whatever its parts held: old rows were stored before text was
+    # cleaned on the way in.
+    return "\n".join(single_line(line) for line in lines)
 
 
 _STATUS = {Status.EXPECTED: "TENTATIVE", Status.SCHEDULED: "CONFIRMED",
            Status.DONE: "CONFIRMED", Status.CANCELLED: "CANCELLED"}
 
 
+def _edges(followup: FollowUp, settings: FeedSettings) -> bool:
+    """Whether the follow-up is shown as its window's edges rather than as a span."""
+    window = followup.window
+    return (settings.windows == "edges" and followup.schedule is None
+            and window.earliest is not None and window.latest is not None
+            and window.latest > window.earliest)
+
+
 def event_block(followup: FollowUp, settings: FeedSettings) -> bytes:
-    """The serialized VEVENT for one follow-up (folded, CRLF-terminated lines)."""
-    event = Event()
-    changed = followup.updated_at.astimezone(UTC)
-    event.add("uid", f"{followup.id}@{settings.domain}")
-    event.add("dtstamp", changed)
-    event.add("last-modified", changed)
-    event.add("sequence", followup.revision)
-    event.add("summary", summary(followup))
+    """The serialized VEVENTs for one follow-up (folded, CRLF-terminated lines).
+
+    One event, or with ``windows = "edges"`` two for a window still open.
+    """
+    uid = f"{followup.id}@{settings.domain}"
     schedule = followup.schedule
     start: date | datetime
     end: date | datetime
@@ -113,23 +150,47 @@ def event_block(followup: FollowUp, settings: FeedSettings) -> bytes:
         start, end = schedule.utc()
     elif schedule is not None:
         start, end = schedule.start, schedule.end + timedelta(days=1)
+    elif _edges(followup, settings):
+        first, last = followup.window.earliest, followup.window.latest
+        assert first is not None and last is not None
+        if followup.status is not Status.EXPECTED:
+            return _event(followup, settings, uid, summary(followup), first,
+                          first + timedelta(days=1))
+        return (_event(followup, settings, uid, summary(followup, "opens"), first,
+                       first + timedelta(days=1))
+                + _event(followup, settings, f"{followup.id}.closes@{settings.domain}",
+                         summary(followup, "closes"), last, last + timedelta(days=1)))
     else:
         start, end = _days(followup)
+    return _event(followup, settings, uid, summary(followup), start, end)
+
+
+def _event(followup: FollowUp, settings: FeedSettings, uid: str, title: str,
+           start: date | datetime, end: date | datetime) -> bytes:
+    event = Event()
+    changed = followup.updated_at.astimezone(UTC)
+    event.add("uid", uid)
+    event.add("dtstamp", changed)
+    event.add("last-modified", changed)
+    event.add("sequence", followup.revision)
+    event.add("summary", title)
     event.add("dtstart", start)
     event.add("dtend", end)
     event.add("status", _STATUS[followup.status])
-    confirmed = schedule is not None and followup.status is not Status.CANCELLED
+    confirmed = followup.schedule is not None and followup.status is not Status.CANCELLED
     event.add("transp", "OPAQUE" if confirmed else "TRANSPARENT")
-    event.add("categories", [str(followup.kind)])
-    if followup.location:
-        event.add("location", followup.location)
-    if followup.source is not None and followup.source.url:
-        event.add("url", followup.source.url)
+    event.add("categories", [single_line(str(followup.kind))])
+    location = single_line(followup.location or "")
+    if location:
+        event.add("location", location)
+    url = address(followup.source.url or "") if followup.source is not None else ""
+    if url:
+        event.add("url", url)
     event.add("description", description(followup))
     if settings.alarms and confirmed:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", summary(followup))
+        alarm.add("description", title)
         alarm.add("trigger", timedelta(days=-1))
         event.add_component(alarm)
     return bytes(event.to_ical())
@@ -141,12 +202,13 @@ def calendar_parts(settings: FeedSettings, title: str) -> tuple[bytes, bytes]:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    name = f"{settings.name}: {title}"
+    name = single_line(f"{settings.name}: {title}")
     calendar.add("name", name)
     # X- properties are text too, and need the same escaping icalendar gives named ones.
     calendar.add("x-wr-calname", vText(name))
-    calendar.add("description", settings.description)
-    calendar.add("x-wr-caldesc", vText(settings.description))
+    about = multi_line(settings.description)
+    calendar.add("description", about)
+    calendar.add("x-wr-caldesc", vText(about))
     # RFC 7986 wants VALUE=DURATION spelt out; icalendar would leave it off.
     calendar.add("refresh-interval", settings.refresh, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", _duration(settings.refresh))

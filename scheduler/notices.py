@@ -23,7 +23,7 @@ from jinja2 import (
     select_autoescape,
 )
 
-from events.describe import tie, when
+from events.describe import anchor_when, days, tie, when
 from events.errors import FollowupError
 from events.model import FollowUp, Kind, Notice, Source, Status
 from events.planning import Audience, NoticeKind
@@ -136,8 +136,9 @@ def followup_context(followup: FollowUp) -> dict[str, Any]:
         "parties": list(followup.parties),
         "tie": tie(followup),
         "anchor": None if anchor is None else {"id": anchor.id, "title": anchor.title,
-                                               "when": when(anchor)},
+                                               "when": anchor_when(anchor)},
         "margin_days": followup.margin_days,
+        "margin_words": days(followup.margin_days),
         "sentence": followup.sentence,
         "paragraph": followup.paragraph,
         "source": None if source is None else {

@@ -187,3 +187,39 @@ def test_reminder_problems_are_reported_together() -> None:
         'channels.log.format: use "text" or "json", not \'xml\'',
     ]:
         assert expected in problems
+
+
+def test_feed_windows_are_a_span_unless_edges_are_chosen() -> None:
+    assert parse_config({}).feeds.settings.windows == "span"
+    edges = parse_config({"feeds": {"windows": "edges"}})
+    assert edges.feeds.settings.windows == "edges"
+    assert edges.warnings == ()
+
+
+@pytest.mark.parametrize("value", ["weeks", "Edges", ""])
+def test_other_feed_windows_are_refused_with_the_choices(value: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_config({"feeds": {"windows": value}})
+    assert raised.value.problems == (
+        f"feeds.windows: {value!r} is not a choice: use \"span\" (one entry over the whole "
+        "window) or \"edges\" (an entry on its first day and one on its last)",)
+
+
+def test_the_shipped_config_documents_the_feed_windows() -> None:
+    shipped = (Path(__file__).parents[2] / "config.toml").read_text()
+    assert 'windows = "span"' in shipped
+    assert load_config(Path(__file__).parents[2] / "config.toml",
+                       env={}).feeds.settings.windows == "span"
+
+
+def test_a_log_file_in_a_missing_folder_is_refused_before_start(tmp_path: Path) -> None:
+    from scheduler.channels import open_channels
+
+    path = tmp_path / "config.toml"
+    path.write_text('[channels.log]\npath = "no-such-folder/notices.log"\n')
+    with pytest.raises(ConfigError, match=(
+            f"channels.log.path: the folder {tmp_path / 'no-such-folder'} does not exist: "
+            "create it")):
+        open_channels(load_config(path, env={}), {})
+    (tmp_path / "no-such-folder").mkdir()
+    assert set(open_channels(load_config(path, env={}), {})) == {"log"}
