@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from events.describe import days as in_days
 from events.model import Kind, Status
 from events.schedule import Schedule
 from events.window import Window
@@ -167,7 +168,7 @@ def _moments(
         closing_day = window.latest - timedelta(days=policy.closing_days)
         if closing_day > window.earliest:
             yield (NoticeKind.CLOSING, audience.at_send_time(closing_day),
-                   f"{policy.closing_days} days before the window closes")
+                   f"{in_days(policy.closing_days)} before the window closes")
         else:
             closing_day = None
     yield from _every(NoticeKind.CHASE, window.earliest, policy.chase_every_days,
@@ -188,7 +189,7 @@ def _every(
         instant = audience.at_send_time(day)
         if instant >= horizon:
             return
-        yield kind, instant, f"every {every} days"
+        yield kind, instant, "every day" if every == 1 else f"every {every} days"
         day += timedelta(days=every)
 
 

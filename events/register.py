@@ -31,6 +31,7 @@ from events.bus import (
     Rederived,
 )
 from events.derive import anchor_cycle, derived_window
+from events.describe import days as in_days
 from events.errors import AnchorCycle, DuplicateFollowUp, InvalidChange, UnknownFollowUp
 from events.model import Change, FollowUp, Kind, Source, Status
 from events.schedule import Schedule
@@ -325,7 +326,7 @@ class Register:
         if followup.anchor_id is not None and not detach:
             raise InvalidChange(
                 f"{followup.id}'s window is derived from {followup.anchor_id} (margin "
-                f"{followup.margin_days} days): move {followup.anchor_id} instead, or pass "
+                f"{in_days(followup.margin_days)}): move {followup.anchor_id} instead, or pass "
                 "--detach to cut the tie and set the window by hand"
             )
         old = followup.window

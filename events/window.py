@@ -218,7 +218,8 @@ class Window:
             return Window.days(earliest, self.latest + timedelta(days=days))
         except OverflowError:
             raise WindowError(
-                f"widening {format_window(self)} by {days} days leaves the calendar"
+                f"widening {format_window(self)} by {days} day{'' if days == 1 else 's'} "
+                "leaves the calendar"
             ) from None
 
     def phase(self, today: date) -> Phase:

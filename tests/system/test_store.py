@@ -456,3 +456,8 @@ def test_ingested_proposals_are_stored_without_control_characters(seeded: Unit) 
     assert (stored.title, stored.phrase, stored.location, stored.sentence) == (
         "Policy dialogue", "second half", "Tokyo", "A dialogue is due.")
     assert stored.source is not None and stored.source.title == "Release"
+
+
+def test_moving_what_follows_an_anchor_names_its_margin_in_days(seeded: Unit) -> None:
+    with pytest.raises(InvalidChange, match=r"derived from temm-21 \(margin 1 day\)"):
+        seeded(lambda r: r.move("ministers-at-temm-21", parse_window("2019-12"), why="move"))
