@@ -27,6 +27,50 @@ def zone(name: str) -> ZoneInfo:
         ) from None
 
 
+def _local(day: date, clock: time, tz: ZoneInfo, option: str) -> datetime:
+    """``clock`` on ``day`` in ``tz``; a ScheduleError when the clocks skip it that day.
+
+    Python would take a time in a spring-forward gap (02:30 when clocks go from 02:00 to
+    03:00) without a word and move it by the size of the gap, which can make an event end
+    when it starts. A time the clocks pass twice (autumn) is taken at its first passing.
+    """
+    wall = datetime.combine(day, clock)
+    moment = wall.replace(tzinfo=tz)
+    if moment.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == wall:
+        return moment
+    before, after = _gap(moment, tz)
+
+    if before.date() == after.date() == day:
+        gap = f"from {before:%H:%M} straight to {after:%H:%M}"
+        instead = f"give a time before {before:%H:%M}, or {after:%H:%M} or later"
+    else:  # a zone that skipped a whole day (Pacific/Apia, 30 December 2011)
+        gap = f"from {before:%Y-%m-%d %H:%M} straight to {after:%Y-%m-%d %H:%M}"
+        instead = "give a time outside that gap"
+    raise ScheduleError(
+        f"{option} {clock:%H:%M} on {day.isoformat()} does not exist in {tz.key}: "
+        f"the clocks go {gap}; {instead}"
+    )
+
+
+def _gap(moment: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The local wall times on either side of the gap that ``moment`` falls in."""
+    offset_before, offset_after = moment.utcoffset(), moment.replace(fold=1).utcoffset()
+    assert offset_before is not None and offset_after is not None
+    # Read with the offset after the change, the wall time is an instant before the change;
+    # read with the one before it, an instant after. The change is the first second between
+    # them that the zone gives the later offset.
+    early = int(moment.replace(fold=1).timestamp())
+    late = int(moment.replace(fold=0).timestamp())
+    while late - early > 1:
+        middle = (early + late) // 2
+        if datetime.fromtimestamp(middle, tz).utcoffset() == offset_after:
+            late = middle
+        else:
+            early = middle
+    change = datetime.fromtimestamp(late, UTC).replace(tzinfo=None)
+    return change + offset_before, change + offset_after
+
+
 def parse_clock(text: str) -> time:
     match = _CLOCK.fullmatch(text.strip())
     if (match is None or int(match["hour"]) > 23 or int(match["minute"]) > 59
@@ -77,12 +121,16 @@ class Schedule:
                 raise ScheduleError("--until needs --at: give the start time as well")
             return cls(days.earliest, days.latest)
         tz = zone(timezone)
-        start = datetime.combine(days.earliest, at, tz)
+        start = _local(days.earliest, at, tz, "--at")
         if until is None:
-            end = datetime.combine(days.latest, at, tz) + DEFAULT_DURATION
+            # An hour as elapsed, not on the wall clock, which a change of offset would bend.
+            last = _local(days.latest, at, tz, "--at")
+            end = (last.astimezone(UTC) + DEFAULT_DURATION).astimezone(tz)
         else:
-            end = datetime.combine(days.latest, until, tz)
-            if end <= start:
+            end = _local(days.latest, until, tz, "--until")
+            # Compared as instants: aware times in one zone compare by wall clock, which
+            # around an autumn change is not the order they happen in.
+            if end.astimezone(UTC) <= start.astimezone(UTC):
                 raise ScheduleError(
                     f"--until {until:%H:%M} is not after --at {at:%H:%M}: "
                     "give an end after the start"
