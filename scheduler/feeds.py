@@ -1,10 +1,16 @@
 """Calendar feeds over HTTP: secret per-audience addresses, cached bodies, conditional GETs.
 
 ``GET`` or ``HEAD /feeds/<token>/<audience>.ics`` (Flask under waitress). A wrong token or
-audience, or any other path, is a plain 404 that says nothing more. Tokens are compared in
-constant time. Each request asks the database only for the follow-ups' revisions: when none
-changed, the cached body (or a 304) is the answer; when some did, only their events are
-rendered again.
+audience, or any other path, is a plain 404 that says nothing more. A wrong token and an
+unknown audience cost the same work (one token read, one constant-time comparison), so
+timing does not tell which audiences exist. Each request asks the database only for the
+follow-ups' revisions: when none changed, the cached body (or a 304) is the answer; when some
+did, only their events are rendered again.
+
+Conditional requests are answered in the order RFC 9110 gives: ``If-Match`` (else
+``If-Unmodified-Since``) fails with an empty 412, then ``If-None-Match`` (else
+``If-Modified-Since``) gives a 304. ``Last-Modified`` never goes back and moves forward with
+every new body (see :meth:`FeedService.render`), and a 304 keeps the connection open.
 """
 
 from __future__ import annotations
@@ -15,14 +21,17 @@ import hmac
 import logging
 import secrets
 import threading
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Request, Response, abort, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
+from waitress.channel import HTTPChannel
 from waitress.server import create_server
+from waitress.task import WSGITask
 from werkzeug.wrappers import Response as BaseResponse
 
 from events.errors import FollowupError
@@ -39,6 +48,21 @@ class UnknownAudience(FollowupError):
         super().__init__(f"no audience {name!r}: use one of {', '.join(known)}")
 
 
+#: What a token is compared with when the audience has none, as long as a real one, so the
+#: comparison takes the time a real one would.
+_NO_TOKEN = secrets.token_urlsafe(24)
+
+_SECOND = timedelta(seconds=1)
+
+
+def _whole_second(instant: datetime) -> datetime:
+    return instant.astimezone(UTC).replace(microsecond=0)
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass(frozen=True)
 class FeedBody:
     #: How many follow-ups there were and the sum of their revisions: revisions only grow,
@@ -47,17 +71,26 @@ class FeedBody:
     etag: str
     body: bytes
     gzipped: bytes
-    last_modified: datetime | None
+    #: A whole second, later than any Last-Modified sent for other bytes before it was
+    #: made; sent as Last-Modified itself once the clock has reached it.
+    last_modified: datetime
 
 
 class FeedService:
-    def __init__(self, store: Store, config: Config) -> None:
+    def __init__(self, store: Store, config: Config,
+                 clock: Callable[[], datetime] = wall_clock) -> None:
         self.store = store
         self.config = config
+        self.clock = clock
         self.settings: FeedSettings = config.feeds.settings
         self.blocks = BlockCache(self.settings)
         self._bodies: dict[str, FeedBody] = {}
         self._lock = threading.Lock()
+        # Whatever an earlier process sent as Last-Modified was no later than now. Counted as
+        # sent by this one, it puts every date this process sends after it.
+        self._started = _whole_second(clock())
+        #: The latest Last-Modified sent for each audience.
+        self._sent: dict[str, datetime] = {}
 
     def audiences(self) -> list[str]:
         return [a.name for a in self.config.plan.audiences] + [ALL_AUDIENCES]
@@ -67,7 +100,16 @@ class FeedService:
             raise UnknownAudience(name, self.audiences())
 
     def render(self, name: str) -> FeedBody:
-        """The feed for an audience (or "all"), rendering only what changed since last time."""
+        """The feed for an audience (or "all"), rendering only what changed since last time.
+
+        Its Last-Modified is the latest change among the follow-ups it holds, but always at
+        least a second after the last one sent for the audience: a selection that shrinks, a
+        change made on a machine whose clock is behind, or two changes within one second
+        (HTTP dates have no finer unit) would otherwise date new bytes no later than old
+        ones, and a client asking If-Modified-Since would be told nothing changed. A change
+        dated ahead of this clock counts as now, so the date is at most a second ahead of the
+        clock; it is not sent until the clock gets there (:meth:`modified_for`).
+        """
         self.check_audience(name)
         audience = self.config.plan.audience(name)
         anchor = aliased(FollowUp)
@@ -89,8 +131,7 @@ class FeedService:
             versions = [(r[0], (r[1], r[5] or 0)) for r in chosen]
             etag = self._etag(name, versions)
             if cached is not None and cached.etag == etag:
-                cached = FeedBody(stamp, cached.etag, cached.body, cached.gzipped,
-                                  cached.last_modified)
+                cached = replace(cached, stamp=stamp)
                 with self._lock:
                     self._bodies[name] = cached
                 return cached
@@ -101,11 +142,36 @@ class FeedService:
                     self.blocks.put(followup)
         blocks = [self.blocks.get(fid, version) for fid, version in versions]
         body = feed([b for b in blocks if b is not None], self.settings, name)
-        last_modified = max((r[2] for r in chosen), default=None)
-        rendered = FeedBody(stamp, etag, body, gzip.compress(body, mtime=0), last_modified)
+        gzipped = gzip.compress(body, mtime=0)
+        changed = max((r[2] for r in chosen), default=None)
         with self._lock:
+            # Read again under the lock: another thread may have stored these same bytes
+            # meanwhile (their date stands), or sent a date this body must come after.
+            previous = self._bodies.get(name)
+            if previous is not None and previous.etag == etag:
+                rendered = replace(previous, stamp=stamp)
+            else:
+                sent = self._sent.get(name, self._started)
+                now = _whole_second(self.clock())
+                latest = sent if changed is None else min(_whole_second(changed), now)
+                rendered = FeedBody(stamp, etag, body, gzipped, max(latest, sent + _SECOND))
             self._bodies[name] = rendered
         return rendered
+
+    def modified_for(self, name: str, rendered: FeedBody, now: datetime) -> datetime | None:
+        """The Last-Modified to send with ``rendered`` at ``now``, if any.
+
+        None while it would be later than the response's Date, and for a body already
+        replaced by a newer one, whose date the newer one may share (it need only be later
+        than what was sent).
+        """
+        with self._lock:
+            current = self._bodies.get(name)
+            if (current is None or (current.etag, current.last_modified) != (
+                    rendered.etag, rendered.last_modified) or rendered.last_modified > now):
+                return None
+            self._sent[name] = max(self._sent.get(name, self._started), rendered.last_modified)
+            return rendered.last_modified
 
     def _etag(self, name: str, versions: list[tuple[str, Version]]) -> str:
         digest = hashlib.sha256(repr((self.settings, name)).encode())
@@ -134,10 +200,14 @@ class FeedService:
         return token
 
     def token_matches(self, name: str, token: str) -> bool:
+        """Whether ``token`` opens ``name``'s feed; the same work whether the audience exists
+        or not: one read of its token, one comparison in constant time."""
         with self.store.transaction(write=False) as session:
             held = session.get(FeedToken, name)
-        # Compared in constant time, so timing says nothing about how much was right.
-        return held is not None and hmac.compare_digest(held.token.encode(), token.encode())
+        expected = held.token if held is not None else _NO_TOKEN
+        right = hmac.compare_digest(expected.encode(), token.encode())
+        # A token row left by an audience since removed from the configuration opens nothing.
+        return right and held is not None and name in self.audiences()
 
     def url(self, name: str, token: str) -> str:
         return f"{self.config.feeds.url}/feeds/{token}/{name}.ics"
@@ -152,21 +222,33 @@ def create_app(service: FeedService) -> Flask:
 
     @app.get("/feeds/<token>/<name>.ics")
     def calendar(token: str, name: str) -> BaseResponse:
-        if name not in service.audiences() or not service.token_matches(name, token):
+        if not service.token_matches(name, token):
             abort(404)
         rendered = service.render(name)
+        now = service.clock()
         compressed = request.accept_encodings.quality("gzip") > 0
-        response = Response(rendered.gzipped if compressed else rendered.body,
-                            content_type="text/calendar; charset=utf-8")
-        if compressed:
-            response.headers["Content-Encoding"] = "gzip"
+        # A strong ETag names exact bytes, so the two encodings have different ones.
+        etag = rendered.etag + ("-gzip" if compressed else "")
+        modified = service.modified_for(name, rendered, now)
+        status = precondition(request, etag, modified)
+        response = Response(b"" if status else
+                            rendered.gzipped if compressed else rendered.body,
+                            status=status or 200)
+        if status:
+            response.headers.remove("Content-Type")  # there is no content to have a type
+        else:
+            response.content_type = "text/calendar; charset=utf-8"
+            if compressed:
+                response.headers["Content-Encoding"] = "gzip"
         response.headers["Vary"] = "Accept-Encoding"
         response.headers["Cache-Control"] = "no-cache"
-        # A strong ETag names exact bytes, so the two encodings have different ones.
-        response.set_etag(rendered.etag + ("-gzip" if compressed else ""))
-        if rendered.last_modified is not None:
-            response.last_modified = rendered.last_modified
-        return response.make_conditional(request)
+        response.set_etag(etag)
+        # Date comes from the same clock reading as the choice of Last-Modified, so the one is
+        # never later than the other.
+        response.date = now
+        if modified is not None:
+            response.last_modified = modified
+        return response
 
     @app.errorhandler(404)
     @app.errorhandler(405)
@@ -176,6 +258,58 @@ def create_app(service: FeedService) -> Flask:
     return app
 
 
+def precondition(req: Request, etag: str, modified: datetime | None) -> int | None:
+    """412 or 304 for a conditional request, or None for the whole feed (RFC 9110 13.2.2).
+
+    Werkzeug's ``make_conditional`` is not used: it answers a failed If-Match with the whole
+    body and treats ``If-Match: *`` as a failure.
+    """
+    since = req.if_unmodified_since
+    if "If-Match" in req.headers:
+        # Strong comparison: a weak tag never matches for If-Match.
+        if not (req.if_match.star_tag or req.if_match.is_strong(etag)):
+            return 412
+    elif since is not None and modified is not None and modified > since:
+        return 412
+    since = req.if_modified_since
+    if "If-None-Match" in req.headers:
+        if req.if_none_match.star_tag or req.if_none_match.contains_weak(etag):
+            return 304
+    elif since is not None and modified is not None and modified <= since:
+        return 304
+    return None
+
+
+class _KeepAliveTask(WSGITask):  # type: ignore[misc]
+    """waitress's task, except that a response without a body keeps the connection open.
+
+    waitress (3.0) closes an HTTP/1.1 connection after any response that has no
+    Content-Length, and it drops Content-Length from a 304 (which must not carry one), so
+    every 304 closes the connection and the client's next conditional request pays for a new
+    one. A 304, 204 or 1xx is complete at the end of its headers; only the close that the
+    missing length causes is left out, never one the client asked for.
+    """
+
+    _keep_open = False
+
+    def build_response_header(self) -> bytes:
+        self._keep_open = (
+            self.version == "1.1" and not self.has_body and not self.close_on_finish
+            and self.request.headers.get("CONNECTION", "").lower() != "close")
+        try:
+            return bytes(super().build_response_header())
+        finally:
+            self._keep_open = False
+
+    def set_close_on_finish(self) -> None:
+        if not self._keep_open:
+            super().set_close_on_finish()
+
+
+class _KeepAliveChannel(HTTPChannel):  # type: ignore[misc]
+    task_class = _KeepAliveTask
+
+
 class FeedServer:
     """The feed app under waitress, in a thread of its own."""
 
@@ -183,11 +317,17 @@ class FeedServer:
         try:
             self.server: Any = create_server(create_app(service), host=host, port=port,
                                              threads=4, ident="followup")
+            self.server.channel_class = _KeepAliveChannel
         except OSError as error:
             raise FollowupError(f"cannot serve feeds on {host}:{port}: {error.strerror}; "
                                 "choose another port with --port or feeds.port") from None
         self.host = host
         self._stopping = threading.Event()
+        # Held while the loop closes its channels (the wake-up trigger among them), so that
+        # stop() never writes to the trigger once it is closed: its file descriptor number
+        # may belong to another file by then.
+        self._closing = threading.Lock()
+        self._closed = False
         self.thread = threading.Thread(target=self._run, name="feeds", daemon=True)
 
     @property
@@ -209,10 +349,14 @@ class FeedServer:
                                      use_poll=server.adj.asyncore_use_poll)
         finally:
             server.task_dispatcher.shutdown()
-            for channel in list(server._map.values()):
-                channel.close()
+            with self._closing:
+                self._closed = True
+                for channel in list(server._map.values()):
+                    channel.close()
 
     def stop(self) -> None:
         self._stopping.set()
-        self.server.pull_trigger()
+        with self._closing:
+            if not self._closed:
+                self.server.pull_trigger()
         self.thread.join(timeout=10)
