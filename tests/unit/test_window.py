@@ -33,6 +33,12 @@ PARSED = [
     ("2019-11..2020-02", D(2019, 11, 1), D(2020, 2, 29), Precision.MONTH),
     ("2019-Q3..2019-11", D(2019, 7, 1), D(2019, 11, 30), Precision.MONTH),
     ("2019-H2..2020-H1", D(2019, 7, 1), D(2020, 6, 30), Precision.HALF_YEAR),
+    # the finer of the two ends, in calendar order rather than in alphabetical order
+    ("2019-H2..2019-11", D(2019, 7, 1), D(2019, 11, 30), Precision.MONTH),
+    ("2019-H1..2019-Q3", D(2019, 1, 1), D(2019, 9, 30), Precision.QUARTER),
+    ("2019-01-24..2019-01-24", D(2019, 1, 24), D(2019, 1, 24), Precision.DAY),
+    ("2019-02..2019-02-28", D(2019, 2, 1), D(2019, 2, 28), Precision.DAY),
+    ("0001", D(1, 1, 1), D(1, 12, 31), Precision.YEAR),
     (" 2019-H2 ", D(2019, 7, 1), D(2019, 12, 31), Precision.HALF_YEAR),
     ("undated", None, None, Precision.OPEN),
 ]
@@ -87,48 +93,62 @@ def test_words(text: str, words: str) -> None:
     assert describe_window(parse_window(text)) == words
 
 
+HOW_TO_WRITE = (
+    "write a day 2019-01-24, a month 2019-02, a quarter 2019-Q3, a half-year 2019-H2, "
+    "a year 2019, a span A..B, an open end A.. or 'undated'"
+)
+
+
 @pytest.mark.parametrize(
     ("text", "says"),
     [
         ("2019-02-30", "February 2019 has no day 30"),
         ("2019-02-29", "February 2019 has no day 29"),
+        ("2019-04-00", "April 2019 has no day 00"),
         ("2019-13", "there is no month 13"),
         ("2019-00", "there is no month 00"),
-        ("2019-H3", "there is no half-year H3"),
-        ("2019-Q5", "there is no quarter Q5"),
-        ("2019-Q0", "there is no quarter Q0"),
-        ("2019-01-24..2019-01-23", "ends (2019-01-23) before it starts (2019-01-24)"),
-        ("2019-H2..2019-Q1", "before it starts"),
+        ("2019-H3", "there is no half-year H3, use H1 or H2"),
+        ("2019-H0", "there is no half-year H0, use H1 or H2"),
+        ("2019-Q5", "there is no quarter Q5, use Q1 to Q4"),
+        ("2019-Q0", "there is no quarter Q0, use Q1 to Q4"),
+        ("2019-01-24..2019-01-23", "it ends (2019-01-23) before it starts (2019-01-24)"),
+        ("2019-H2..2019-Q1", "it ends (2019-03-31) before it starts (2019-07-01)"),
         ("next year", "unrecognised form"),
         ("", "unrecognised form"),
         ("19-01-24", "unrecognised form"),
         ("0000", "there is no year 0000"),
         ("..2019-02", "unrecognised form"),
+        ("2019..2020..", "unrecognised form"),
     ],
 )
 def test_parse_errors_say_what_is_wrong_and_how_to_write_it(text: str, says: str) -> None:
     with pytest.raises(WindowError) as raised:
         parse_window(text)
-    assert says in str(raised.value)
-    assert "write a day 2019-01-24" in str(raised.value)
+    assert str(raised.value) == f"{text!r} is not a date window: {says}; {HOW_TO_WRITE}"
 
 
 @pytest.mark.parametrize(
-    ("earliest", "latest", "precision"),
+    ("earliest", "latest", "precision", "says"),
     [
-        (D(2019, 2, 2), D(2019, 2, 28), Precision.MONTH),  # not the start of a month
-        (D(2019, 7, 1), D(2019, 12, 30), Precision.HALF_YEAR),  # not the end of a half
-        (D(2019, 7, 1), None, Precision.HALF_YEAR),  # open end needs open precision
-        (D(2019, 7, 1), D(2019, 7, 1), Precision.OPEN),
-        (None, D(2019, 7, 1), Precision.DAY),
-        (D(2019, 7, 2), D(2019, 7, 1), Precision.DAY),
+        (D(2019, 2, 2), D(2019, 2, 28), Precision.MONTH,
+         "2019-02-02..2019-02-28 does not start and end on whole month boundaries"),
+        (D(2019, 7, 1), D(2019, 12, 30), Precision.HALF_YEAR,
+         "2019-07-01..2019-12-30 does not start and end on whole half-year boundaries"),
+        (D(2019, 7, 1), None, Precision.HALF_YEAR,
+         "only a window without an end has open precision"),
+        (D(2019, 7, 1), D(2019, 7, 1), Precision.OPEN,
+         "only a window without an end has open precision"),
+        (None, D(2019, 7, 1), Precision.DAY, "a window with an end needs a start"),
+        (D(2019, 7, 2), D(2019, 7, 1), Precision.DAY,
+         "the window ends (2019-07-01) before it starts (2019-07-02)"),
     ],
 )
 def test_impossible_windows_are_refused(
-    earliest: date | None, latest: date | None, precision: Precision
+    earliest: date | None, latest: date | None, precision: Precision, says: str
 ) -> None:
-    with pytest.raises(WindowError):
+    with pytest.raises(WindowError) as raised:
         Window(earliest, latest, precision)
+    assert str(raised.value) == says
 
 
 H2 = parse_window("2019-H2")
@@ -215,6 +235,21 @@ def test_widen() -> None:
     assert parse_window("2019-11-23..2019-11-24").widen(7) == parse_window("2019-11-16..2019-12-01")
     assert parse_window("2019-02..").widen(1) == parse_window("2019-01-31..")
     assert Window.undated().widen(3) == Window.undated()
+
+
+@pytest.mark.parametrize(
+    ("window", "days", "says"),
+    [
+        (Window.day(D(9999, 12, 31)), 3, "widening 9999-12-31 by 3 days leaves the calendar"),
+        (Window.open_from(D(1, 1, 1)), 2, "widening 0001-01.. by 2 days leaves the calendar"),
+    ],
+)
+def test_widening_past_the_ends_of_the_calendar_says_so(
+    window: Window, days: int, says: str
+) -> None:
+    with pytest.raises(WindowError) as raised:
+        window.widen(days)
+    assert str(raised.value) == says
 
 
 # -- properties ----------------------------------------------------------------------------
