@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import time as clock
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from events.ledger import PlanSettings
@@ -62,6 +64,30 @@ def test_a_confirmed_all_day_meeting_gets_its_leads_at_the_send_time() -> None:
     ]
 
 
+def test_every_notice_names_its_follow_up_audience_channel_and_detail() -> None:
+    planned = plan(facts(), Policy(chase_every_days=60, closing_days=14), SEOUL, start=NOW,
+                   horizon=FAR, now=NOW)
+    assert [(p.followup_id, p.kind, p.audience, p.channel, p.natural_due, p.detail)
+            for p in planned] == [
+        ("temm-21", NoticeKind.WINDOW_OPENS, "desk", "log", kst("2019-07-01"), ""),
+        ("temm-21", NoticeKind.CHASE, "desk", "log", kst("2019-08-30"), "every 60 days"),
+        ("temm-21", NoticeKind.CHASE, "desk", "log", kst("2019-10-29"), "every 60 days"),
+        ("temm-21", NoticeKind.CLOSING, "desk", "log", kst("2019-12-17"),
+         "14 days before the window closes"),
+        ("temm-21", NoticeKind.OVERDUE, "desk", "log", kst("2020-01-01"), ""),
+    ]
+
+
+def test_a_lead_of_zero_days_is_today_at_the_send_time() -> None:
+    schedule = Schedule(date(2019, 11, 23), date(2019, 11, 24))
+    planned = plan(facts("2019-11-23..2019-11-24", status=Status.SCHEDULED, schedule=schedule),
+                   Policy(lead_days=(0, 2)), SEOUL, start=NOW, horizon=FAR, now=NOW)
+    assert [(p.kind, p.due, p.detail) for p in planned] == [
+        (NoticeKind.LEAD, kst("2019-11-21"), "in 2 days"),
+        (NoticeKind.LEAD, kst("2019-11-23"), "today"),
+    ]
+
+
 def test_a_timed_meeting_is_reminded_at_its_own_hour() -> None:
     start = datetime(2019, 12, 10, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
     schedule = Schedule.timed(start, start + timedelta(hours=7), "Asia/Shanghai")
@@ -87,6 +113,96 @@ def test_undated_follow_ups_are_chased_from_when_they_were_recorded() -> None:
                    horizon=kst("2019-04-01"), now=NOW)
     assert summary(planned) == [(NoticeKind.UNDATED, kst("2019-02-23")),
                                 (NoticeKind.UNDATED, kst("2019-03-25"))]
+
+
+def test_the_horizon_is_exclusive_and_the_start_inclusive() -> None:
+    opens = kst("2019-07-01")
+    second = timedelta(seconds=1)
+    policy = Policy(chase_every_days=0, closing_days=0, overdue=False)
+
+    def dues(start: datetime, horizon: datetime) -> list[datetime]:
+        return [p.due for p in plan(facts(), policy, SEOUL, start=start, horizon=horizon,
+                                    now=start)]
+
+    assert dues(NOW, opens) == []
+    assert dues(NOW, opens + second) == [opens]
+    assert dues(opens, FAR) == [opens]
+    assert dues(opens + second, FAR) == []
+
+
+def test_a_chase_due_at_the_horizon_is_left_for_the_next_round() -> None:
+    planned = plan(facts("2019-02.."), Policy(chase_every_days=14), SEOUL, start=NOW,
+                   horizon=kst("2019-02-15"), now=NOW)
+    assert summary(planned) == [(NoticeKind.WINDOW_OPENS, kst("2019-02-01"))]
+
+
+def test_a_closing_notice_beyond_the_horizon_keeps_the_chases_before_it() -> None:
+    planned = plan(facts(), Policy(chase_every_days=30, closing_days=14), SEOUL, start=NOW,
+                   horizon=kst("2019-10-01"), now=NOW)
+    assert summary(planned) == [
+        (NoticeKind.WINDOW_OPENS, kst("2019-07-01")),
+        (NoticeKind.CHASE, kst("2019-07-31")),
+        (NoticeKind.CHASE, kst("2019-08-30")),
+        (NoticeKind.CHASE, kst("2019-09-29")),
+    ]
+
+
+# window, policy, what is planned (kind, day at the send time in Seoul)
+SHORT_WINDOWS = [
+    # shorter than closing_days: no closing notice, chased until it closes
+    ("2019-03-01..2019-03-10", Policy(chase_every_days=3, closing_days=14),
+     [("window-opens", "2019-03-01"), ("chase", "2019-03-04"), ("chase", "2019-03-07"),
+      ("overdue", "2019-03-11")]),
+    # closing_days would put the closing notice on the day it opens: none
+    ("2019-03-01..2019-03-15", Policy(chase_every_days=0, closing_days=14),
+     [("window-opens", "2019-03-01"), ("overdue", "2019-03-16")]),
+    ("2019-03-01..2019-03-16", Policy(chase_every_days=0, closing_days=14),
+     [("window-opens", "2019-03-01"), ("closing", "2019-03-02"), ("overdue", "2019-03-17")]),
+    ("2019-03", Policy(chase_every_days=0, closing_days=1),
+     [("window-opens", "2019-03-01"), ("closing", "2019-03-30"), ("overdue", "2019-04-01")]),
+    # no chase on the day of the closing notice, nor on the window's last day
+    ("2019-03", Policy(chase_every_days=8, closing_days=14),
+     [("window-opens", "2019-03-01"), ("chase", "2019-03-09"), ("closing", "2019-03-17"),
+      ("overdue", "2019-04-01")]),
+    ("2019-03-01..2019-03-05", Policy(chase_every_days=1, closing_days=0),
+     [("window-opens", "2019-03-01"), ("chase", "2019-03-02"), ("chase", "2019-03-03"),
+      ("chase", "2019-03-04"), ("overdue", "2019-03-06")]),
+    # a one-day window opens and is overdue the next day
+    ("2019-03-05", Policy(),
+     [("window-opens", "2019-03-05"), ("overdue", "2019-03-06")]),
+]
+
+
+@pytest.mark.parametrize(("window", "policy", "expected"), SHORT_WINDOWS)
+def test_short_windows(window: str, policy: Policy, expected: list[tuple[str, str]]) -> None:
+    planned = plan(facts(window), policy, SEOUL, start=NOW, horizon=FAR, now=NOW)
+    assert summary(planned) == [(kind, kst(day)) for kind, day in expected]
+
+
+@pytest.fixture
+def local_zone_new_york(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The machine's own zone set to New York, to show it plays no part."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    clock.tzset()
+    yield
+    monkeypatch.undo()
+    clock.tzset()
+
+
+@pytest.mark.usefixtures("local_zone_new_york")
+def test_instants_and_keys_are_utc_whatever_the_machine_zone() -> None:
+    start = datetime(2019, 12, 10, 2, 0, tzinfo=UTC)
+    timed = Schedule.timed(start, start + timedelta(hours=7), "Asia/Shanghai")
+    planned = [
+        *plan(facts(), Policy(chase_every_days=0, closing_days=0, overdue=False), SEOUL,
+              start=NOW, horizon=FAR, now=NOW),
+        *plan(facts("2019-12-10", status=Status.SCHEDULED, schedule=timed),
+              Policy(lead_days=(1,)), SEOUL, start=NOW, horizon=FAR, now=NOW),
+    ]
+    assert [(p.key, p.due.utcoffset(), p.natural_due.utcoffset()) for p in planned] == [
+        ("temm-21/window-opens/2019-07-01T00:00:00Z/desk/log", timedelta(0), timedelta(0)),
+        ("temm-21/lead/2019-12-09T02:00:00Z/desk/log", timedelta(0), timedelta(0)),
+    ]
 
 
 @pytest.mark.parametrize("status", [Status.DONE, Status.CANCELLED])
@@ -153,6 +269,8 @@ def test_overrides_name_only_what_differs() -> None:
     assert settings.policy_for(other) == Policy(lead_days=(14,), chase_every_days=14)
 
 
+# A daily chase over 400 days plans hundreds of notices: slow on a busy machine, not wrong.
+@settings(deadline=None)
 @given(windows(), st.integers(0, 30), st.integers(0, 30),
        st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1),
                     timezones=st.just(UTC)))
@@ -167,3 +285,17 @@ def test_plans_stay_within_their_bounds_and_keys_are_unique(
     assert len({p.key for p in planned}) == len(planned)
     assert planned == sorted(planned)
     assert plan(f, policy, SEOUL, start=start, horizon=horizon, now=start) == planned
+
+
+@settings(deadline=None)
+@given(windows(), st.integers(0, 30), st.integers(0, 30), st.integers(0, 800))
+def test_a_nearer_horizon_only_cuts_the_plan(
+        window: Window, chase: int, closing: int, hours: int) -> None:
+    f = Facts(id="x", kind=Kind.OTHER, status=Status.EXPECTED, window=window, schedule=None,
+              tags=(), created=date(2019, 1, 1))
+    policy = Policy(chase_every_days=chase, closing_days=closing)
+    start = datetime(2019, 1, 24, tzinfo=UTC)
+    horizon = start + timedelta(hours=hours * 12)
+    far = plan(f, policy, SEOUL, start=start, horizon=start + timedelta(days=401), now=start)
+    assert plan(f, policy, SEOUL, start=start, horizon=horizon, now=start) == [
+        p for p in far if p.due < horizon]
