@@ -24,18 +24,23 @@ def daemon() -> None:
     # First of all, so that a stop asked for during start-up is a clean stop too.
     stop = Stop()
     stop.install()
-    import logging
+    try:
+        import logging
 
-    from scheduler.daemon import Daemon
+        from scheduler.daemon import Daemon
 
-    logging.basicConfig(
-        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
-    )
-    for noisy in ("apscheduler", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    # Re-arming the dispatch job while it runs is expected; APScheduler calls that a skip.
-    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
-    sys.exit(Daemon(current_app(), stop=stop).run())
+        logging.basicConfig(
+            level=logging.INFO, stream=sys.stderr,
+            format="%(asctime)s %(levelname)s %(message)s",
+        )
+        for noisy in ("apscheduler", "alembic"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+        # Re-arming the dispatch job while it runs is expected; APScheduler calls that a skip.
+        logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
+        code = Daemon(current_app(), stop=stop).run()
+    finally:
+        stop.restore()
+    sys.exit(code)
 
 
 @click.command()

@@ -109,10 +109,12 @@ class Dispatcher:
         self.holdings = Holdings(self.lease, monotonic)
         self.breaker = Breaker(delivery.backoff_seconds, delivery.backoff_cap_seconds, rng)
         self._unrecorded: list[_Unrecorded] = []
+        #: Claims let go of while the database did not answer, to give back once it does.
+        self._abandoned: list[int] = []
 
     def run(self) -> int:
         """Deliver everything due now, batch by batch; the number of notices tried."""
-        if not self._record_unrecorded():
+        if not self._record_unrecorded() or not self._give_back_abandoned():
             return 0
         tried = 0
         while not self.stop.is_set():
@@ -259,7 +261,8 @@ class Dispatcher:
                     break
                 if not mine:
                     continue  # taken over by another daemon: it is theirs to send
-                used.add(item.channel_name)
+                if item.channel is not None:
+                    used.add(item.channel_name)
                 tried += self._attempt(item)
                 if self._unrecorded:
                     self._abandon(batch[index + 1:])
@@ -361,7 +364,8 @@ class Dispatcher:
         not answer for half a lease: the outcome is then kept and written before anything
         else is claimed. Sending again is never the remedy.
         """
-        deadline = self.monotonic() + self.lease.total_seconds() / 2
+        # Real waiting, so the real clock: the injected one is for the claims' certainty.
+        deadline = time.monotonic() + self.lease.total_seconds() / 2
         delay, failures = 0.05, 0
         while True:
             try:
@@ -372,7 +376,7 @@ class Dispatcher:
                 if failures == 1:
                     log.warning("cannot record the outcome of [%s] yet (%s); trying again",
                                 item.key, first_line(error))
-                if self.monotonic() >= deadline:
+                if time.monotonic() >= deadline:
                     self._unrecorded.append(_Unrecorded(item, write))
                     log.error("still cannot record the outcome of [%s]: kept, and written "
                               "before anything more is sent", item.key)
@@ -408,17 +412,30 @@ class Dispatcher:
             with self.store.transaction(write=True) as session:
                 released = Queue(session, self.clock()).release(self.owner, ids, error=reason)
         except DATABASE_ERRORS as error:
-            log.error("cannot give back %d claimed notices (%s): they are taken up again "
-                      "when their lease runs out", len(ids), first_line(error))
-            released = 0
+            log.error("cannot give back %d claimed notices yet (%s)", len(ids),
+                      first_line(error))
+            self._abandon(items)
+            return 0
         self.holdings.release(ids)
         return released
 
     def _abandon(self, items: Collection[Prepared]) -> None:
         """Stop holding notices without touching the database (it is not answering): they
-        are taken up again when their lease runs out."""
-        if items:
-            self.holdings.release([item.notice_id for item in items])
+        are given back once it answers again, or taken up when their lease runs out."""
+        ids = [item.notice_id for item in items]
+        self.holdings.release(ids)
+        self._abandoned += ids
+
+    def _give_back_abandoned(self) -> bool:
+        if not self._abandoned:
+            return True
+        try:
+            with self.store.transaction(write=True) as session:
+                Queue(session, self.clock()).release(self.owner, self._abandoned)
+        except DATABASE_ERRORS:
+            return False
+        self._abandoned = []
+        return True
 
 
 def first_line(error: BaseException) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -30,14 +30,20 @@ class Inbox:
     envelopes: list[Any] = field(default_factory=list)
     reply: str = "250 OK"
     delay: float = 0.0
+    #: Login attempts, right or wrong.
+    logins: int = 0
+    #: Called with each accepted message before the server answers 250.
+    on_message: Callable[[EmailMessage], None] | None = None
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.reply.startswith("250"):
+            message = message_from_bytes(envelope.content, policy=policy.default)
             self.envelopes.append(envelope)
-            self.messages.append(message_from_bytes(  # type: ignore[arg-type]
-                envelope.content, policy=policy.default))
+            self.messages.append(message)  # type: ignore[arg-type]
+            if self.on_message is not None:
+                self.on_message(message)  # type: ignore[arg-type]
         return self.reply
 
     def message_ids(self) -> list[str]:
@@ -45,11 +51,13 @@ class Inbox:
 
 
 class _Login:
-    def __init__(self, user: str, password: str) -> None:
+    def __init__(self, inbox: Inbox, user: str, password: str) -> None:
+        self.inbox = inbox
         self.user, self.password = user.encode(), password.encode()
 
     def __call__(self, server: Any, session: Any, envelope: Any, mechanism: str,
                  data: Any) -> AuthResult:
+        self.inbox.logins += 1
         ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
             self.user, self.password)
         return AuthResult(success=ok, handled=False)
@@ -66,7 +74,7 @@ def smtp_server(inbox: Inbox, port: int | None = None, *, starttls: ssl.SSLConte
     if implicit_tls is not None:
         kwargs.update(ssl_context=implicit_tls)
     if login is not None:
-        kwargs.update(authenticator=_Login(*login), auth_required=True,
+        kwargs.update(authenticator=_Login(inbox, *login), auth_required=True,
                       auth_require_tls=starttls is not None or implicit_tls is not None)
     controller = Controller(inbox, hostname="127.0.0.1", port=port, **kwargs)
     controller.start()

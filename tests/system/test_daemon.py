@@ -6,138 +6,32 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
-from events.ledger import Ledger, PlanSettings
 from events.model import Notice, NoticeStatus
-from events.planning import NoticeKind, Planned, notice_key
+from events.planning import NoticeKind, notice_key
 from events.store import Store
+from tests.system.daemons import (
+    FOLLOWUP,
+    Daemon,
+    chase,
+    daemons,
+    email_channel,
+    insert,
+    ledger_rows,
+    log_lines,
+    run_cli,
+    wait_for,
+    write_config,
+)
 from tests.system.smtp import Inbox, smtp_server
 
-FOLLOWUP = Path(sys.executable).with_name("followup")
-
-
-def write_config(folder: Path, *, database: str | None = None, channels: str = '["log"]',
-                 extra: str = "", log_name: str = "notices.jsonl") -> Path:
-    folder.mkdir(exist_ok=True)
-    path = folder / "config.toml"
-    database = database or f"sqlite:///{folder / 'register.db'}"
-    path.write_text(f'''
-[database]
-url = "{database}"
-
-[reminders]
-lead_days = [0]
-
-[audiences.desk]
-timezone = "Asia/Seoul"
-channels = {channels}
-recipients = ["desk@example.org"]
-digest = ""
-
-[channels.log]
-path = "{log_name}"
-format = "json"
-
-[delivery]
-grace_hours = 24
-lease_seconds = 2
-heartbeat_seconds = 0.5
-poll_seconds = 1
-backoff_seconds = 0.5
-backoff_cap_seconds = 1
-batch = 5
-{extra}
-''')
-    return path
-
-
-def run_cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([FOLLOWUP, *args], capture_output=True, text=True, check=True,
-                          env={**os.environ, "FOLLOWUP_CONFIG": str(config)}, timeout=60)
-
-
-class Daemon:
-    def __init__(self, config: Path, name: str = "daemon") -> None:
-        self.stderr_path = config.parent / f"{name}.err"
-        with self.stderr_path.open("w") as stderr:
-            self.process = subprocess.Popen(
-                [FOLLOWUP, "daemon"], stdout=subprocess.DEVNULL, stderr=stderr,
-                env={**os.environ, "FOLLOWUP_CONFIG": str(config)})
-
-    @property
-    def stderr(self) -> str:
-        return self.stderr_path.read_text()
-
-    def wait_started(self) -> None:
-        wait_for(lambda: "next due" in self.stderr, what=f"start-up:\n{self.stderr}")
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        return self.process.wait(timeout=30)
-
-
-@pytest.fixture
-def daemons() -> Iterator[Callable[..., Daemon]]:
-    started: list[Daemon] = []
-
-    def start(config: Path, name: str = "daemon") -> Daemon:
-        daemon = Daemon(config, name)
-        started.append(daemon)
-        return daemon
-
-    yield start
-    for daemon in started:
-        if daemon.process.poll() is None:
-            daemon.process.kill()
-            daemon.process.wait()
-
-
-def wait_for(condition: Callable[[], bool], *, what: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def log_lines(path: Path) -> list[dict[str, object]]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def ledger_rows(url: str) -> list[Notice]:
-    store = Store(url)
-    try:
-        with store.transaction(write=False) as session:
-            return list(session.scalars(select(Notice).order_by(Notice.due, Notice.id)))
-    finally:
-        store.dispose()
-
-
-def insert(url: str, planned: list[Planned]) -> None:
-    store = Store(url)
-    try:
-        with store.transaction(write=True) as session:
-            Ledger(session, PlanSettings(), datetime.now(UTC)).insert(planned)
-    finally:
-        store.dispose()
-
-
-def chase(index: int, due: datetime, channel: str = "log") -> Planned:
-    key = notice_key("temm-21", NoticeKind.CHASE, due, "desk", channel) + f"#{index}"
-    return Planned(due, key, "temm-21", NoticeKind.CHASE, "desk", channel, due,
-                   "every 14 days")
+__all__ = ["daemons"]  # the fixture, used by name
 
 
 def test_start_up_summary_and_a_clean_stop(tmp_path: Path,
@@ -237,14 +131,10 @@ def test_killed_mid_run_and_restarted_nothing_is_lost(
         tmp_path: Path, daemons: Callable[..., Daemon]) -> None:
     inbox = Inbox(delay=0.05)
     with smtp_server(inbox) as port:
-        config = write_config(tmp_path, channels='["email"]', extra=f'''
-[channels.email]
-host = "127.0.0.1"
-port = {port}
-security = "none"
-sender = "followup@mofa.example"
-timeout = 1
-''')
+        config = write_config(tmp_path, channels='["email"]', extra=email_channel(port))
+        # A long lease: the claims of the killed daemon must come back because it is seen
+        # to be gone, not because its lease ran out.
+        config.write_text(config.read_text().replace("lease_seconds = 2", "lease_seconds = 60"))
         run_cli(config, "init")
         url = f"sqlite:///{tmp_path / 'register.db'}"
         now = datetime.now(UTC)
@@ -258,17 +148,23 @@ timeout = 1
         at_kill = len(inbox.messages)
         assert at_kill < expected
 
+        restarted = time.monotonic()
         second = daemons(config, "second")
         wait_for(lambda: len(set(inbox.message_ids())) >= expected, what="every notice",
-                 timeout=60)
+                 timeout=30)
+        took = time.monotonic() - restarted
         time.sleep(0.5)
         assert second.stop() == 0
     ids = inbox.message_ids()
     assert len(set(ids)) == expected
     assert len(ids) - expected <= 1  # at most the notice in flight went twice
+    assert took < 20, f"{took:.1f} s to finish after the restart"
+    assert "has stopped; " in second.stderr and "had claimed are handed back" in second.stderr
     due_then = [n for n in ledger_rows(url) if n.due <= now + timedelta(seconds=5)]
     assert len(due_then) == expected
     assert all(n.status is NoticeStatus.SENT for n in due_then)
+    # The claims taken back cost no attempt: every notice went out at its first.
+    assert all(n.attempts == 1 for n in due_then)
 
 
 def test_two_daemons_on_postgresql_share_the_work_and_send_each_notice_once(

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import update
 
+from events.model import Notice, NoticeStatus
+from events.queue import Queue, record_failure
+from events.store import Store
 from scheduler.cli import cli
 from scheduler.notices import default_directory
 
@@ -166,3 +171,78 @@ username = "followup"
 password_env = "FOLLOWUP_TEST_NO_SUCH_PASSWORD"
 ''')
     refused(run(config_file, "check"), "FOLLOWUP_TEST_NO_SUCH_PASSWORD is not set")
+
+
+def test_replay_needs_days_not_undated(config_file: Path) -> None:
+    refused(run(config_file, "replay", "--from", "undated", "--to", "2019-12"),
+            "'--from': 'undated' has no first day")
+    refused(run(config_file, "replay", "--from", "2019-01", "--to", "undated"),
+            "'--to': 'undated' has no last day")
+
+
+# -- followup retry -------------------------------------------------------------------------
+
+def give_up(config_file: Path, keys: list[str], *, error: str = "550 no such user",
+            at: datetime | None = None, status: NoticeStatus = NoticeStatus.DEAD) -> None:
+    """Make notices dead (or failed) as a daemon would have, at ``at``."""
+    store = Store("sqlite:///register.db", base_dir=config_file.parent)
+    at = at or datetime(2019, 10, 1, tzinfo=UTC)
+    try:
+        with store.transaction(write=True) as session:
+            notices = Queue(session, at).by_keys(keys)
+            session.execute(update(Notice).where(Notice.id.in_([n.id for n in notices]))
+                            .values(status=NoticeStatus.SENDING, lease_owner="gone"))
+        with store.connection(write=True) as connection:
+            for notice in notices:
+                record_failure(connection, notice.id, "gone", error, now=at,
+                               retry_at=None if status is NoticeStatus.DEAD else at)
+    finally:
+        store.dispose()
+
+
+def test_retry_makes_dead_notices_pending_again(config_file: Path) -> None:
+    overdue = [n["key"] for n in as_json(run(config_file, "notices", "--json"))
+               if n["kind"] == "overdue"]
+    assert as_json(run(config_file, "retry", "--json")) == {"retried": [], "superseded": []}
+    assert run(config_file, "retry").stdout == "No dead notices to retry.\n"
+    give_up(config_file, overdue[:2], at=datetime(2019, 9, 1, tzinfo=UTC))
+    give_up(config_file, overdue[2:], at=datetime(2019, 10, 1, tzinfo=UTC))
+
+    # only those that died since a day, and only dead ones (not failed)
+    only = as_json(run(config_file, "retry", "--since", "2019-09-15", "--json"))
+    assert [n["key"] for n in only["retried"]] == overdue[2:]
+    assert all(n["status"] == "dead" and n["last_error"] == "550 no such user"
+               for n in only["retried"])
+    listed = run(config_file, "retry")
+    assert listed.exit_code == 0, listed.output
+    assert "Pending again, sent at the daemon's next round (2):" in listed.stdout
+    for key in overdue[:2]:
+        assert f"  {key}\n    was dead: 550 no such user\n" in listed.stdout
+    rows = {n["key"]: n for n in as_json(run(config_file, "notices", "--json"))}
+    assert all(rows[key]["status"] == "pending" and rows[key]["attempts"] == 0
+               and rows[key]["last_error"] is None for key in overdue)
+
+
+def test_retry_by_key_and_status(config_file: Path) -> None:
+    overdue = [n["key"] for n in as_json(run(config_file, "notices", "--json"))
+               if n["kind"] == "overdue"]
+    give_up(config_file, overdue[:1], status=NoticeStatus.FAILED, error="451 busy")
+    refused(run(config_file, "retry", "--key", overdue[0]),
+            f"the notice {overdue[0]!r} is failed, not dead: only those are retried")
+    refused(run(config_file, "retry", "--key", "no/such/key"),
+            "no notice has the key 'no/such/key': 'followup notices --json' shows the keys")
+    done = as_json(run(config_file, "retry", "--status", "failed", "--key", overdue[0],
+                       "--json"))
+    assert [n["key"] for n in done["retried"]] == [overdue[0]]
+
+
+def test_retry_supersedes_a_notice_its_follow_up_no_longer_plans(config_file: Path) -> None:
+    [temm] = [n["key"] for n in as_json(run(config_file, "notices", "--json"))
+              if n["kind"] == "overdue" and n["followup"] == "temm-21"]
+    give_up(config_file, [temm])
+    assert run(config_file, "done", "temm-21").exit_code == 0  # nothing left to remind of
+    result = as_json(run(config_file, "retry", "--json"))
+    assert result["retried"] == []
+    assert [n["key"] for n in result["superseded"]] == [temm]
+    [row] = [n for n in as_json(run(config_file, "notices", "--json")) if n["key"] == temm]
+    assert row["status"] == "superseded"
