@@ -67,6 +67,17 @@ def test_every_problem_is_reported_together_with_its_key() -> None:
         ({"database": {"busy_timeout": 0}}, "database.busy_timeout: must be more than 0"),
         ({"database": {"busy_timeout": True}}, "expected a number, got True"),
         ({"database": "sqlite:///x.db"}, "database: expected a table"),
+        ({"delivery": {"backoff_seconds": 60, "backoff_cap_seconds": 30}},
+         r"delivery.backoff_cap_seconds: 30 is below backoff_seconds \(60\); the cap is the "
+         "longest wait"),
+        ({"delivery": {"lease_seconds": 20, "heartbeat_seconds": 10}},
+         r"delivery.lease_seconds: 20 is less than three heartbeats \(10 s each\)"),
+        ({"delivery": {"lease_seconds": 10},
+          "channels": {"email": {"host": "h", "sender": "s@h", "timeout": 10}}},
+         r"delivery.lease_seconds: 10 is not longer than channels.email.timeout \(10\): .*"
+         "make the lease at least 20"),
+        ({"delivery": {"heartbeat_seconds": 0}}, "delivery.heartbeat_seconds: must be more "
+         "than 0"),
     ],
 )
 def test_bad_values(data: dict[str, object], says: str) -> None:
@@ -89,6 +100,16 @@ def test_environment_overrides_the_database_url() -> None:
         {"database": {"url": "sqlite:///a.db"}}, env={"FOLLOWUP_DATABASE_URL": "sqlite:///b.db"}
     )
     assert config.database.url == "sqlite:///b.db"
+
+
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_an_empty_environment_variable_is_a_mistake_not_a_default(
+        empty: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="FOLLOWUP_DATABASE_URL is set but empty: unset it"):
+        parse_config({"database": {"url": "sqlite:///a.db"}},
+                     env={"FOLLOWUP_DATABASE_URL": empty})
+    with pytest.raises(ConfigError, match="FOLLOWUP_CONFIG: set but empty: unset it"):
+        load_config(env={"FOLLOWUP_CONFIG": empty})
 
 
 def test_file_named_by_environment(tmp_path: Path) -> None:
