@@ -179,6 +179,21 @@ def test_short_windows(window: str, policy: Policy, expected: list[tuple[str, st
     assert summary(planned) == [(kind, kst(day)) for kind, day in expected]
 
 
+@pytest.mark.parametrize(
+    ("every", "closing", "chase", "closes"),
+    [
+        (1, 1, "every day", "1 day before the window closes"),
+        (2, 2, "every 2 days", "2 days before the window closes"),
+    ],
+)
+def test_details_say_the_days_in_words(every: int, closing: int, chase: str, closes: str) -> None:
+    planned = plan(facts("2019-03"), Policy(chase_every_days=every, closing_days=closing),
+                   SEOUL, start=NOW, horizon=FAR, now=NOW)
+    assert {(p.kind, p.detail) for p in planned} == {
+        (NoticeKind.WINDOW_OPENS, ""), (NoticeKind.CHASE, chase), (NoticeKind.CLOSING, closes),
+        (NoticeKind.OVERDUE, "")}
+
+
 @pytest.fixture
 def local_zone_new_york(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The machine's own zone set to New York, to show it plays no part."""

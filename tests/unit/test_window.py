@@ -241,6 +241,7 @@ def test_widen() -> None:
     ("window", "days", "says"),
     [
         (Window.day(D(9999, 12, 31)), 3, "widening 9999-12-31 by 3 days leaves the calendar"),
+        (Window.day(D(9999, 12, 31)), 1, "widening 9999-12-31 by 1 day leaves the calendar"),
         (Window.open_from(D(1, 1, 1)), 2, "widening 0001-01.. by 2 days leaves the calendar"),
     ],
 )
