@@ -190,8 +190,9 @@ def _season(ctx: _Context, match: re.Match[str]) -> Window:
     elif match.groupdict().get("rel"):
         year = ctx.relative_year(match["rel"])
     else:
-        year = ctx.published.year
-        if _month_end(year, last if last > first else 12) < ctx.published - GRACE:
+        # The next one not yet over: a winter in progress at the release is this winter.
+        year = ctx.published.year - 1
+        while _month_end(year if last > first else year + 1, last) < ctx.published - GRACE:
             year += 1
     last_year = year if last > first else year + 1
     return Window(date(year, first, 1), _month_end(last_year, last), Precision.MONTH)
@@ -275,8 +276,8 @@ _RULES: list[tuple[re.Pattern[str], object]] = [(re.compile(p, re.I), f) for p, 
     (rf"\b{MONTH}\s+{DAY}(?:,?\s+{YEAR})?(?![\d:])\b", _days),
     (rf"\b{DAY}\s+{MONTH}(?:,?\s+{YEAR})?\b", _days),
     # parts of a month
-    (rf"\b(?:in\s+)?(?:the\s+)?(?P<part>early|mid|late|beginning|middle|end)(?:-|\s+|\s+of\s+)"
-     rf"{MONTH}(?:,?\s+{YEAR})?\b", _part_of_month),
+    (rf"\b(?:in\s+)?(?:the\s+)?(?P<part>early|mid|late|beginning|middle|end)"
+     rf"(?:-|\s+(?:of|in)\s+|\s+){MONTH}(?:,?\s+{YEAR})?\b", _part_of_month),
     # open-ended months
     (rf"\b(?:from|since|starting(?:\s+in)?|beginning(?:\s+in)?)\s+{MONTH}(?:\s+{YEAR})?\s+"
      r"(?:on(?:wards?)?|and\s+on(?:wards?)?|and\s+beyond)\b", _open_month),
