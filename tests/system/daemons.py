@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -113,9 +114,11 @@ def wait_for(condition: Callable[[], bool], *, what: str, timeout: float = 20) -
 
 
 def log_lines(path: Path) -> list[dict[str, object]]:
+    """The JSON lines a log channel wrote so far (a line still being written is left out)."""
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    complete = path.read_text().rpartition("\n")[0]
+    return [json.loads(line) for line in complete.splitlines() if line.strip()]
 
 
 def ledger_rows(url: str) -> list[Notice]:
@@ -159,3 +162,21 @@ def owner_of(daemon: Daemon) -> str:
     """The owner name a daemon claims notices under, from its start-up line."""
     wait_for(lambda: "followup daemon " in daemon.stderr, what="the start-up line")
     return daemon.stderr.split("followup daemon ", 1)[1].split()[0]
+
+
+def postgres_ports(pid: int) -> set[int]:
+    """The local ports of process ``pid``'s connections to PostgreSQL (port 5432)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = str(fd.readlink())
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    ports = set()
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            local, remote, inode = fields[1], fields[2], fields[9]
+            if inode in inodes and int(remote.rpartition(":")[2], 16) == 5432:
+                ports.add(int(local.rpartition(":")[2], 16))
+    return ports
