@@ -89,6 +89,9 @@ def ingest(
             f"no publication date found in {name}: give it with --published YYYY-MM-DD"
         )
     proposals = propose(document, day)
+    if dry_run and _ingested_before(document.text):
+        click.echo(f"note: {name} was ingested before: storing it again would change "
+                   "nothing.", err=True)
     if dry_run or not proposals:
         if as_json:
             emit_json([views.proposal_json(p) for p in proposals])
@@ -132,6 +135,27 @@ def ingest(
         + "."
     )
     views.console().print(views.changes_table(register.changes))
+
+
+def _ingested_before(text: str) -> bool:
+    """Whether the register already holds this release.
+
+    A dry run writes nothing: a database that does not exist yet is not created to ask.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    from events.register import Register
+
+    app = current_app()
+    store = app.store
+    if store.is_sqlite and not Path(str(store.url.database)).exists():
+        return False
+    try:
+        with store.transaction(write=False) as session:
+            register = Register(session, now=app.clock(), bus=app.bus)
+            return register.source_with_text(text) is not None
+    except (FollowupError, DBAPIError):
+        return False  # not a register this version can read yet: nothing to compare with
 
 
 COMMANDS = [ingest]

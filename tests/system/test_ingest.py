@@ -229,3 +229,17 @@ def test_a_missing_file(empty: Path, tmp_path: Path) -> None:
     result = run(empty, "ingest", str(tmp_path / "nowhere.txt"))
     assert result.exit_code == 2
     assert "cannot read" in result.stderr and "nowhere.txt" in result.stderr
+
+
+def test_a_dry_run_of_a_release_already_ingested_says_so(empty: Path) -> None:
+    args = ("ingest", str(RELEASE), "--published", "2019-01-24")
+    fresh = run(empty, *args, "--dry-run")
+    assert fresh.exit_code == 0, fresh.output
+    assert "was ingested before" not in fresh.stderr
+    assert not (empty.parent / "register.db").exists()  # a dry run creates nothing
+    assert run(empty, *args).exit_code == 0
+    again = run(empty, *args, "--dry-run", "--json")
+    assert again.exit_code == 0, again.output
+    assert again.stderr == (f"note: {RELEASE} was ingested before: storing it again would "
+                            "change nothing.\n")
+    assert json.loads(again.stdout)  # the proposals are still shown
