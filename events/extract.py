@@ -1,10 +1,11 @@
 """Follow-ups proposed from a release: what it commits to, when, where, on what occasion.
 
-Pure functions over a :class:`Release`. A sentence is read clause by clause for commitments
-about the future ("agreed to hold", "will visit", "to be published", "scheduled to take
-place", "at the next ..."); each commitment names an event in the release's own words, takes
-the dates and places said of it, and is tied to the event it happens on the occasion of. One
-event mentioned in several sentences is one proposal. Each proposal says which cue and
+Pure functions over a :class:`Release`. Each sentence is read clause by clause for the events
+it commits to (``events/commitments.py``: "will hold", "is to be signed", "agreed to
+launch", "must be received by", a present tense with a date still to come, ...); each event
+takes the dates said of it (``events/temporal.py``), the place (``events/places.py``), and the
+event it happens on the occasion of ("on the sidelines of", "ahead of", "at the next", ...).
+One event mentioned in several sentences is one proposal. Each proposal says which cue and
 phrase it rests on, and how sure it is.
 """
 
@@ -12,70 +13,53 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from functools import lru_cache
 
+from events import commitments
+from events.commitments import Commitment, clean
 from events.derive import derived_window
 from events.model import Kind
+from events.places import Place, countries_in, find_places
 from events.reading import Release, sentences
 from events.temporal import TimeMention, find_times
-from events.window import Window
+from events.window import Precision, Window
 
-_FUTURE = re.compile(r"\b(will|shall|agreed to|decided to|to be|scheduled to|plans? to|"
-                     r"to come|next|upcoming|intend(?:s|ed)? to|expected to)\b", re.I)
-_ONGOING = re.compile(r"^\s*(?:continue|keep|maintain|render|support|work|stress|share|"
-                      r"explore|step up|strengthen|remain)\b", re.I)
-
-_EVENT_NOUN = (r"(?:meetings?|Meetings?|session|summit|conference|forum|talks|dialogue|"
-               r"consultations?|workshop|seminar|committee|Committee)")
-_NAME = r"[\w’'()\-]+(?:\s+[\w’'()\-]+){0,12}?"
+# Cheap first look: a sentence without any of these commits to nothing.
+_ANY_CUE = re.compile(
+    r"\b(?:will|shall|’ll|'ll|to\s+be|is\s+to|are\s+to|expected|scheduled|set\s+to|"
+    r"set\s+for|slated|due|planned|plans?|planning|intends?|agreed|agree|decided|decides|"
+    r"resolved|pledged|committed|undertook|promised|must|should|needs?\s+to|required|"
+    r"requested|invited|upcoming|forthcoming|next|coming|takes?\s+place|begins?|starts?|"
+    r"opens?|convenes?|runs?|meets?|resumes?|kicks?\s+off|closes?|offer(?:ed|ing)|"
+    r"prepar(?:es|ing)|aims?|look(?:s|ing)?\s+forward|determined)\b", re.I)
 
 _ANCHOR = re.compile(
-    r"\b(?P<cue>(?i:on the occasion of|on the sidelines of|at the next|ahead of|following|"
-    r"in conjunction with|alongside))\s+(?:the\s+)?(?P<name>[^,;:.]{0,160}?(?:\([A-Z][\w\s-]*\)|"
-    r"\b(?i:meetings?|session|summit|conference|forum|talks|dialogue|consultations?|"
-    r"workshop|seminar|committee)\b|\b[A-Z]{2,}(?:\s+\d+)?\b))")
+    r"\b(?P<cue>(?i:on the occasion of|on the sidelines of|on the margins? of|at the margins? "
+    r"of|on the fringes? of|at the next|at its next|at their next|ahead of|in the run-up to|"
+    r"in the lead-up to|in preparation for|following|in conjunction with|alongside|"
+    r"back-to-back with|within the framework of|as part of|(?:at|during|for|before|after)"
+    r"(?=\s+(?:the|its|their)\s)|to\s+the\s+\w+(?=\s+at\s+its)))\s+"
+    r"(?:the\s+|its\s+|their\s+)?(?P<name>[^,;:.]{0,160}?(?:\([A-Z][\w\s-]*\)|"
+    r"\b(?i:" + commitments.EVENT_NOUN + r")\b|\b[A-Z][A-Za-z]*[A-Z]\s?-?\d{1,4}\b|"
+    r"\bG-?(?:7|8|20)\b|(?<=of\s)[A-Z]{2,}\b(?!\s+[A-Z(\d])))")
+# Cues that only sometimes name an occasion: "at the summit" does, "at the office" not.
+_WEAK_ANCHOR = {"at", "for", "before", "after", "during", "as part of",
+                "within the framework of"}
+# Cues that date a follow-up by its occasion without tying it to it.
+_BEFORE = ("ahead of", "before", "in the run-up to", "in the lead-up to", "in preparation for")
+_AFTER = ("following", "after")
 # An occasion's name may run on to its acronym: "... Meeting among the ROK, China and Japan
 # (TEMM 21)".
 _RUNS_ON = re.compile(r"[^;.]{0,80}?\(([A-Z][A-Za-z]*[A-Z](?:\s*\d+)?)\)")
-_PLACE_NAMES = (
-    "China|Japan|Korea|the Republic of Korea|the ROK|Mongolia|Russia|the United States|"
-    "Viet Nam|Vietnam|Seoul|Beijing|Tokyo|Busan|Shanghai|Osaka|Kyoto|Incheon|Jeju|"
-    "Guangzhou|Shenzhen|Tianjin|Chengdu|Nagoya|Fukuoka|Kitakyushu|Toyama|Ulaanbaatar|"
-    "Geneva|New York|Paris|Bangkok|Singapore")
-_PLACE = re.compile(rf"\bin\s+(?P<place>{_PLACE_NAMES})\b")
-_VISIT = re.compile(rf"\bvisit\s+(?:the\s+)?(?P<org>[A-Z][\w’'-]*"
-                    rf"(?:\s+(?:(?:of|and|for|on|the)\s+)*[A-Z][\w’'-]*)*)"
-                    rf"(?:\s+in\s+(?P<city>{_PLACE_NAMES}))?")
-_HOLD = re.compile(rf"\bhold\s+(?:their|its|a|an|the)\s+(?P<name>{_NAME}\s*{_EVENT_NOUN})\b")
-_AT_EVENT = re.compile(rf"\b(?:discussed|reported|presented|considered|reviewed|addressed|"
-                       rf"raised|announced|adopted)\s+at\s+(?:the\s+)?(?P<name>{_NAME}\s*"
-                       rf"{_EVENT_NOUN})(?:\s+to come)?\b")
-_SCHEDULED = re.compile(r"\b(?P<name>[A-Z][\w’'-]*(?:\s+[\w’'-]+){0,6}?)\s+(?:is\s+|are\s+)?"
-                        r"(?:scheduled|set|planned|expected)\s+to\s+(?:take place|be held|"
-                        r"convene|open)")
-_PUBLISHED = re.compile(r"[“\"](?P<quoted>[^”\"]{5,200})[”\"]\s+(?:will be|to be)\s+"
-                        r"(?P<verb>published|released|issued|launched|presented)|"
-                        r"(?P<name>(?i:a|the)\s+[\w\s-]{0,60}?report[\w\s()-]{0,60}?)\s+"
-                        r"(?:will be|to be)\s+(?P<verb2>published|released|issued)")
-_AGREED = re.compile(r"\b(?:agreed|decided|resolved|pledged|committed)\s+to\s+(?P<rest>.+)$",
-                     re.I)
-_ITEM = re.compile(r"^\s*(?:and\s+)?(?P<verb>form|launch|begin|broaden|expand|establish|set "
-                   r"up|create|hold|develop|conduct|publish|sign|open|start|build|organi[sz]e"
-                   r"|convene|adopt|draw up|prepare)\s+(?P<obj>.+?)\s*$", re.I)
 _ACRONYM = re.compile(r"\(([A-Z][A-Za-z]*[A-Z](?:\s*\d+)?)\)")
-_LEAD_WORDS = re.compile(r"^(?:a|an|the|their|its|our|his|her|separate|new|three new|two new|"
-                         r"bilateral)\s+", re.I)
+# "in Tokyo", "at UNEP headquarters in Nairobi", "to Japan", "hosted by India"
+_PLACE_CUE = re.compile(r"\b(?:in|at|to|from|near|hosted\s+by|host(?:s|ed)?|venue|city\s+of)"
+                        r"\s+(?:the\s+)?$", re.I)
+_BY = re.compile(r"(?:by|until|before|no\s+later\s+than)\b", re.I)
+_DEADLINE_CUE = re.compile(r"\b(?:by|no\s+later\s+than|not\s+later\s+than|before|until|"
+                           r"on\s+or\s+before|ahead\s+of)\s*$", re.I)
 
-_KIND_WORDS = [
-    (Kind.VISIT, r"\bvisit"),
-    (Kind.REPORT, r"\b(report|publication|white paper|study results)\b"),
-    (Kind.MEETING, r"\b(meetings?|session|summit|conference|forum|talks|dialogue|"
-                   r"consultations?|workshop|seminar|committee|TEMM)\b"),
-    (Kind.LAUNCH, r"\b(launch|program(me)?|system|platform|centre|center)\b"),
-    (Kind.PROJECT, r"\b(project|research|study|exchanges?|cooperation|scope)\b"),
-    (Kind.DEADLINE, r"\b(deadline|due|submit)\b"),
-]
-# When two mentions of one event disagree, the more specific commitment wins.
 _KIND_RANK = [Kind.VISIT, Kind.REPORT, Kind.MEETING, Kind.LAUNCH, Kind.DEADLINE, Kind.PROJECT,
               Kind.OTHER]
 _MARGIN = {Kind.MEETING: 1, Kind.VISIT: 1, Kind.REPORT: 7, Kind.LAUNCH: 7}
@@ -94,6 +78,7 @@ class Proposal:
     location: str | None = None
     anchor: str | None = None  # another proposal's key, or an existing follow-up's id
     anchor_name: str | None = None
+    anchor_cue: str | None = None  # "on the occasion of", "ahead of", ...
     margin: int = 0
     paragraph: int | None = None
     sentence: str = ""
@@ -102,22 +87,11 @@ class Proposal:
     aliases: set[str] = field(default_factory=set)
 
 
-def _clean(name: str) -> str:
-    name = " ".join(name.split()).strip(" ,;:-–.")
-    while (shorter := _LEAD_WORDS.sub("", name)) != name:
-        name = shorter
-    return name
-
-
 def _title(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def kind_of(text: str) -> Kind:
-    for kind, pattern in _KIND_WORDS:
-        if re.search(pattern, text, re.I):
-            return kind
-    return Kind.OTHER
+kind_of = commitments.kind_of
 
 
 def _stem(word: str) -> str:
@@ -128,11 +102,15 @@ def _stem(word: str) -> str:
     return word
 
 
-def tokens(text: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def tokens(text: str) -> frozenset[str]:
     """The words that name an event, singular, without articles, ordinals and fillers."""
     words = re.findall(r"[a-z0-9]+", text.lower().replace("’s", "").replace("'s", ""))
-    return {_stem(w) for w in words
-            if w not in _STOP and not re.fullmatch(r"\d+(st|nd|rd|th)", w)}
+    return frozenset(_stem(w) for w in words
+                     if w not in _STOP and not _ORDINAL_WORD.fullmatch(w))
+
+
+_ORDINAL_WORD = re.compile(r"\d+(?:st|nd|rd|th)")
 
 
 def aliases(title: str) -> set[str]:
@@ -164,7 +142,10 @@ def same_event(a: Proposal, b: Proposal) -> bool:
         return False  # one happens on the occasion of the other
     ta, tb = tokens(a.title), tokens(b.title)
     shared = ta & tb
-    return len(shared) >= 3 and len(shared) / min(len(ta), len(tb)) >= 0.75
+    # Most of the shorter name, and much of the longer: "Meeting of the Texas AP" is not
+    # "Public meetings of three panels, the Florida, Mississippi and Texas APs".
+    return (len(shared) >= 3 and len(shared) / min(len(ta), len(tb)) >= 0.75
+            and len(shared) / max(len(ta), len(tb)) >= 0.5)
 
 
 def _merge(into: Proposal, other: Proposal) -> None:
@@ -193,20 +174,17 @@ def _merge(into: Proposal, other: Proposal) -> None:
         f"{into.reason}; also {other.reason}")
 
 
-@dataclass
-class _Found:
-    title: str
-    kind: Kind
-    cue: str
-    start: int  # where in the clause the event is named
-    location: str | None = None
+_AGREED = re.compile(r"\b(?:agreed|decided|resolved|pledged|committed)\s+to\s+(?P<rest>.+)$",
+                     re.I)
 
 
 def _clauses(sentence: str) -> list[str]:
+    """The clauses of a sentence that can each commit to something.
+
+    "Agreed to A; B; and C" is three commitments, each with the agreement in front of it.
+    """
     agreed = _AGREED.search(sentence)
-    head = sentence
-    pieces: list[str] = []
-    if agreed:
+    if agreed and (";" in agreed["rest"] or " -- " in agreed["rest"]):
         rest = agreed["rest"]
         head = sentence[: agreed.start("rest")]
         if " -- " in rest:  # "begin three new projects -- A; B; and C"
@@ -215,86 +193,23 @@ def _clauses(sentence: str) -> list[str]:
             items = [f"{verb} {item}" for item in re.split(r";\s*(?:and\s+)?", listed)]
         else:
             items = re.split(r";\s*(?:and\s+)?", rest)
-        pieces = [f"{head}{item}" for item in items if item.strip()]
-    else:
-        pieces = [p for p in re.split(r";\s+|,\s+and\s+(?=the\s+\w+\s+(?:of|will))", sentence)
-                  if p.strip()]
-    return pieces
-
-
-def _events_in(clause: str) -> list[_Found]:
-    found: list[_Found] = []
-    visit = _VISIT.search(clause)
-    if visit and re.search(r"\bwill\s+visit|\bto\s+visit", clause):
-        org = visit["org"]
-        place = f"{org}, {visit['city']}" if visit["city"] else org
-        found.append(_Found(f"Visit to the {org}", Kind.VISIT, "will visit", visit.start(),
-                            place))
-    for match in _PUBLISHED.finditer(clause):
-        name = match["quoted"] or match["name"]
-        verb = match["verb"] or match["verb2"]
-        found.append(_Found(f"{verb.capitalize().rstrip('d')}ing of {_clean(name)}"
-                            if verb != "published" else f"Publication of {_clean(name)}",
-                            Kind.REPORT, f"to be {verb}", match.start()))
-    agreed = _AGREED.search(clause)
-    if agreed:
-        item = _ITEM.match(agreed["rest"])
-        if item and not _ONGOING.match(agreed["rest"]):
-            verb, obj = item["verb"].lower(), item["obj"]
-            obj = re.split(r"(?:\s+(?:and\s+hold|on the occasion of|on the sidelines of|"
-                           r"ahead of|in\s+(?:" + _PLACE_NAMES + r")\b|in the (?:first|second) "
-                           r"half|proposed by|to identify|to become)|,)", obj)[0]
-            if verb in ("broaden", "expand"):
-                obj = re.sub(r"^(?:the\s+)?(?:scope|range|reach)\s+of\s+", "", obj)
-            said_when = find_times(obj, date(2000, 1, 1))  # only where, not what, matters
-            if said_when:
-                obj = obj[: said_when[0].start]
-            name = _clean(obj)
-            title = {"launch": f"Launch of {name}", "broaden": f"Broader scope of {name}",
-                     "expand": f"Expansion of {name}",
-                     "establish": f"Establishment of {name}"}.get(verb, name)
-            kind = Kind.LAUNCH if verb == "launch" else kind_of(f"{verb} {obj}")
-            if verb in ("sign", "adopt", "draw up") and kind is not Kind.MEETING:
-                kind = Kind.OTHER
-            if verb in ("broaden", "expand", "begin") and kind is Kind.OTHER:
-                kind = Kind.PROJECT
-            found.append(_Found(title, kind, f"agreed to {verb}", agreed.start()))
-            return found + _rest_events(clause, skip=agreed.start())
-    return found + _rest_events(clause, skip=None)
-
-
-def _rest_events(clause: str, skip: int | None) -> list[_Found]:
-    found: list[_Found] = []
-    for pattern, cue in ((_HOLD, "to hold"), (_AT_EVENT, "at")):
-        for match in pattern.finditer(clause):
-            if skip is not None and pattern is _HOLD:
-                continue
-            name = _clean(match["name"] + _acronym_after(clause, match.end("name")))
-            if re.search(r"\b(?:the results|those|these)\b", name, re.I):
-                continue
-            found.append(_Found(name, Kind.MEETING, cue, match.start()))
-    for match in _SCHEDULED.finditer(clause):
-        name = _clean(match["name"])
-        if not re.search(r"\breport\b", name, re.I):
-            found.append(_Found(name, kind_of(name) if kind_of(name) is not Kind.OTHER
-                                else Kind.MEETING, "scheduled to take place", match.start()))
-    if not found and re.search(r"\bwill\s+(?:be\s+)?(?:held|convened|organi[sz]ed)\b", clause):
-        subject = re.match(rf"\s*(?:the\s+)?(?P<name>{_NAME})\s+will\s+be", clause)
-        if subject:
-            name = _clean(subject["name"])
-            found.append(_Found(name, kind_of(name), "will be held", 0))
-    return found
+        return [f"{head}{item}" for item in items if item.strip()]
+    return [p for p in re.split(r";\s+", sentence) if p.strip()]
 
 
 def propose(release: Release, published: date) -> list[Proposal]:
     """Every follow-up the release commits to, one per event, anchors resolved among them."""
+    countries = _release_countries(release)
     proposals: list[Proposal] = []
     for paragraph in release.paragraphs:
         for sentence in sentences(paragraph.text):
-            if not _FUTURE.search(sentence):
+            if not _ANY_CUE.search(sentence):
                 continue
             for clause in _clauses(sentence):
-                proposals.extend(_from_clause(clause, sentence, paragraph.number, published))
+                for proposal in _from_clause(clause, sentence, paragraph.number, published,
+                                             countries):
+                    _refer(proposal, clause, proposals)
+                    proposals.append(proposal)
     merged: list[Proposal] = []
     for proposal in proposals:
         twin = next((m for m in merged if same_event(m, proposal)), None)
@@ -302,57 +217,226 @@ def propose(release: Release, published: date) -> list[Proposal]:
             merged.append(proposal)
         else:
             _merge(twin, proposal)
-    return _resolve(merged)
+    return _resolve(merged, published)
 
 
-def _from_clause(clause: str, sentence: str, paragraph: int,
-                 published: date) -> list[Proposal]:
-    if not _FUTURE.search(clause):
-        return []
-    events = _events_in(clause)
-    if not events:
-        return []
-    times = [t for t in find_times(clause, published) if not t.past]
-    anchor = _ANCHOR.search(clause)
-    places = list(_PLACE.finditer(clause))
-    found: list[Proposal] = []
-    for event in events:
+# "The meeting", "Friday's session", "the talks": an event named before, not a new one.
+_GENERIC = re.compile(
+    r"(?:(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|today|tomorrow|this\s+week)(?:’s|'s)\s+|"
+    r"two-day\s+|three-day\s+|one-day\s+)?(?:meeting|session|conference|summit|talks|"
+    r"event|forum|council|gathering|dialogue|consultations|discussions|round|visit|trip|"
+    r"ministerial|sessions|meetings)", re.I)
+# "hold bilateral meetings there", "during the session": at the event named before.
+_THERE = re.compile(r"\b(?:there|on\s+that\s+occasion|during\s+(?:the|that|this)\s+"
+                    r"(?:session|meeting|conference|summit|visit|event|trip|forum)|at\s+"
+                    r"(?:the|that|this)\s+(?:meeting|session|conference|summit|event|forum))\b",
+                    re.I)
+
+
+def _refer(proposal: Proposal, clause: str, earlier: list[Proposal]) -> None:
+    """Tie a follow-up to the event the release spoke of just before, when it names that
+    event only by what it is ("the meeting") or happens "there"."""
+    recent = next((p for p in reversed(earlier[-12:]) if p.kind in (Kind.MEETING, Kind.VISIT)
+                   and not _GENERIC.fullmatch(p.title)), None)
+    if recent is None:
+        return
+    if _GENERIC.fullmatch(proposal.title):
+        proposal.aliases |= recent.aliases  # the same event: merged with it
+        proposal.reason += f"; the event named before ({recent.title})"
+    elif proposal.anchor is None and _THERE.search(clause) and recent is not proposal:
+        proposal.anchor, proposal.anchor_name = recent.key, recent.title
+        proposal.anchor_cue = "at"
+        proposal.margin = _MARGIN.get(proposal.kind, 1)
+        proposal.reason += f"; held at {recent.title}"
+
+
+def _release_countries(release: Release) -> frozenset[str]:
+    """The countries a release names: a city several countries share is placed among them."""
+    head = " ".join(p.text for p in release.paragraphs[:20])
+    return frozenset(countries_in(head[:20_000]))
+
+
+def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
+                 countries: frozenset[str]) -> list[Proposal]:
+    if not commitments.might_commit(clause):
+        return []  # most clauses: no need to read their dates and places
+    mentions = find_times(clause, published)
+    times = [t for t in mentions if not t.past
+             and (t.window.latest is None or t.window.latest >= published - timedelta(days=1))]
+    anchors = list(_ANCHOR.finditer(clause)) if _ANCHOR_CUE.search(clause) else []
+    places = find_places(clause, countries=countries) if _CAPITAL.search(clause) else []
+    found = commitments.find(clause, _stops(clause, mentions, places, anchors))
+    proposals: list[Proposal] = []
+    for index, event in enumerate(found):
+        following = next((f.start for f in found[index + 1:] if f.start >= event.end),
+                         len(clause))
+        anchor = _anchor_for(event, anchors, following)
+        anchored = anchor is not None
+        cut = min(following if following > event.start else len(clause),
+                  anchor.start() if anchor is not None else len(clause))
+        # Its dates are said after its name (or, for "in May the summit will ...", before
+        # it when nothing else in the clause has a date); never the words of its name.
+        own = [t for t in times if event.end - 1 <= t.start < cut
+               and (not event.near or t.start - event.end <= 40)]
+        if not own and event.shares_time:
+            own = [t for t in times if t.end <= event.start][-1:]
+        if not own and len(found) == 1 and not event.near:
+            own = [t for t in times if t.end <= event.start and not _FRAMED.search(
+                clause[max(0, t.start - 20):t.start])]
+        if event.needs_date and not own and not anchored:
+            continue
         proposal = Proposal(key=slug(event.title), title=_title(event.title), kind=event.kind,
-                            paragraph=paragraph, sentence=sentence,
-                            location=event.location, confidence=0.6,
+                            paragraph=paragraph, sentence=sentence, confidence=0.6,
                             aliases=aliases(event.title))
-        # An occasion named after the event is what it happens at; what is said after that
-        # name (its dates, its place) belongs to the occasion.
-        anchored = anchor is not None and anchor.start() > event.start
-        cut = anchor.start() if anchor is not None and anchored else len(clause)
-        own_times = [t for t in times if event.start <= t.start < cut] or (
-            [t for t in times if t.start < cut] if len(events) == 1 else [])
         reason = [f"cue '{event.cue}'"]
-        if own_times:
-            proposal.window, proposal.phrase = own_times[0].window, own_times[0].phrase
-            reason.append(f"time '{own_times[0].phrase}'")
+        if own:
+            time = own[0]
+            proposal.window = _window_of(time, clause, event, published)
+            proposal.phrase = time.phrase
+            reason.append(f"time '{time.phrase}'")
             proposal.confidence += 0.2
-        if proposal.location is None:
-            mine = [p for p in places if event.start <= p.start() < cut]
-            if mine:
-                proposal.location = mine[0]["place"]
-                reason.append(f"place 'in {proposal.location}'")
+        where = _place_of(event, clause, places, cut)
+        if where is not None:
+            proposal.location = where
+            reason.append(f"place '{where}'")
         occasion = None
-        if anchor is not None and anchored:
+        if anchor is not None:
             name = _anchor_name(clause, anchor)
             proposal.anchor_name = name
             proposal.anchor = slug(name)
+            proposal.anchor_cue = anchor["cue"].lower()
             proposal.margin = _MARGIN.get(proposal.kind, 1)
             proposal.phrase = proposal.phrase or anchor.group(0)
             reason.append(f"anchor '{anchor['cue']} {name}'")
             proposal.confidence += 0.15
-            occasion = _anchor_event(name, anchor, times, places, sentence, paragraph)
+            occasion = _anchor_event(name, anchor, times, places, sentence, paragraph,
+                                     clause, published)
         proposal.reason = "; ".join(reason)
         proposal.confidence = round(min(proposal.confidence, 0.95), 2)
-        found.append(proposal)
+        proposals.append(proposal)
         if occasion is not None:
-            found.append(occasion)
-    return found
+            proposals.append(occasion)
+    return proposals
+
+
+def _stops(clause: str, times: list[TimeMention], places: list[Place],
+           anchors: list[re.Match[str]]) -> list[int]:
+    """Where an event's name ends: at a date, a place or an occasion said of it."""
+    stops = []
+    for time in times:
+        lead = re.search(r"(?:\b(?:in|on|at|by|from|to|during|between|around|about|until|"
+                         r"before|after|within|for|of|near)\s+(?:the\s+)?|,\s*)$",
+                         clause[max(0, time.start - 12):time.start], re.I)
+        stops.append(time.start - len(lead.group(0)) if lead else time.start)
+    for place in places:  # "in Tokyo", not the "Korea" of "the Korea Meteorological ..."
+        lead = re.search(r"\b(?:in|at|near|from|to)\s+(?:the\s+)?$",
+                         clause[max(0, place.start - 10):place.start], re.I)
+        if lead:
+            stops.append(place.start - len(lead.group(0)))
+    stops += [a.start() for a in anchors if a["cue"].lower() not in _WEAK_ANCHOR]
+    return stops
+
+
+def _anchor_for(event: Commitment, anchors: list[re.Match[str]],
+                following: int) -> re.Match[str] | None:
+    """The occasion an event happens at: named after it, before the next event is."""
+    for anchor in anchors:
+        if anchor.start() < event.start or (following > event.start
+                                             and anchor.start() >= following):
+            continue
+        weak = anchor["cue"].lower() in _WEAK_ANCHOR
+        if weak and (_is_own_name(event, anchor) or _name_goes_on(anchor)):
+            continue
+        if aliases(anchor["name"]) & aliases(event.title):
+            continue  # its own name, not an occasion
+        return anchor
+    return None
+
+
+_ANCHOR_CUE = re.compile(r"\b(?:occasion|sidelines|margins?|fringes?|next|ahead|run-up|lead-up|"
+                         r"preparation|before|following|after|conjunction|alongside|"
+                         r"back-to-back|during|at|for|to|framework|part)\b", re.I)
+_CAPITAL = re.compile(r"\b[A-Z]")
+
+
+def _name_goes_on(anchor: re.Match[str]) -> bool:
+    """Whether the word that made a name an event is not its last: "at the ministerial
+    level" names a level, not a ministerial."""
+    following = re.match(r"\s+([a-z][\w-]*)", anchor.string[anchor.end():])
+    return following is not None and following.group(1) not in _NAME_ENDS
+
+
+_NAME_ENDS = {"in", "on", "at", "to", "for", "of", "with", "by", "from", "during", "and", "or",
+              "which", "that", "where", "when", "will", "would", "shall", "is", "are", "was",
+              "were", "scheduled", "set", "slated", "planned", "due", "expected", "as",
+              "before", "after", "next", "this", "later", "early", "late", "between", "until",
+              "under", "held", "hosted", "organised", "organized", "taking", "starting",
+              "beginning", "opening", "around", "about", "near", "via", "through",
+              "so", "but", "while", "whose", "who"}
+
+
+def _is_own_name(event: Commitment, anchor: re.Match[str]) -> bool:
+    """Whether a weak anchor ("at", "for") only names the event itself or its venue."""
+    return anchor.start() < event.end or bool(tokens(anchor["name"]) & tokens(event.title))
+
+
+# "said Tuesday", "told reporters on Monday": when it was said, not when it happens.
+_FRAMED = re.compile(r"\b(?:said|says|told\s+[\w ]{1,30}|announced|reported|added|stated|"
+                     r"confirmed)\s+(?:on\s+)?$", re.I)
+
+
+def _window_of(time: TimeMention, clause: str, event: Commitment, published: date) -> Window:
+    """The window a time mention gives an event: a deadline's day, "by" from today, and a
+    period already under way from the publication date."""
+    window = time.window
+    before = clause[max(0, time.start - 30):time.start]
+    if window.latest is not None and (_DEADLINE_CUE.search(before) or _BY.match(time.phrase)):
+        if event.deadline or event.kind is Kind.DEADLINE:
+            return Window.day(window.latest)
+        return Window.spanning(published, max(window.latest, published))
+    if event.deadline and window.latest is not None and window.precision is Precision.DAY:
+        return Window.day(window.latest)
+    if (window.earliest is not None and window.latest is not None
+            and window.earliest < published <= window.latest
+            and window.precision is not Precision.DAY):
+        return Window.spanning(published, window.latest)
+    return window
+
+
+def _place_of(event: Commitment, clause: str, places: list[Place], cut: int) -> str | None:
+    """Where the event happens: the place named after it ("in Tokyo"), or before it when
+    the clause opens with it ("In Berlin, ...")."""
+    if event.kind is Kind.VISIT and event.title.startswith("Visit to "):
+        target = event.title.removeprefix("Visit to ")
+        target = re.sub(r"^the\s+", "", target)
+        inside = [p for p in places if event.start <= p.start < cut
+                  and _PLACE_CUE.search(clause[max(0, p.start - 12):p.start])
+                  and p.name not in target]
+        if inside:
+            return f"{target}, {inside[0].name}"
+        return target
+    mine = [p for p in places if event.start <= p.start < cut
+            and _PLACE_CUE.search(clause[max(0, p.start - 14):p.start])]
+    if not mine:
+        mine = [p for p in places if p.start < event.start
+                and re.search(r"(?:^|,\s*)In\s+(?:the\s+)?$", clause[max(0, p.start - 8):p.start])]
+    if not mine:
+        return None
+    place = mine[0]
+    venue = re.search(r"\bat\s+(?:the\s+)?(?P<venue>[A-Z][\w’'&.-]*(?:\s+[\w’'&.-]+){0,5}?)\s+"
+                      r"in\s+$", clause[max(0, place.start - 80):place.start])
+    name = place.name.removeprefix("the ")
+    after = re.match(r",\s+(?P<country>[A-Z][\w ]+?)(?=[,.;]|\s+(?:on|in|from|at|for)\b|$)",
+                     clause[place.end:])
+    if not place.is_country and after and after["country"] in _country_names(places):
+        name = f"{name}, {after['country']}"
+    if venue:
+        return f"{venue['venue']}, {name}"
+    return name
+
+
+def _country_names(places: list[Place]) -> set[str]:
+    return {p.name for p in places if p.is_country}
 
 
 def _acronym_after(clause: str, position: int) -> str:
@@ -366,27 +450,40 @@ def _anchor_name(clause: str, anchor: re.Match[str]) -> str:
     runs_on = _RUNS_ON.match(clause, anchor.end())
     if runs_on and not re.search(r"\([A-Z]", name):
         name += clause[anchor.end():runs_on.end()]
-    return _clean(name)
+    else:
+        # "the G-8 Ministerial", "the Joint Committee meeting": the name goes on while its
+        # words do.
+        more = _NAME_TAIL.match(clause, anchor.end())
+        if more:
+            name += more.group(0)
+    return clean(name)
+
+
+_NAME_TAIL = re.compile(r"(?:\s+(?:[A-Z][\w’'-]*|(?i:" + commitments.EVENT_NOUN + r")\b))+")
 
 
 def _anchor_event(name: str, anchor: re.Match[str], times: list[TimeMention],
-                  places: list[re.Match[str]], sentence: str, paragraph: int) -> Proposal:
+                  places: list[Place], sentence: str, paragraph: int, clause: str,
+                  published: date) -> Proposal:
     """The event named as an occasion, with what the clause says of it after its name."""
     after = [t for t in times if t.start >= anchor.start()]
-    where = [p["place"] for p in places if p.start() >= anchor.start()]
+    occasion = Commitment(name, kind_of(name), anchor["cue"], anchor.start("name"),
+                          len(clause))
     kind = kind_of(name)
-    event = Proposal(key=slug(name), title=_title(name), kind=kind if kind is not Kind.OTHER
-                     else Kind.MEETING, paragraph=paragraph, sentence=sentence,
-                     location=where[0] if where else None, confidence=0.6,
-                     reason=f"named as the occasion ('{anchor['cue']}')",
+    event = Proposal(key=slug(name), title=_title(name), kind=kind if kind in (
+                         Kind.MEETING, Kind.VISIT) else Kind.MEETING,
+                     paragraph=paragraph, sentence=sentence,
+                     location=_place_of(occasion, clause, places, len(clause)),
+                     confidence=0.6, reason=f"named as the occasion ('{anchor['cue']}')",
                      aliases=aliases(name))
     if after:
-        event.window, event.phrase = after[0].window, after[0].phrase
+        event.window = _window_of(after[0], clause, occasion, published)
+        event.phrase = after[0].phrase
         event.confidence = 0.75
     return event
 
 
-def _resolve(proposals: list[Proposal]) -> list[Proposal]:
+def _resolve(proposals: list[Proposal], published: date) -> list[Proposal]:
     """Point anchors at the proposals they name; derive windows and places from them."""
     targets: dict[int, Proposal] = {}
     for proposal in proposals:
@@ -412,7 +509,34 @@ def _resolve(proposals: list[Proposal]) -> list[Proposal]:
         for proposal in proposals:
             target = targets.get(id(proposal))
             if target is not None:
-                proposal.window = derived_window(target.window, proposal.margin)
-                proposal.location = proposal.location or target.location
+                proposal.window = _tied_window(proposal, target, published)
+                if proposal.anchor_cue not in (*_BEFORE, *_AFTER):
+                    proposal.location = proposal.location or target.location
+    for proposal in proposals:
+        if proposal.anchor_cue in (*_BEFORE, *_AFTER):
+            # Dated by the occasion, not held at it.
+            proposal.anchor = proposal.anchor_name = None
+            proposal.margin = 0
     return proposals
+
+
+def _tied_window(proposal: Proposal, target: Proposal, published: date) -> Window:
+    """A tied follow-up's window from its occasion's: before it ("ahead of"), just after
+    it ("following"), or on its days, widened by the margin."""
+    occasion = target.window
+    cue = proposal.anchor_cue or ""
+    if cue in _BEFORE and occasion.earliest is not None:
+        if not proposal.window.is_undated and proposal.window.latest is not None \
+                and proposal.window.latest <= occasion.earliest:
+            return proposal.window  # it has days of its own
+        last = max(occasion.earliest, published)
+        return Window.spanning(published, last)
+    if cue in _AFTER and occasion.latest is not None:
+        if not proposal.window.is_undated:
+            return proposal.window
+        return Window.spanning(occasion.latest, occasion.latest + timedelta(days=7))
+    if not proposal.window.is_undated and (
+            occasion.is_undated or proposal.window.precision is Precision.DAY):
+        return proposal.window  # its own days say more than the occasion's
+    return derived_window(occasion, proposal.margin)
 

@@ -102,8 +102,10 @@ _BULLET = re.compile(r"^\s*[°•·▪◦‣*\-–—]\s*(\S.*)$")
 
 
 def _prose(text: str) -> bool:
-    """A line that reads as prose, not a menu entry or a heading."""
-    return len(text.split()) >= 8 and bool(re.search(r"[.!?][\"”’)]?\s*$", text))
+    """A line that reads as prose, not a menu entry or a heading: a sentence's end (or a
+    resolution's semicolon), or long enough that a missing full stop is a slip."""
+    words = len(text.split())
+    return (words >= 8 and bool(re.search(r"[.!?;][\"”’)]?\s*$", text))) or words >= 25
 
 
 def _unwrap(lines: list[str]) -> list[str]:
@@ -170,8 +172,9 @@ def paragraphs(text: str) -> tuple[str | None, list[Paragraph]]:
     return title, found
 
 
-_ABBREVIATIONS = ("Dr", "Mr", "Mrs", "Ms", "Prof", "No", "Nos", "St", "vs", "etc", "Gen",
-                  "Sen", "Rep", "Gov", "Jr", "Sr", "Co", "Inc", "Ltd", "approx", "Art", "Vol",
+_ABBREVIATIONS = ("a.m", "p.m", "Dr", "Mr", "Mrs", "Ms", "Prof", "No", "Nos", "St", "vs", "etc",
+                  "Gen", "Amb", "Hon", "Lt", "Col", "Capt", "Sept", "approx", "Govt", "Dept",
+                  "Sen", "Rep", "Gov", "Jr", "Sr", "Co", "Inc", "Ltd", "Art", "Vol",
                   "Fig", "e.g", "i.e", "U.S", "U.K", "U.N", "E.U", *(m.capitalize()
                   for m in _MONTHS if len(m) <= 4))
 _PROTECT = re.compile(r"\b(" + "|".join(re.escape(a) for a in _ABBREVIATIONS) + r")\.|"

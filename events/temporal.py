@@ -198,6 +198,81 @@ def _season(ctx: _Context, match: re.Match[str]) -> Window:
     return Window(date(year, first, 1), _month_end(last_year, last), Precision.MONTH)
 
 
+_WEEKDAYS = {name.lower(): number for number, name in enumerate(calendar.day_name)}
+_WEEKDAYS.update({name.lower(): number for number, name in enumerate(calendar.day_abbr)})
+_WEEKDAYS.update({"tues": 1, "weds": 2, "thur": 3, "thurs": 3})
+WEEKDAY = (r"(?P<weekday>" + "|".join(sorted((d for d in _WEEKDAYS if len(d) > 5), key=len,
+                                                reverse=True))
+           + r"|(?:" + "|".join(d for d in _WEEKDAYS if len(d) <= 5) + r")(?:\.(?!\s*$))?"
+           + r")(?:’s|'s)?")
+WEEKDAY2 = WEEKDAY.replace("?P<weekday>", "?P<weekday2>")
+
+
+def _weekday_on(ctx: _Context, name: str, before: str) -> date:
+    """The day a weekday names: the next one after the release, or, said of the past,
+    the last one up to it."""
+    target = _WEEKDAYS[name.lower().rstrip(".").removesuffix("’s").removesuffix("'s")]
+    published = ctx.published
+    if ctx.past or _BACKGROUND.search(before):
+        return published - timedelta(days=(published.weekday() - target) % 7)
+    # The release's own weekday is that day: news of the day says "on Tuesday" of it.
+    return published + timedelta(days=(target - published.weekday()) % 7)
+
+
+def _weekday(ctx: _Context, match: re.Match[str]) -> Window:
+    before = ctx.text[max(0, match.start() - _LOOKBACK):match.start()]
+    first = _weekday_on(ctx, match["weekday"], before)
+    if match.groupdict().get("weekday2"):
+        second = _weekday_on(ctx, match["weekday2"], before)
+        if second < first:
+            second += timedelta(days=7)
+        return Window.days(first, second)
+    return Window.day(first)
+
+
+def _weekend(ctx: _Context, match: re.Match[str]) -> Window:
+    published = ctx.published
+    saturday = published + timedelta(days=(5 - published.weekday()) % 7)
+    if published.weekday() == 6:  # a Sunday's "this weekend" is the one under way
+        saturday = published - timedelta(days=1)
+    if match["which"].lower() == "next":
+        saturday += timedelta(days=7)
+    return Window.days(saturday, saturday + timedelta(days=1))
+
+
+def _week_of(ctx: _Context, match: re.Match[str]) -> Window | None:
+    day = _days(ctx, match)
+    if day is None or day.earliest is None:
+        return None
+    monday = day.earliest - timedelta(days=day.earliest.weekday())
+    return Window.days(monday, monday + timedelta(days=6))
+
+
+def _by_end_of_month(ctx: _Context, match: re.Match[str]) -> Window:
+    """"By end-March", "by the end of June next year": from the release to that day."""
+    month = _MONTHS[match["month"].lower().rstrip(".")]
+    if match.groupdict().get("year") or match.groupdict().get("rel"):
+        year = _year(match, ctx, month)
+    else:
+        year = ctx.published.year if _month_end(ctx.published.year, month) >= (
+            ctx.published - GRACE) else ctx.published.year + 1
+    return Window.spanning(ctx.published, max(_month_end(year, month), ctx.published))
+
+
+_SEASON_PART = {"early": 0, "beginning": 0, "start": 0, "mid": 1, "middle": 1, "late": 2,
+                "end": 2}
+
+
+def _part_of_season(ctx: _Context, match: re.Match[str]) -> Window:
+    whole = _season(ctx, match)
+    assert whole.earliest is not None
+    first = whole.earliest
+    offset = _SEASON_PART[match["part"].lower()]
+    month_start = date(first.year + (first.month + offset - 1) // 12,
+                       (first.month + offset - 1) % 12 + 1, 1)
+    return Window.month(month_start.year, month_start.month)
+
+
 def _by_end(ctx: _Context, match: re.Match[str]) -> Window:
     unit = match["unit"].lower()
     rel = (match.groupdict().get("rel") or "this").lower()
@@ -266,6 +341,17 @@ def _iso(ctx: _Context, match: re.Match[str]) -> Window | None:
 
 _RULES: list[tuple[re.Pattern[str], object]] = [(re.compile(p, re.I), f) for p, f in [
     (r"\b(?P<iso>(?:19|20)\d\d-[01]\d-[0-3]\d)\b", _iso),
+    # the week of a day
+    (rf"\b(?:during\s+|in\s+)?the\s+week\s+of\s+{MONTH}\s+{DAY}(?:,?\s+{YEAR})?\b",
+     _week_of),
+    (rf"\b(?:during\s+|in\s+)?the\s+week\s+of\s+{DAY}\s+{MONTH}(?:,?\s+{YEAR})?\b",
+     _week_of),
+    # a weekday with its date: the date says it all
+    (rf"\b{WEEKDAY},?\s+(?:the\s+)?{MONTH}\s+{DAY}(?:,?\s+{YEAR})?\b", _days),
+    (rf"\b{WEEKDAY},?\s+(?:the\s+)?{DAY}\s+{MONTH}(?:,?\s+{YEAR})?\b", _days),
+    # by the end of a month: a deadline from the release to that day
+    (rf"\b(?:by|before|until)\s+(?:the\s+)?end(?:\s+of\s+|-|\s+){MONTH}"
+     rf"(?:,?\s+(?:{YEAR}|(?P<rel>this|next)\s+year))?\b", _by_end_of_month),
     # days and spans of days
     (rf"\b(?:from\s+)?{MONTH}\s+{DAY}\s+(?:to|until|through|-|–)\s+{DAY2}(?:,?\s+{YEAR})?\b",
      _days),
@@ -307,9 +393,17 @@ _RULES: list[tuple[re.Pattern[str], object]] = [(re.compile(p, re.I), f) for p, 
     (r"\bwithin\s+(?:the\s+next\s+)?(?P<count>\d+|one|two|three|four|five|six|seven|eight|"
      r"nine|ten|twelve|a|an)\s+(?P<unit>days?|weeks?|months?|years?)\b", _within),
     (r"\b(?:in\s+)?the\s+coming\s+(?P<unit>months|weeks)\b", _coming),
+    (r"\b(?:in\s+)?(?:the\s+)?(?P<part>early|mid|late|beginning|middle|end)(?:-|\s+of\s+"
+     r"(?:the\s+)?|\s+)(?P<season>spring|summer|autumn|fall|winter)(?:\s+of)?"
+     r"(?:\s+(?:(?P<year>(?:19|20)\d\d)|(?P<rel>this|next)\s+year))?\b", _part_of_season),
     (r"\b(?:in\s+)?(?:the\s+)?(?P<season>spring|summer|autumn|fall|winter)"
      r"(?:\s+of)?(?:\s+(?:(?P<year>(?:19|20)\d\d)|(?P<rel>this|next)\s+year))?\b", _season),
     (r"\bnext\s+(?P<unit>week|month|year)\b", _next_unit),
+    # weekdays and weekends, after the release (or before it, said of the past)
+    (r"\b(?P<which>this|next|the\s+coming|coming)\s+weekend\b", _weekend),
+    (rf"\b(?:on\s+|this\s+|next\s+|coming\s+)?{WEEKDAY}\s+(?:and|to|through|-|–)\s+"
+     rf"{WEEKDAY2}\b", _weekday),
+    (rf"\b(?:on\s+|this\s+|next\s+|coming\s+|from\s+)?{WEEKDAY}(?![\w-])", _weekday),
     (r"\b(?:around|about|circa)\s+" + MONTH + r"(?:\s+" + YEAR + r")?\b", _month),
     (rf"\b(?:in|during|by|around|until|for|of|since)\s+{MONTH}(?:,?\s+{YEAR})?\b", _month),
     (r"\b(?:later\s+)?this\s+(?P<unit>year|month)\b", _this_unit),
@@ -318,8 +412,19 @@ _RULES: list[tuple[re.Pattern[str], object]] = [(re.compile(p, re.I), f) for p, 
 ]]
 
 
+# Every rule needs one of these words (or a digit) to match at all.
+_ANY_TIME = re.compile(
+    r"\d|\b(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r"|year|month|week|"
+    r"quarter|half|spring|summer|autumn|fall|winter|coming|within|today|tomorrow|weekend|"
+    r"next|later|early|mid|late|end|beginning|start|middle|around|about|circa|H[12]|Q[1-4]|"
+    r"mon|tue|wed|thu|fri|sat|sun)",
+    re.I)
+
+
 def find_times(text: str, published: date) -> list[TimeMention]:
     """Every time expression in ``text``, left to right, longest first where they overlap."""
+    if not _ANY_TIME.search(text):
+        return []  # most sentences of a release: no need to try every rule
     ctx = _Context(text, published)
     taken: list[tuple[int, int]] = []
     found: list[TimeMention] = []

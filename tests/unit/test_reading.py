@@ -120,11 +120,13 @@ def test_arbitrary_input_raises_nothing_but_our_own_errors(data: bytes) -> None:
          [("launch-joint-monitoring-network", "launch", "2020-01..2020-04", None, None)]),
         ("A workshop on marine litter will be held on the sidelines of the next Joint "
          "Committee meeting.",
-         [("workshop-marine-litter", "meeting", "undated", None, "next-joint-committee"),
-          ("next-joint-committee", "meeting", "undated", None, None)]),
+         [("workshop-marine-litter", "meeting", "undated", None,
+           "next-joint-committee-meeting"),
+          ("next-joint-committee-meeting", "meeting", "undated", None, None)]),
         ("The results will be presented at the 22nd Tripartite Environment Ministers Meeting "
          "(TEMM 22) scheduled to take place in Korea in 2020.",
-         [("temm-22", "meeting", "2020", "Korea", None)]),
+         [("results", "report", "2020", "Korea", "temm-22"),
+          ("temm-22", "meeting", "2020", "Korea", None)]),
         ("The two sides agreed to sign a memorandum of understanding on climate cooperation "
          "within three months.",
          [("memorandum-understanding-climate-cooperation", "other", "2019-01-24..2019-04-25",

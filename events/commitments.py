@@ -1,0 +1,1066 @@
+"""What a clause commits to: the events it names with a future, an agreed or a due action.
+
+Releases say what will happen in many ways: "will hold", "shall be held", "is to be signed",
+"is expected to be completed", "plans to visit", "agreed to launch", "are set to meet",
+"must be received by", "scheduled for the second half", and plain present tense with a date
+still to come ("the forum convenes on 18 February"). Each of these is a *cue*; the words
+after it (or, for "a summit to be held", before it) name the *event*: what an action creates
+("hold the fourth round of talks", "sign a memorandum"), a subject that happens ("the summit
+will take place"), or the action itself ("the ministers will meet", "will visit Japan").
+
+What is not an event is left alone: ongoing work ("will continue to strengthen"), wishes and
+possibilities ("may consider", "hoped to"), the past. Names end where the clause gives a
+date, a place or an occasion: the caller says where those are. Pure functions over a clause.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from events.model import Kind
+
+__all__ = ["EVENT_NOUN", "Commitment", "clean", "find", "kind_of"]
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """An event a clause commits to, named in the clause's own words."""
+
+    title: str
+    kind: Kind
+    #: The words it rests on: "will hold", "to be signed", "convenes".
+    cue: str
+    #: Where in the clause the event is named, and where what is said of it ends.
+    start: int
+    end: int
+    #: A day by which something is due ("must be received by 3 May"), not a span to chase.
+    deadline: bool = False
+    #: Named only in passing ("the upcoming summit", "the forum convenes"): kept if dated.
+    needs_date: bool = False
+    #: One of several listed together: the date said of the list is its date too.
+    shares_time: bool = False
+    #: Its date must follow its name closely ("the Summit on 12 May").
+    near: bool = False
+
+
+# -- words ------------------------------------------------------------------------------------
+
+EVENT_NOUN = (
+    r"meetings?|summits?|conferences?|congress(?:es)?|fora|forums?|talks|dialogues?|"
+    r"consultations?|negotiations?|sessions?|plenar(?:y|ies)|workshops?|seminars?|"
+    r"symposi(?:um|a|ums)|webinars?|roundtables?|round[- ]tables?|hearings?|briefings?|"
+    r"rounds?|ministerials?|assembl(?:y|ies)|councils?|committees?|commissions?|"
+    r"working groups?|expert groups?|task ?forces?|visits?|trips?|tours?|missions?|"
+    r"exercises?|drills?|manoeuvres|maneuvers|games|expos?|exhibitions?|fairs?|festivals?|"
+    r"ceremon(?:y|ies)|celebrations?|retreats?|gatherings?|elections?|referendums?|"
+    r"inaugurations?|openings?|courses?|trainings?|training\s+programmes?|camps?|"
+    r"competitions?|contests?|consultation period|comment period|press conferences?|"
+    r"news conferences?|doorsteps?|launch\s+events?|meeting|COP\s?\d+|G-?(?:7|8|20)")
+DOCUMENT_NOUN = (
+    r"reports?|assessments?|reviews?|studies|study|surveys?|papers?|white papers?|"
+    r"guidelines?|roadmaps?|road maps?|strateg(?:y|ies)|action plans?|plans?|frameworks?|"
+    r"findings|results|outlooks?|recommendations?|proposals?|drafts?|statements?|"
+    r"declarations?|communiqu[ée]s?|conclusions|decisions?|resolutions?|rules?|"
+    r"regulations?|standards?|indicators?|inventor(?:y|ies)|atlas|handbooks?|toolkits?|"
+    r"evaluations?|analys[ie]s|database|maps?|lists?|work programmes?|programmes? of work|"
+    r"agenda|budgets?|bills?|laws?|legislation|amendments?|treaty text|texts?|charters?|"
+    r"policy|policies|code|codes|criteria|methodolog(?:y|ies)|report card|summar(?:y|ies)|"
+    r"minutes|recordings?|videos?|records?|proceedings|outcome documents?|advice|opinions?|"
+    r"guidance|manuals?|catalogues?|registers?|brochures?|leaflets?|booklets?|notes?|"
+    r"briefs?|updates?|newsletters?|bulletins?|forecasts?|projections?|estimates?")
+AGREEMENT_NOUN = (
+    r"agreements?|accords?|memorand(?:um|a)(?:\s+of\s+understanding)?|MoUs?|MOUs?|"
+    r"treat(?:y|ies)|conventions?|protocols?|deals?|pacts?|charters?|arrangements?|"
+    r"contracts?|letters? of intent|joint statements?|declarations?|FTAs?|EPAs?|CEPAs?|"
+    r"programmes? of cooperation|action plans?|work plans?|workplans?")
+LAUNCH_NOUN = (
+    r"programmes?|programs?|projects?|initiatives?|systems?|platforms?|centres?|centers?|"
+    r"networks?|portals?|funds?|facilit(?:y|ies)|mechanisms?|hotlines?|offices?|"
+    r"schemes?|campaigns?|services?|routes?|flights?|lines?|links?|corridors?|pilots?|"
+    r"phases?|operations?|construction|works|studies|study|research|exchanges?|"
+    r"cooperation|partnerships?|fellowships?|scholarships?|calls? for \w+|registers?|"
+    r"registr(?:y|ies)|databases?|labs?|laboratories|stations?|hubs?|councils?|"
+    r"committees?|commissions?|groups?|bod(?:y|ies)|task ?forces?|secretariats?|"
+    r"dialogues?|mechanisms?|surveys?|reviews?|assessments?|monitoring|inventor(?:y|ies)")
+
+_EVENT = re.compile(rf"\b(?:{EVENT_NOUN})\b", re.I)
+_DOCUMENT = re.compile(rf"\b(?:{DOCUMENT_NOUN})\b", re.I)
+_AGREEMENT = re.compile(rf"\b(?:{AGREEMENT_NOUN})\b", re.I)
+_LAUNCHED = re.compile(rf"\b(?:{LAUNCH_NOUN})\b", re.I)
+# An event named by its acronym and number: "TEMM 21", "COP29", "SCO 2025", "G20".
+_NUMBERED = re.compile(r"\b[A-Z][A-Za-z-]*[A-Z]\s?-?\d{1,4}\b|\bG-?(?:7|8|20)\b")
+_REPORTISH = re.compile(r"\b(?:reports?|assessments?|studies|study|outlooks?|reviews?|"
+                        r"findings|results|papers?|atlas|surveys?|evaluations?|analys[ie]s|"
+                        r"publications?|report card|data|statistics|inventor(?:y|ies))\b", re.I)
+_DUE = re.compile(r"\b(?:comments?|applications?|submissions?|nominations?|entries|"
+                  r"proposals?|requests?|registrations?|bids|tenders?|abstracts?|"
+                  r"responses|notices? of intent|forms?|documents?|candidacies|"
+                  r"expressions? of interest|pre-registrations?|claims?|appeals?|"
+                  r"petitions?|objections?|inputs?|contributions?|questions?|"
+                  r"accreditations?|letters?)\b", re.I)
+
+_ADVERBS = (r"(?:(?:also|then|jointly|soon|now|again|first|both|each|formally|officially|"
+            r"subsequently|later|further|shortly|together|personally|once\s+again|in\s+turn|"
+            r"next|still|separately|respectively|thereafter|probably|likely|finally|"
+            r"eventually|immediately|reportedly|initially|duly|ultimately|be\s+able\s+to|"
+            r"all|also\s+jointly)\s+)*")
+
+# Verbs by what they say of the event.
+_VISIT = (r"visit|tour|travel\s+to|travel\s+on\s+to|go\s+on\s+to|go\s+to|head\s+to|fly\s+to|"
+          r"arrive\s+in|be\s+in|stop\s+in|call\s+(?:at|on)|"
+          r"pay\s+(?:an?\s+)?(?:\w+\s+){0,3}visits?\s+to|make\s+(?:an?\s+)?(?:\w+\s+){0,3}"
+          r"(?:visits?|trips?|tours?|journeys?)\s+to|undertake\s+(?:an?\s+)?(?:\w+\s+){0,3}visits?\s+to|"
+          r"embark\s+on\s+(?:an?\s+)?(?:\w+\s+){0,3}(?:visit|trip|tour)\s+to|"
+          r"lead\s+(?:an?\s+)?(?:\w+\s+){0,3}(?:delegation|mission)\s+to")
+_MEET = (r"brief\s+(?:reporters|journalists|the\s+press|the\s+media|media)|"
+         r"meet|gather|sit\s+down|confer|get\s+together|come\s+together|assemble|reconvene|"
+         r"convene|hold\s+talks|hold\s+consultations|hold\s+discussions|hold\s+bilateral\s+"
+         r"(?:talks|meetings|consultations)|hold\s+a\s+(?:bilateral\s+)?(?:meeting|talks)\s+with")
+_HOLD = (r"hold|host|convene|organi[sz]e|stage|co-host|co-organi[sz]e|arrange|attend|"
+         r"participate\s+in|take\s+part\s+in|join|chair|co-chair|have|run|resume|call|"
+         r"schedule|mark|celebrate|commemorate|observe|open|head|be\s+present\s+at|"
+         r"address|speak\s+at|deliver\s+(?:a\s+)?(?:keynote|speech|address)\s+at")
+_SIGN = (r"sign|ink|conclude|seal|initial|ratify|finali[sz]e|agree\s+on|strike|enter\s+into|"
+         r"renew|extend|exchange")
+_PUBLISH = (r"publish|release|issue|present|submit|deliver|unveil|table|circulate|send|"
+            r"report|announce|make\s+public|produce|prepare|draft|compile|develop|draw\s+up|"
+            r"update|revise|complete|adopt|approve|endorse|designate|appoint|name|select|"
+            r"elect|award|pick|choose|consider|decide|formulate|put\s+forward|come\s+up\s+with|"
+            r"lay\s+out|outline|finali[sz]e|agree")
+_LAUNCH = (r"launch|inaugurate|start|begin|commence|kick\s+off|initiate|establish|set\s+up|"
+           r"create|form|found|introduce|roll\s+out|implement|deploy|conduct|carry\s+out|"
+           r"undertake|finish|build|construct|broaden|expand|extend|restart|reopen|"
+           r"pilot|trial|test|open|operate|put\s+in\s+place|put\s+into\s+operation")
+# Participles that make their subject an event: "the summit will be held".
+_PARTICIPLE = (r"held|convened|hosted|organi[sz]ed|staged|signed|concluded|inked|sealed|"
+               r"initialled|initialed|ratified|published|released|issued|unveiled|launched|"
+               r"opened|inaugurated|started|begun|commenced|established|set\s+up|created|"
+               r"introduced|completed|finali[sz]ed|finished|adopted|approved|endorsed|"
+               r"presented|submitted|delivered|tabled|circulated|announced|made\s+public|"
+               r"prepared|drafted|produced|developed|updated|revised|reviewed|discussed|"
+               r"considered|decided|designated|appointed|named|selected|elected|awarded|"
+               r"conducted|carried\s+out|undertaken|implemented|rolled\s+out|reopened|"
+               r"resumed|restarted|extended|expanded|built|constructed|reported|sent|"
+               r"shared|handed\s+over|paid|made|attended|marked|celebrated|commemorated|"
+               r"observed|scheduled|rescheduled|postponed|received|filed|lodged|registered|"
+               r"provided|postmarked|accepted|evaluated|assessed|examined|chosen|picked|"
+               r"formed|founded|convened|put\s+in\s+place|laid\s+out|outlined|"
+               r"implemented|brought\s+into\s+force|translated|distributed|posted|"
+               r"broadcast|streamed|webcast|opened\s+for\s+signature|renewed")
+# Happening verbs, their subject the event: "the forum takes place", "talks begin".
+_HAPPEN = (r"take\s+place|begin|start|open|commence|kick\s+off|run|close|conclude|end|"
+           r"convene|meet|resume|reconvene|come\s+into\s+force|enter\s+into\s+force|"
+           r"take\s+effect|go\s+ahead|get\s+under\s*way|happen|be\s+on|be\s+in\s+session|"
+           r"proceed|follow|be\s+(?:due|ready|available|out|published|completed)")
+
+# Work that goes on, wishes and talk: not events, whatever tense they are in.
+_ONGOING = re.compile(
+    r"(?:continue|keep|maintain|strengthen|enhance|deepen|promote|support|work|cooperate|"
+    r"collaborate|render|further|seek|strive|explore|stress|help|contribute|play|ensure|"
+    r"focus|remain|step\s+up|facilitate|encourage|provide|offer|coordinate|pursue|"
+    r"build\s+on|look\s+(?:at|into|for)|tackle|discuss|talk|raise|boost|increase|reduce|"
+    r"improve|invest|fund|allocate|benefit|serve|need|want|stay|bring|assist|enable|"
+    r"allow|protect|respect|uphold|advance|accelerate|monitor|reaffirm|reiterate|welcome|"
+    r"note|recogni[sz]e|express|emphasi[sz]e|underline|highlight|commend|thank|congratulate|"
+    r"appreciate|urge|invite|request|ask|hope|wish|believe|say|tell|add|affect|include|"
+    r"involve|cover|feature|bring\s+together|be\s+(?:able|happy|glad|ready|willing|"
+    r"committed|responsible|key|important|critical|essential|crucial|a\s+)|make\s+(?:efforts|"
+    r"every|sure|progress)|take\s+(?:steps|measures|action|part\s+in\s+efforts)|"
+    r"study\s+ways|examine|follow\s+up\s+on|review\s+progress|share\s+(?:information|views|"
+    r"experience|best)|exchange\s+(?:views|information|experiences|ideas)|"
+    r"consider\s+(?:how|ways|whether|the\s+possibility))\b", re.I)
+# A possibility, a proposal, a wish or the past, just before a cue.
+_MAYBE = re.compile(
+    r"\b(?:may|might|could|would|possibly|possibility|proposed|proposes|propose|"
+    r"suggested|suggests|suggest|considered|considering|consider|hoped|hopes|hope|"
+    r"wish(?:es|ed)?|want(?:s|ed)?|called\s+(?:on|for)|urged?|invited\s+\w+\s+to|"
+    r"whether|if|unless|was\s+due|were\s+due|had\s+been|had\s+planned|"
+    r"was\s+expected|were\s+expected|was\s+scheduled|were\s+scheduled|was\s+to|were\s+to|"
+    r"said\s+(?:it|they|he|she)\s+(?:would|could))\b", re.I)
+
+_CUE = re.compile(
+    r"(?P<agreed>\b(?:agreed|agree|decided|decides|decide|resolved|resolves|pledged|"
+    r"committed|undertook|undertakes|promised|promises|vowed|vows|consented|"
+    r"concurred|offered|offering|reached\s+(?:an\s+)?agreement|are\s+determined|"
+    r"is\s+determined|approved\s+(?:a\s+)?(?:plans?|proposals?)|"
+    r"(?:expressed|confirmed)\s+(?:their|its|his|her)?\s*(?:readiness|willingness|"
+    r"intention|commitment))(?:\s+in\s+principle|\s+\w+ly|\s+(?:in|at)\s+[A-Z][\w-]*"
+    r"(?:\s+[A-Z][\w-]*)?|\s+on\s+\w+day|\s+today|\s+yesterday)?\s+(?:to|on)\s+)"
+    r"|(?P<tasked>\b(?:tasked|instructed|directed|mandated|asked|requested|commissioned|"
+    r"charged|entrusted)\s+(?:the\s+)?(?:[\w’'-]+\s+){1,8}?(?:to|with)\s+)"
+    rf"|(?P<future>\b(?:will|shall|’ll|'ll)\s+{_ADVERBS})"
+    rf"|(?P<expected>(?:\b(?:is|are|was|were|be|been|remain|remains|being)\s+{_ADVERBS})?"
+    r"\b(?:expected|scheduled|set|slated|planned|poised|likely|going|supposed|"
+    r"tentatively\s+scheduled|tentatively\s+set|penciled\s+in|pencilled\s+in|confirmed|"
+    r"required|requested|invited|asked|encouraged|due)\s+to\s+(?!(?:the|a|an|its|their|"
+    r"this|that|these|those|bad|poor|lack|high|low|heavy|concerns?|covid)\b))"
+    r"|(?P<plans>\b(?:plans?|planned|planning|intends?|intended|intending|aims?|aimed|"
+    r"aiming|prepares?|preparing|is\s+preparing|are\s+preparing|seeks?|seeking|hopes?|"
+    r"hoped|hoping|wants?|wanted|wishes|wished|looks?\s+forward|looking\s+forward|"
+    r"looked\s+forward)\s+to\s+)"
+    r"|(?P<obliged>\b(?:must|should|needs?\s+to|have\s+to|has\s+to)\s+)"
+    r"|(?P<tobe>\b(?:is|are)\s+to\s+)"
+    r"|(?P<passive>\bto\s+be\s+(?=(?:jointly\s+|formally\s+|officially\s+|also\s+)?"
+    + _PARTICIPLE + r"\b))"
+    r"|(?P<scheduled>\b(?:scheduled|set|slated|planned|due|earmarked|penciled|pencilled|"
+    r"tentatively\s+set|tentatively\s+scheduled|fixed|timed)\s+(?:in\s+)?for\s+)"
+    r"|(?P<upcoming>\b(?:upcoming|forthcoming|coming|next|ensuing|future|"
+    r"subsequent|scheduled|(?<=the\s)planned|(?<=the\s)following)\s+(?=\S))"
+    r"|(?P<tocome>\bto\s+come\b)",
+    re.I)
+# Cues that begin an action; the next one ends the words of the one before.
+_ACTION_CUES = {"agreed", "future", "expected", "plans", "obliged", "tobe", "tasked"}
+
+# Words in -ing that are names, not verbs, so they do not end a name ("a press briefing").
+_ING_NOUNS = (r"meeting|meetings|briefing|signing|training|opening|gathering|hearing|building|"
+              r"funding|planning|financing|processing|fishing|shipping|farming|mining|"
+              r"engineering|housing|trading|banking|manufacturing|policing|peacekeeping|"
+              r"monitoring|reporting|spring|king|ring|wing|morning|evening|ceiling|setting|"
+              r"standing|understanding|wellbeing|being|bring|string|thing|something|nothing|"
+              r"everything|anything|during|swearing|landing|offering|ruling|sitting|"
+              r"screening|dumping|recycling|cooling|heating|warming|clearing|mapping|"
+              r"rebuilding|marketing|networking|learning|teaching|nursing|sewing|catering|"
+              r"bidding|rating|counting|testing|coaching|tracking|logging|crossing|"
+              r"warning|warnings|lending|spending|pricing|licensing|booking|ticketing|"
+              r"boarding|wedding|welding|boxing|cycling|rowing|sailing|skiing|skating|"
+              r"timing|outing|programming|pudding|herring|sibling|earnings|savings|"
+              r"proceedings|findings|holdings|surroundings|beginnings|belongings|"
+              r"drawing|painting|writing|reading|listing|posting|rating|casting|"
+              r"broadcasting|streaming|springing|following")
+
+_BOUNDARY = re.compile(
+    r"\s*(?:[,;:(]|\s[–—-]\s|[–—]|\bwhere\b|\bwhich\b|\bwho\b|\bwhose\b|\bwhen\b|\bwhile\b|"
+    r"\b(?:scheduled|slated|planned|expected|set|due)\s+(?:to|for)\b|\bto\s+be\b|"
+    r"\b(?:will|shall|would|is|are|was|were)\b|"
+    r"\bthat\s+(?:will|would|is|are|was|were|aims?|seeks?)\b|\bso\s+(?:that|as)\b|"
+    r"\bin\s+order\b|\bwith\s+a\s+view\b|\baimed\s+at\b|\baiming\b|\bas\s+part\s+of\b|"
+    r"\bunder\s+the\b|\bto\s+(?:discuss|review|consider|examine|explore|exchange|assess|"
+    r"evaluate|conclude|mark|celebrate|address|take|follow|prepare|agree|adopt|strengthen|"
+    r"promote|deepen|advance|negotiate|coordinate|look|see|talk|share|present|help|"
+    r"support|decide|develop|identify|seek|find|build|boost|explain|brief|hear|provide|"
+    r"ensure|focus|work|continue|set|map|chart|plan|study|tackle|outline|showcase|"
+    r"highlight|be\s|become|make|lay|pave|start|begin|create|establish|update|reflect|"
+    r"consult|inform|gather|collect|enhance|improve|bring|launch|finali[sz]e|sign|"
+    r"review|celebrate|launch|raise|mobilize|mobilise|accelerate|attract|secure|reach|"
+    r"achieve|deliver|promote|protect|reduce|combat|fight|prevent|respond|commemorate|"
+    r"honour|honor|welcome|receive)\b|\bon\s+(?:the\s+)?(?:sidelines|margins?|occasion|"
+    r"fringes?)\b|\bat\s+the\s+margins?\b|\bahead\s+of\b|\bin\s+the\s+(?:run|lead)-up\b|"
+    r"\bin\s+preparation\s+for\b|\bfollowing\b|\bduring\b|\bin\s+conjunction\b|"
+    r"\balongside\b|\bback-to-back\b|\bat\s+(?:the|its|their)\s+(?:next|upcoming|"
+    r"forthcoming|\d+\w*|first|second|third|fourth|fifth)\b|\bbefore\b|\bafter\b|"
+    r"\bfor\s+the\s+(?:first|second|third|purpose)\b|\bby\s+(?:the\s+)?(?:end|middle|"
+    r"beginning|close)\b|\bno\s+later\s+than\b|\bnot\s+later\b|\band\s+(?:will|to|would|"
+    r"shall|then|also)\b|\bthis\s+(?:week|month|year|weekend)\b|\bnext\s+(?:week|month|"
+    r"year)\b|\blater\s+(?:this|in)\b|\btoday\b|\btomorrow\b|\bonce\b|\buntil\b|"
+    r"\bwith\s+(?:the\s+)?(?:aim|goal|purpose|participation|theme|support)\b|"
+    r"\bwith\s+(?:a\s+)?focus\b|\bat\s+an\s+early\s+date\b|\bat\s+the\s+earliest\b|"
+    r"\bas\s+soon\s+as\b|\bin\s+due\s+course\b|\bsoon\b|\bfocus(?:ing|ed)\s+on\b|\bthrough\b|\bvia\b|\bat\s+which\b|"
+    r"\bcovering\b|\bincluding\b|\binvolving\b|\bbringing\b|\bhosted\s+by\b|"
+    r"\borgani[sz]ed\s+by\b|\bchaired\s+by\b|\bled\s+by\b|\bsponsored\s+by\b|"
+    r"\bsupported\s+by\b|\bfunded\s+by\b|\bproposed\s+by\b|\bas\s+well\s+as\b|"
+    r"\band\s+(?=(?:" + _LAUNCH + "|" + _HOLD + "|" + _SIGN + "|" + _PUBLISH + "|" + _VISIT
+    + r")\b)|\s(?!(?:" + _ING_NOUNS + r")\b)[a-z]+ing\b)",
+    re.I)
+
+# Where a name before a cue begins: after a determiner, a verb, a preposition (not "of",
+# which is inside names: "the fourth round of talks") or punctuation.
+_NAME_EDGE = re.compile(
+    r"(?:^|[,;:(“\"”]|\s[–—-]\s|\b(?:the|a|an|its|their|this|these|those|his|her|our|"
+    r"will|would|shall|is|are|was|were|be|been|has|have|had|and|or|but|with|that|which|"
+    r"who|continue|continues|said|says|agreed|on|in|at|for|to|by|from|during|between|among|"
+    r"occasion\s+of|sidelines\s+of|margins?\s+of|framework\s+of|part\s+of|ahead\s+of)\b)"
+    r"\s*", re.I)
+
+# What stands between a verb and its subject, to be taken off: an aside between commas
+# (", who arrived on Monday,"), a reporting frame, an opening phrase, an earlier clause.
+_ASIDE = re.compile(r",\s+(?:who|which|whose|where|when)\b[^,;]{0,120},")
+_FRAME = re.compile(r"\b(?:said|says|announced|announces|told\s+[\w ]{1,40}?|reported|reports|"
+                    r"added|noted|notes|stated|states|explained|confirmed|indicated|"
+                    r"informed\s+[\w ]{1,40}?)\b[^.;]{0,60}?\bthat\s+")
+_CLAUSE_EDGE = re.compile(r";\s+|,\s+(?:and|but|while|whereas|so)\s+|\s+(?:but|when|where|"
+                          r"while|whereas|which|who|that|as|so|because|since|once|after|"
+                          r"before|if|although)\s+|\b(?:and|but)\s+(?=(?:the|a|an|its|their)"
+                          r"\s)|^(?:and|but|or|so)\s+", re.I)
+_OPENING = re.compile(r"^(?:(?:Following|After|Before|Ahead\s+of|At|During|On|In|Under|Within|"
+                      r"According\s+to|As|Meanwhile|Moreover|Furthermore|In\s+addition|"
+                      r"Additionally|Also|Then|Next|Separately|Finally|Subsequently|Later|"
+                      r"Today|Tomorrow|This\s+week|Next\s+week|Earlier|Once|While|Besides|"
+                      r"However|Thus|Therefore|Accordingly|Specifically|Together|Similarly|"
+                      r"Likewise)\b[^,]{0,120},\s*|(?:Meanwhile|Moreover|Furthermore|"
+                      r"Additionally|Also|Then|Separately|Finally|Subsequently|Later|However)"
+                      r"\s+)", re.I)
+# "WINNIPEG, March 12 — ", "New Delhi, Mar 15 (PTI) ", "REPORT.AZ/ ", "SUMMARY: ".
+_DATELINE = re.compile(
+    r"^\s*(?:[A-Z][\w.'’ -]{1,40},\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8})"
+    r"(?:[,/]\s*\d{4})?(?:/\w+/)?\s*(?:\([A-Za-z]+\)\s*)?(?:[—–-]+\s*)?|[A-Z][A-Z.]{2,20}/\s*|"
+    r"[A-Z][A-Z ]{2,30}:\s+|\([A-Za-z]+\)\s*[—–-]?\s*)")
+# Verbs whose subject can only be an event.
+_HELD = re.compile(r"(?:takes?\s+place|take\s+place|held|convened|staged|be\s+held)$", re.I)
+_TRAILING_ADVERB = re.compile(r"(?:\s+(?:further|also|then|jointly|now|again|both|each|"
+                              r"together|separately|themselves|itself|too|soon|later))+$",
+                              re.I)
+_PRONOUN = re.compile(r"(?:it|they|he|she|we|both|both\s+sides|the\s+two|the\s+two\s+sides|"
+                      r"the\s+sides|the\s+parties|the\s+two\s+countries|I|you)", re.I)
+_BODY = re.compile(r"\b(?:committee|council|commission|panel|group|board|AP|forum|assembly|"
+                   r"ministers|leaders|officials|negotiators|delegations?|experts|"
+                   r"secretaries|envoys|representatives|heads|senior\s+officials|"
+                   r"counterparts|governors|chiefs|members)\b", re.I)
+# Events named by what is done: "the launch of new reports", "the signing of the deal".
+_NOMINAL = re.compile(r"(launch|signing|signature|adoption|publication|release|opening|"
+                      r"inauguration|presentation|entry\s+into\s+force|vote|ratification|"
+                      r"handover|hand-over|unveiling|announcement|designation|appointment|"
+                      r"election|award|completion|submission|start|launching|kick-off)"
+                      r"\s+(?:of|on)\s+", re.I)
+
+
+def nominal_kind(word: str) -> Kind:
+    word = word.lower()
+    if word.startswith("launch") or word in ("opening", "inauguration", "start",
+                                              "kick-off", "unveiling"):
+        return Kind.LAUNCH
+    if word in ("publication", "release", "presentation", "submission"):
+        return Kind.REPORT
+    return Kind.OTHER
+
+
+_PROPER_EVENT = re.compile(
+    r"(?P<name>(?:[A-Z][\w’'/&.-]*\s+(?:(?:of|and|on|for|the)\s+)*){0,8}?"
+    r"(?:Meeting|Summit|Conference|Forum|Council|Assembly|Session|Dialogue|Congress|"
+    r"Ministerial|Talks|Symposium|Workshop|Festival|Expo|Games|Round|Plenary|Convention|"
+    r"Roundtable|Retreat)s?(?:\s+\([A-Z][\w\s-]{1,20}\))?"
+    r"|\b[A-Z][A-Za-z-]*[A-Z]\s?-?\d{1,4}\b|\bCOP\s?\d+\b)")
+_EVENT_PHRASE = re.compile(rf"(?:\b(?:the|a|an|its|their)\s+|[\w-]+(?:’s|'s)\s+)"
+                           rf"(?P<name>(?:[\w’'/-]+\s+){{0,6}}?"
+                           rf"(?:{EVENT_NOUN})\b)", re.I)
+_WORD = re.compile(r"\S+")
+_WORD_START = re.compile(r"[A-Za-z’']+")
+
+
+def _scan(pattern: re.Pattern[str], text: str, triggers: frozenset[str],
+          marks: str = "") -> list[re.Match[str]]:
+    """``pattern.finditer(text)``, tried only where a word in ``triggers`` (or a character
+    in ``marks``) starts: a long alternation tried at every character is the slow part of
+    reading a release."""
+    found: list[re.Match[str]] = []
+    position = 0
+    starts = [w.start() for w in _WORD_START.finditer(text)
+              if w.group(0).lower() in triggers]
+    if marks:
+        starts = sorted({*starts, *(i for i, c in enumerate(text) if c in marks)})
+    for start in starts:
+        if start < position:
+            continue
+        match = pattern.match(text, start)
+        if match is not None and match.end() > match.start():
+            found.append(match)
+            position = match.end()
+    return found
+
+
+# The words the cues and the boundaries of names can begin with, for ``_scan``.
+_CUE_WORDS = frozenset([
+    "tasked", "instructed", "directed", "mandated", "commissioned", "charged", "entrusted",
+    "agreed", "agree", "decided", "decides", "decide", "resolved", "resolves", "pledged",
+    "committed", "undertook", "undertakes", "promised", "promises", "vowed", "vows", "consented",
+    "concurred", "offered", "offering", "reached", "are", "is", "approved", "expressed",
+    "confirmed", "will", "shall", "was", "were", "be", "been", "remain", "remains", "being",
+    "expected", "scheduled", "set", "slated", "planned", "poised", "likely", "going", "supposed",
+    "tentatively", "penciled", "pencilled", "required", "requested", "invited", "asked",
+    "encouraged", "due", "plans", "plan", "planning", "intends", "intend", "intended",
+    "intending", "aims", "aim", "aimed", "aiming", "prepares", "prepare", "prepared", "preparing",
+    "seeks", "seek", "seeking", "hopes", "hope", "hoped", "hoping", "wants", "want", "wanted",
+    "wishes", "wished", "looks", "look", "looking", "looked", "must", "should", "needs", "need",
+    "have", "has", "to", "upcoming", "forthcoming", "coming", "next", "ensuing", "future",
+    "subsequent", "proposed", "following", "earmarked", "fixed", "timed", "also", "then",
+    "jointly", "soon", "now", "again", "first", "both", "each", "formally", "officially",
+    "subsequently", "later", "further", "shortly", "together", "personally", "still",
+    "separately", "respectively", "thereafter", "probably", "finally", "eventually",
+    "immediately", "reportedly", "initially", "duly", "ultimately", "all"
+])
+_BOUNDARY_WORDS = frozenset([
+    "where", "which", "who", "whose", "when", "while", "scheduled", "slated", "planned",
+    "expected", "set", "due", "to", "will", "shall", "would", "is", "are", "was", "were", "that",
+    "so", "in", "with", "aimed", "aiming", "as", "under", "on", "at", "ahead", "following",
+    "during", "alongside", "back", "before", "after", "for", "by", "no", "not", "and", "this",
+    "next", "later", "today", "tomorrow", "once", "until", "through", "via", "covering",
+    "including", "involving", "bringing", "hosted", "organised", "organized", "chaired", "led",
+    "sponsored", "supported", "funded", "proposed", "focus", "focusing", "focused"
+])
+
+
+_HANGING = re.compile(r"\s+(?:in|on|at|by|from|to|for|during|between|of|and|with|near|"
+                      r"around|about|within)\s*$", re.I)
+
+_LEAD = re.compile(
+    r"^(?:(?:a|an|the|their|its|his|her|our|this|these|those|such|separate|further|"
+    r"another|both|all|some|any|two|three|four|five|six|new|formal|official|first-ever)\s+)+",
+    re.I)
+
+
+def clean(name: str) -> str:
+    """A name without the articles and fillers before it, nor the punctuation around it."""
+    name = " ".join(name.split()).strip(" ,;:-–.\"“”'’")
+    while (shorter := _LEAD.sub("", name)) != name:
+        name = shorter
+    if name.count("(") > name.count(")"):
+        name = name[:name.rindex("(")].rstrip()
+    name = re.sub(r"^(?:a\s+)?(?:number|series|couple|range|host|handful)\s+of\s+", "", name,
+                  flags=re.I)
+    return re.sub(r"\s+(?:to\s+come|ahead|in\s+question|there|here|soon|again|together|"
+                  r"as\s+well|too|also)$", "", name)
+
+
+def kind_of(text: str) -> Kind:
+    """What kind of follow-up an event's name says it is."""
+    for kind, pattern in _KIND_WORDS:
+        if pattern.search(text):
+            return kind
+    return Kind.OTHER
+
+
+_KIND_WORDS = [(kind, re.compile(pattern, re.I)) for kind, pattern in [
+    (Kind.DEADLINE, r"\b(?:deadline|due\s+date|closing\s+date|cut-off)\b"),
+    (Kind.VISIT, r"\b(?:visits?|trips?|tours?)\b"),
+    (Kind.MEETING, rf"\b(?:{EVENT_NOUN})\b|\b[A-Z]{{2,}}\s?-?\d{{1,4}}\b"),
+    (Kind.REPORT, r"\b(?:reports?|publications?|white\s+papers?|assessments?|outlooks?|"
+                  r"findings|study\s+results|atlas|evaluation|guidelines|handbook|"
+                  r"inventory|report card)\b"),
+    (Kind.LAUNCH, r"\b(?:launch(?:es|ed)?|programmes?|programs?|systems?|platforms?|"
+                  r"centres?|centers?|networks?|portals?|funds?|facilit(?:y|ies)|"
+                  r"mechanisms?|hotlines?|offices?|schemes?|campaigns?|services?|routes?|"
+                  r"flights?|initiatives?|openings?)\b"),
+    (Kind.PROJECT, r"\b(?:projects?|research|study|studies|exchanges?|cooperation|pilots?|"
+                   r"surveys?|construction|works|phases?)\b"),
+]]
+
+
+def is_event(name: str) -> bool:
+    """Whether a name is an event: a meeting, a visit, a session, "TEMM 21"."""
+    return bool(_EVENT.search(name) or _NUMBERED.search(name))
+
+
+def _base_form(phrase: str) -> str:
+    """"developing the plan" as "develop the plan": an action named by its gerund."""
+    word = re.match(r"([a-z]+)ing\b", phrase)
+    if word is None:
+        return phrase
+    stem = word.group(1)
+    if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] not in "lsz":
+        stem = stem[:-1]  # submitting, planning
+    for base in (stem, stem + "e"):
+        if _VERB.match(base + phrase[word.end():]):
+            return base + phrase[word.end():]
+    return phrase
+
+
+def _head(name: str) -> str:
+    """What a name is before what it is of: "results of those meetings" are results, but
+    "the fourth round of talks" is a round."""
+    return re.split(r"\s+(?:of|from|by|on|for|about|with|between|among|in|at|to|under|over|"
+                    r"regarding|concerning|against|towards?)\s+", name, maxsplit=1)[0]
+
+
+def _is_event_head(name: str) -> bool:
+    """Whether a name is an event by what it is ("the second part of COP15" is a part of
+    an event, so an event; "the results of those meetings" are results)."""
+    head = _head(name)
+    if is_event(head):
+        return True
+    return bool(re.search(r"\b(?:part|parts|phase|segment|leg|stage|day|days|half|edition)$",
+                          head, re.I)) and is_event(name)
+
+
+def names_event(name: str) -> bool:
+    """Whether a name's last word is an event ("the G-8 Ministerial", "the June session",
+    "TEMM 21"), not just a word that can be one ("at ministerial level")."""
+    core = re.sub(r"\s*\([^()]*\)\s*$", "", _head(name)).strip()
+    if _NUMBERED.search(core):
+        return True
+    last = core.split()[-1] if core.split() else ""
+    return bool(re.fullmatch(rf"(?:{EVENT_NOUN})", last, re.I))
+
+
+def _event_kind(name: str) -> Kind:
+    found = kind_of(name)
+    return found if found in (Kind.MEETING, Kind.VISIT) else Kind.MEETING
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def might_commit(clause: str) -> bool:
+    """A cheap first look: whether ``clause`` has any cue at all (most do not)."""
+    return bool(_scan(_CUE, clause, _CUE_WORDS) or _scan(_PRESENT, clause, _PRESENT_WORDS))
+
+
+def find(clause: str, stops: Sequence[int] = ()) -> list[Commitment]:
+    """Every event ``clause`` commits to, in the order they are named.
+
+    ``stops`` are where names must end: where the clause gives a date, a place or an
+    occasion, so that "hold the summit in Tokyo in May" names "the summit".
+    """
+    return _Clause(clause, stops).commitments()
+
+
+class _Clause:
+    def __init__(self, text: str, stops: Sequence[int]) -> None:
+        self.text = text
+        self.stops = sorted(stops)
+
+    # -- names ---------------------------------------------------------------------------
+
+    def phrase_after(self, start: int, limit: int = 20) -> tuple[str, int]:
+        """The noun phrase from ``start``, up to a boundary, a date, a place or an occasion.
+
+        A name's own parenthesis ("(TEMM 21)") is kept; a purpose ("to discuss ...") ends it.
+        """
+        # A name is a few words: looking further than this for where it ends is waste.
+        rest = self.text[start:start + 240]
+        cut = len(rest)
+        for boundary in _scan(_BOUNDARY, rest, _BOUNDARY_WORDS, ",;:(–—-"):
+            if boundary.start() == 0 and boundary.group(0).strip()[:1] not in "(,;:":
+                continue
+            if boundary.group(0).strip().startswith("(") and re.match(
+                    r"\s*\([A-Z][\w\s.&-]{0,40}\)", rest[boundary.start():]):
+                continue  # an acronym in parentheses belongs to the name
+            cut = boundary.start()
+            break
+        stop = next((s - start for s in self.stops if s > start + 1), None)
+        if stop is not None:
+            cut = min(cut, stop)
+        words = list(_WORD.finditer(rest[:cut]))
+        if len(words) > limit:
+            cut = words[limit - 1].end()
+        # A preposition left hanging before a date or a place is not part of the name.
+        phrase = _HANGING.sub("", rest[:cut])
+        phrase = phrase.rstrip(" .,;:")
+        return phrase, start + len(phrase)
+
+    def noun_before(self, end: int) -> tuple[str, int] | None:
+        """The name just before ``end``: "a summit (to be held)", "“a report” (to be
+        published)", "the talks, (scheduled for March)", "... of TEMM (scheduled)"."""
+        before = self.text[:end].rstrip(" ,")
+        quoted = re.search(r"[“\"]([^”\"]{3,200})[”\"]\s*$", before)
+        if quoted:
+            return quoted.group(1), quoted.start(1)
+        # A name's own parenthesis ("... Meeting (TEMM 22)") stays with it.
+        own = re.search(r"\s*\([^()]{1,40}\)\s*$", before)
+        base = before[:own.start()] if own else before
+        edges = list(_NAME_EDGE.finditer(base))
+        start = edges[-1].end() if edges else 0
+        name = before[start:].strip()
+        if not name or len(name.split()) > 15:
+            return None
+        return name, end - len(self.text[start:end].lstrip())
+
+    def event_before(self, end: int) -> tuple[str, int] | None:
+        """The last event named before ``end``, with what follows it up to ``end``: "a
+        meeting on energy between members and partners(, to be held ...)"."""
+        matches = list(_EVENT_PHRASE.finditer(self.text, max(0, end - 200), end))
+        if not matches:
+            return None
+        found = matches[-1]
+        name = self.text[found.start("name"):end].rstrip(" ,")
+        return name, found.start("name")
+
+    def subject(self, end: int) -> str:
+        """The subject of the verb at ``end``: what is left of the words before it once
+        reporting frames ("X said on Tuesday that"), opening phrases ("Following the
+        talks,") and earlier clauses are taken off. A list stays whole ("Negotiators from
+        China, South Korea and Japan")."""
+        head = _ASIDE.sub(" ", self.text[:end])
+        head = _DATELINE.sub("", head)
+        head = _FRAME.split(head)[-1]
+        head = _CLAUSE_EDGE.split(head)[-1]
+        while (shorter := _OPENING.sub("", head.strip())) != head.strip():
+            head = shorter
+        head = _TRAILING_ADVERB.sub("", head.strip())
+        if re.search(r"\b(?:will|shall|would|is|are|was|were|has|have|had)\b", head):
+            return ""  # not one noun phrase: the subject is not where it was looked for
+        return head
+
+    # -- reading -------------------------------------------------------------------------
+
+    def commitments(self) -> list[Commitment]:
+        found: list[Commitment] = []
+        cues = _scan(_CUE, self.text, _CUE_WORDS)
+        for index, cue in enumerate(cues):
+            kind = cue.lastgroup or ""
+            if kind in _ACTION_CUES and self.hedged(cue):
+                continue
+            stop = next((c.start() for c in cues[index + 1:] if c.lastgroup in _ACTION_CUES),
+                        len(self.text))
+            if kind in ("upcoming", "tocome"):
+                found.extend(self.upcoming(cue))
+            elif kind == "passive":
+                found.extend(self.passive(cue))
+            elif kind == "scheduled":
+                found.extend(self.scheduled(cue))
+            else:
+                found.extend(self.actions(cue, stop, kind))
+        found.extend(self.present(cues))
+        found.extend(self.occasions(cues))
+        if any(c.lastgroup in _ACTION_CUES or c.lastgroup == "scheduled" for c in cues):
+            found.extend(self.enumerated())
+        found.extend(self.dated())
+        return _distinct(found)
+
+    def hedged(self, cue: re.Match[str]) -> bool:
+        """Whether a cue is a possibility, a wish, a proposal or the past."""
+        said = cue.group(0)
+        if re.search(r"\b(?:hopes?|hoped|hoping|wish(?:es|ed)?|wants?|wanted|seeks?|"
+                     r"seeking)\b", said, re.I):
+            return True
+        near = self.text[max(0, cue.start() - 60):cue.start()]
+        return bool(_MAYBE.search(re.split(r"[,;]", near)[-1]))
+
+    def actions(self, cue: re.Match[str], stop: int, kind: str) -> list[Commitment]:
+        """What the actions after a cue make: several when joined ("hold A and sign B")."""
+        found: list[Commitment] = []
+        position = cue.end()
+        for _ in range(4):
+            if not self.text[position:stop].strip():
+                break
+            made = self.action(position, stop, cue, kind, found)
+            if made is not None:
+                found.append(made)
+            more = re.search(r"(?:,\s*|\s+)(?:and|as\s+well\s+as|then|before|after\s+which)\s+"
+                             rf"(?:(?:will|shall|to|would)\s+)?{_ADVERBS}(?=\w)",
+                             self.text[position:stop])
+            if more is None:
+                break
+            position += more.end()
+        return found
+
+    def action(self, position: int, stop: int, cue: re.Match[str], kind: str,
+               earlier: list[Commitment]) -> Commitment | None:
+        phrase = self.text[position:stop]
+        if _ONGOING.match(phrase):
+            return None
+        verb = _VERB.match(phrase) or _VERB.match(_base_form(phrase))
+        if verb is None:
+            return self.listed(position, stop, cue)
+        said = f"{cue.group(0).strip()} {verb.group(0).strip()}"
+        after = position + verb.end()
+        obliged = kind == "obliged"
+        happen = verb.group("happen") or ""
+        if verb.group("participle") or happen or verb.group("beon"):
+            if kind == "expected" and not re.match(r"(?:is|are|was|were|be|been|remains?|"
+                                                   r"being)\b", cue.group(0), re.I):
+                # "TEMM scheduled to take place in Japan": the name right before.
+                before = self.noun_before(cue.start())
+                if before is not None and (_is_event_head(clean(before[0])) or re.fullmatch(
+                        r"[A-Z][A-Za-z]*[A-Z](?:\s?-?\d{1,4})?", clean(before[0]))):
+                    name = clean(before[0])
+                    return Commitment(_capital(name), _event_kind(name), said, before[1],
+                                      after)
+                return None
+            made = self.subject_event(cue.start(), said, after,
+                                      participle=verb.group("participle") or "",
+                                      deadline=obliged, happen=happen)
+            if made is None and obliged:
+                who = clean(self.subject(cue.start()))
+                if who and _DUE.search(who):  # "applications have to reach X by ..."
+                    made = Commitment(f"Deadline for {who}", Kind.DEADLINE, said,
+                                      max(0, cue.start() - len(who)), after, deadline=True)
+            return made
+        word = " ".join(verb.group(0).lower().split())
+        if verb.group("visit"):
+            target, end = self.phrase_after(after)
+            target = clean(target)
+            if not target or not re.match(r"[A-Z]", target):
+                return None
+            return Commitment(f"Visit to {target}", Kind.VISIT, said, position, end)
+        if verb.group("meet"):
+            return self.meeting(cue, position, after, word, said)
+        obj, end = self.phrase_after(after)
+        name = clean(obj)
+        if re.fullmatch(r"(?:it|them|this|that|these|those)", name, re.I):
+            # "agreed to hold it in June": the event named just before.
+            event = self.event_before(cue.start())
+            name = clean(event[0]) if event else ""
+        if not name:
+            return None
+        if re.fullmatch(r"(?:first\s+|inaugural\s+|next\s+)?(?:meeting|session)s?", name,
+                        re.I) and earlier:
+            # "form an expert group and hold its meeting": the group's meeting.
+            group = earlier.pop()
+            return Commitment(group.title, Kind.MEETING, group.cue, group.start, end)
+        if verb.group("sign"):
+            if not (_AGREEMENT.search(name) or _DOCUMENT.search(name)):
+                return None
+            if word in ("renew", "extend", "exchange") and not _AGREEMENT.search(name):
+                return None
+            return Commitment(_capital(name), Kind.OTHER, said, after, end)
+        if verb.group("hold"):
+            purpose = re.search(r"\bfor\s+(?:the|a|an|its|their)\s+(?P<event>.+)$", name)
+            if purpose and names_event(purpose["event"]) and not names_event(
+                    name[:purpose.start()]):
+                name = clean(purpose["event"])
+            if not names_event(name):
+                return None
+            return Commitment(_capital(name), _event_kind(name), said, after, end)
+        if verb.group("publish"):
+            return self.document(name, word, said, after, end, obliged)
+        if verb.group("launch"):
+            return self.launch(name, word, said, after, end)
+        return None
+
+    def meeting(self, cue: re.Match[str], position: int, after: int, word: str,
+                said: str) -> Commitment:
+        """What "will meet" or "will hold talks" names: the event it is for ("for the sixth
+        round of talks"), the body that meets, or whom it is with."""
+        rest = self.text[after:after + 200]
+        named, named_end = self.phrase_after(after, limit=16)
+        if names_event(clean(named)) and not re.match(r"\s*(?:with|in|on|at|again)\b", rest):
+            return Commitment(_capital(clean(named)), _event_kind(clean(named)), said, after,
+                              named_end)
+        purpose = re.search(r"\bfor\s+(?:the\s+|a\s+|an\s+|their\s+|its\s+)?", rest)
+        if purpose is not None and purpose.start() < 60:
+            name, end = self.phrase_after(after + purpose.end(), limit=14)
+            if is_event(clean(name)):
+                return Commitment(_capital(clean(name)), _event_kind(clean(name)), said,
+                                  after + purpose.end(), end)
+        _, end = self.phrase_after(after)
+        end = max(end, after)
+        if word.startswith("brief "):
+            return Commitment("Press briefing", Kind.MEETING, said, position, end)
+        noun = re.search(r"talks|consultations|discussions", word)
+        if noun is not None:
+            topic = re.match(r"\s+(?:on|about|over)\s+", rest)
+            if topic:
+                subject, end = self.phrase_after(after + topic.end(), limit=10)
+                return Commitment(f"{_capital(noun.group(0))} on {clean(subject)}",
+                                  Kind.MEETING, said, position, end)
+            return Commitment(_capital(noun.group(0)), Kind.MEETING, said, position, end)
+        who = clean(self.subject(cue.start()))
+        with_whom = re.match(r"\s+(?:again\s+)?with\s+", rest)
+        if (not who or _PRONOUN.fullmatch(who)) and with_whom:
+            other, end = self.phrase_after(after + with_whom.end(), limit=8)
+            return Commitment(f"Meeting with {clean(other)}", Kind.MEETING, said, position,
+                              max(end, after))
+        return Commitment(f"Meeting of {who or 'the parties'}", Kind.MEETING, said, position,
+                          end)
+
+    def listed(self, position: int, stop: int, cue: re.Match[str]) -> Commitment | None:
+        """"Is set to include the launch of new reports", "will see a separate meeting of
+        ...": an event named as what something includes or brings."""
+        verb = re.match(r"(?:include|includes|see|feature|features|involve|comprise|bring|"
+                        r"offer|host)\s+", self.text[position:stop], re.I)
+        if verb is None:
+            return None
+        name, end = self.phrase_after(position + verb.end(), limit=16)
+        name = clean(name)
+        nominal = _NOMINAL.match(name)
+        if nominal:
+            return Commitment(_capital(name), nominal_kind(nominal.group(1)),
+                              f"{cue.group(0).strip()} {verb.group(0).strip()}",
+                              position + verb.end(), end)
+        if names_event(name) or _is_event_head(name):
+            return Commitment(_capital(name), _event_kind(name),
+                              f"{cue.group(0).strip()} {verb.group(0).strip()}",
+                              position + verb.end(), end)
+        return None
+
+    def enumerated(self) -> list[Commitment]:
+        """"Several events scheduled for the autumn, including a workshop in Tromsø and a
+        roundtable in Reykjavik": each event listed after "including" or "such as"."""
+        found: list[Commitment] = []
+        for lead in re.finditer(r"\b(?:including|such\s+as|namely|notably)\s+", self.text,
+                                re.I):
+            rest = self.text[lead.end():lead.end() + 300]
+            position = lead.end()
+            for item in re.split(r",\s+(?:and\s+)?|\s+and\s+", rest):
+                start = self.text.find(item, position)
+                name, end = self.phrase_after(start, limit=10)
+                name = clean(name)
+                if name and (names_event(name) or _NOMINAL.match(name)):
+                    found.append(Commitment(_capital(name), _event_kind(name), lead.group(0)
+                                            .strip(), start, end, needs_date=True,
+                                            shares_time=True))
+                elif found:
+                    break
+                position = start + len(item)
+        return found
+
+    def document(self, name: str, word: str, said: str, start: int, end: int,
+                 obliged: bool) -> Commitment | None:
+        if obliged and re.match(r"submit|send|deliver|report", word):
+            return Commitment(f"Submission of {name}", Kind.DEADLINE, said, start, end,
+                              deadline=True)
+        if word in ("designate", "appoint", "name", "select", "elect", "award", "pick",
+                    "choose"):
+            return Commitment(f"{_capital(word)} {name}", Kind.OTHER, said, start, end)
+        if re.match(r"(?:how|what|whether|why|when|where|which|who|on\s+how)\b", name,
+                    re.I) or not (_DOCUMENT.search(name) or _AGREEMENT.search(name)):
+            return None
+        if word in ("consider", "decide", "agree") and not _REPORTISH.search(name):
+            return None
+        # What is drafted or settled without a date is work going on, not an event.
+        settled = word in ("adopt", "approve", "endorse", "issue", "agree", "consider",
+                           "decide", "draw up", "prepare", "develop", "draft", "compile",
+                           "update", "revise", "formulate", "put forward", "come up with",
+                           "lay out", "outline", "present", "produce")
+        if settled and re.search(r"\b(?:statements?|communiqu[ée]s?|declarations?|"
+                                 r"conclusions|resolutions?|decisions?|minutes|"
+                                 r"agenda)\b", name, re.I):
+            return None  # what a meeting itself produces: its agenda, not a follow-up
+        report = bool(_REPORTISH.search(name))
+        if report and word in ("publish", "release", "issue", "submit", "deliver", "unveil",
+                               "make public", "report"):
+            title = f"Publication of {name}" if word in ("publish", "release", "issue") \
+                else _capital(name)
+            return Commitment(title, Kind.REPORT, said, start, end)
+        return Commitment(_capital(name), Kind.REPORT if report else Kind.OTHER, said,
+                          start, end, needs_date=settled)
+
+    def launch(self, name: str, word: str, said: str, start: int, end: int
+               ) -> Commitment | None:
+        if word in ("broaden", "expand", "extend"):
+            if not _LAUNCHED.search(name):
+                return None
+            name = re.sub(r"^(?:the\s+)?(?:scope|range|reach|coverage)\s+of\s+(?:the\s+)?", "",
+                          name, flags=re.I)
+            return Commitment(f"Broader scope of {name}", Kind.PROJECT, said, start, end)
+        if word in ("start", "begin", "commence", "kick off", "open", "conduct", "launch",
+                    "resume", "restart") and re.search(
+                        r"\b(?:talks|negotiations?|consultations?|dialogue|rounds?|meetings?|"
+                        r"sessions?|conferences?|summits?)\b", name, re.I):
+            return Commitment(_capital(name), _event_kind(name), said, start, end)
+        if not (_LAUNCHED.search(name) or _DOCUMENT.search(name) or is_event(name)):
+            return None
+        if word in ("launch", "inaugurate", "establish", "set up", "create", "introduce",
+                    "roll out", "form", "found", "open", "put in place",
+                    "put into operation", "operate"):
+            if is_event(name) and (not _LAUNCHED.search(name) or re.search(
+                    r"\b(?:sessions?|meetings?|talks|dialogue)\b", name, re.I)):
+                return Commitment(_capital(name), _event_kind(name), said, start, end)
+            return Commitment(f"Launch of {name}", Kind.LAUNCH, said, start, end)
+        found = kind_of(name)
+        if found in (Kind.OTHER, Kind.DEADLINE):
+            found = Kind.PROJECT
+        return Commitment(_capital(name), found, said, start, end)
+
+    def subject_event(self, cue_start: int, said: str, after: int, *, participle: str,
+                      deadline: bool, happen: str = "") -> Commitment | None:
+        """The subject as the event: "the summit will be held", "comments must be
+        received", "the agreement is to be signed", "the second part will take place"."""
+        subject = self.subject(cue_start)
+        name = clean(subject)
+        start = max(0, cue_start - len(subject))
+        if not name or len(name.split()) > 25 or _PRONOUN.fullmatch(name):
+            return None
+        if re.match(r"(?:takes?|comes?|enters?|entered|came|took)\s+(?:effect|into\s+force)",
+                    happen, re.I):
+            return Commitment(f"Entry into force of {name}", Kind.OTHER, said, start, after)
+        if _HELD.match(happen or participle):
+            # Only an event takes place or is held: whatever the subject is, it is one.
+            return Commitment(_capital(name), _event_kind(name), said, start, after)
+        if (deadline or re.match(r"(?:received|submitted|filed|sent|lodged|registered|"
+                                 r"made|provided|postmarked)$", participle, re.I)) \
+                and _DUE.search(name):
+            return Commitment(f"Deadline for {name}", Kind.DEADLINE, said, start, after,
+                              deadline=True)
+        if _is_event_head(name):
+            return Commitment(_capital(name), _event_kind(name), said, start, after)
+        if _DOCUMENT.search(_head(name)) or _AGREEMENT.search(name):
+            report = bool(_REPORTISH.search(_head(name)))
+            if re.match(r"(?:discussed|considered|reviewed|examined)$", participle, re.I):
+                return None  # a topic, not a deliverable
+            if re.match(r"(?:published|released|issued)$", participle, re.I) and report:
+                return Commitment(f"Publication of {name}", Kind.REPORT, said, start, after)
+            if not participle and not report:
+                return None
+            settled = bool(re.match(r"(?:adopted|approved|endorsed|decided|agreed|"
+                                    r"prepared|drafted|developed|updated|revised)$",
+                                    participle, re.I))
+            return Commitment(_capital(name), Kind.REPORT if report else Kind.OTHER, said,
+                              start, after, needs_date=settled)
+        if _LAUNCHED.search(name) and re.match(
+                r"(?:launched|opened|inaugurated|started|begun|commenced|established|set\s+up|"
+                r"created|introduced|rolled\s+out|completed|finished|resumed|implemented|"
+                r"formed|founded|put\s+in\s+place)$", participle, re.I):
+            launched = re.match(r"(?:launch|open|inaugur|establ|set|creat|introduc|roll|"
+                                r"form|found|put)", participle, re.I)
+            found = Kind.LAUNCH if launched else kind_of(name)
+            return Commitment(_capital(name), found if found is not Kind.OTHER
+                              else Kind.PROJECT, said, start, after)
+        return None
+
+    def passive(self, cue: re.Match[str]) -> list[Commitment]:
+        """"A summit to be held in May", "“a report” to be published": the name before."""
+        participle = re.match(r"(?:jointly\s+|formally\s+|officially\s+|also\s+)?"
+                              r"(\w+(?:\s+(?:up|out|public|over|in\s+place))?)",
+                              self.text[cue.end():])
+        word = participle.group(1) if participle else ""
+        said = f"{cue.group(0).strip()} {word}".strip()
+        after = cue.end() + (participle.end() if participle else 0)
+        before = self.noun_before(cue.start())
+        if before is not None and re.search(r"\bby\s+(?:the\s+)?$",
+                                            self.text[max(0, before[1] - 8):before[1]]):
+            before = None  # the agent ("arranged by the Secretariat"), not the thing done
+        if before is not None:
+            name, start = clean(before[0]), before[1]
+            if name and (_is_event_head(name) or _DOCUMENT.search(name)
+                         or _AGREEMENT.search(name) or _LAUNCHED.search(name)):
+                report = bool(_REPORTISH.search(_head(name)))
+                if _is_event_head(name):
+                    return [Commitment(_capital(name), _event_kind(name), said, start, after)]
+                if report and re.match(r"(?:published|released|issued)$", word):
+                    return [Commitment(f"Publication of {name}", Kind.REPORT, said, start,
+                                       after)]
+                if _LAUNCHED.search(name) and not report and not _AGREEMENT.search(name):
+                    kind = Kind.LAUNCH if re.match(r"(?:launch|open|inaugur|establ|set|"
+                                                   r"creat)", word) else Kind.PROJECT
+                    return [Commitment(_capital(name), kind, said, start, after)]
+                return [Commitment(_capital(name), Kind.REPORT if report else Kind.OTHER,
+                                   said, start, after)]
+        made = self.subject_event(cue.start(), said, after, participle=word, deadline=False)
+        if made is None and (event := self.event_before(cue.start())) is not None:
+            name = clean(event[0])
+            made = Commitment(_capital(name), _event_kind(name), said, event[1], after)
+        return [made] if made is not None else []
+
+    def scheduled(self, cue: re.Match[str]) -> list[Commitment]:
+        """"The talks, scheduled for March": the name before the cue."""
+        before = self.noun_before(cue.start())
+        if before is not None and is_event(clean(before[0])):
+            name = clean(before[0])
+            return [Commitment(_capital(name), _event_kind(name), cue.group(0).strip(),
+                               before[1], cue.end())]
+        made = self.subject_event(cue.start(), cue.group(0).strip(), cue.end(),
+                                  participle="", deadline=False)
+        return [made] if made is not None else []
+
+    def upcoming(self, cue: re.Match[str]) -> list[Commitment]:
+        """"The upcoming G20 summit", "the meeting to come": kept only if dated."""
+        if cue.lastgroup == "tocome":
+            before = self.noun_before(cue.start())
+            if before is None or not is_event(clean(before[0])):
+                return []
+            name = clean(before[0])
+            return [Commitment(_capital(name), _event_kind(name), "to come", before[1],
+                               cue.end(), needs_date=True)]
+        if re.match(r"(?:week|month|year|day|time|weekend|spring|summer|autumn|fall|winter|"
+                    r"quarter|half|decade|up\b|on\b|few|several|steps?|stages?|phase)",
+                    self.text[cue.end():], re.I):
+            return []  # "next week", "following up": a time or a verb, not an event
+        name, end = self.phrase_after(cue.end(), limit=12)
+        name = clean(name)
+        if not name or not names_event(name):
+            return []
+        said = cue.group(0).strip()
+        title = f"{said} {name}" if said.lower() in ("next", "first") else name
+        return [Commitment(_capital(clean(title)), _event_kind(name), said, cue.start(), end,
+                           needs_date=True)]
+
+    def present(self, cues: list[re.Match[str]]) -> list[Commitment]:
+        """The present tense with a date still to come: "the forum convenes on 18 May"."""
+        found: list[Commitment] = []
+        for verb in _scan(_PRESENT, self.text, _PRESENT_WORDS):
+            if any(c.start() <= verb.start() <= c.end() + 30 for c in cues
+                   if c.lastgroup in _ACTION_CUES or c.lastgroup == "passive"):
+                continue  # already read with its cue
+            if re.search(r"\b(?:was|were|had|has|have|did|yesterday|last)\b",
+                         self.text[max(0, verb.start() - 40):verb.start()], re.I):
+                continue
+            made = self.subject_event(verb.start(), verb.group(0), verb.end(), participle="",
+                                      deadline=bool(re.search(r"\bdue\b", verb.group(0))),
+                                      happen=verb.group(0))
+            if made is None and re.match(r"(?:meets|convenes|reconvenes|gathers)\b",
+                                         verb.group(0)):
+                who = clean(self.subject(verb.start()))
+                if who and _BODY.search(who):
+                    made = Commitment(f"Meeting of {who}", Kind.MEETING, verb.group(0),
+                                      verb.start(), verb.end())
+            if made is None:
+                before = self.noun_before(verb.start())
+                if before is None or not is_event(clean(before[0])):
+                    continue
+                name = clean(before[0])
+                made = Commitment(_capital(name), _event_kind(name), verb.group(0),
+                                  before[1], verb.end())
+            found.append(Commitment(made.title, made.kind, made.cue, made.start, made.end,
+                                    made.deadline, needs_date=True))
+        return found
+
+    def dated(self) -> list[Commitment]:
+        """"... ahead of the APEC Economic Leaders' Meeting on 12 November": an event named
+        by its proper name with its own date is one to chase, whatever the sentence says
+        of it; kept only when the date follows the name closely and is still to come."""
+        found: list[Commitment] = []
+        for named in _PROPER_EVENT.finditer(self.text):
+            name = clean(named.group("name"))
+            found.append(Commitment(_capital(name), _event_kind(name), "named with a date",
+                                    named.start("name"), named.end("name"), needs_date=True,
+                                    near=True))
+        return found
+
+    def occasions(self, cues: list[re.Match[str]]) -> list[Commitment]:
+        """"Will be discussed at working-level meetings in February": in a clause that
+        commits to something, an event things are done at is an event to chase."""
+        if not any(c.lastgroup in _ACTION_CUES and not self.hedged(c) for c in cues):
+            return []
+        found: list[Commitment] = []
+        for at in _OCCASION.finditer(self.text):
+            if not _EVENT.search(self.text, at.end(), at.end() + 120) and not _NUMBERED.search(
+                    self.text, at.end(), at.end() + 120):
+                continue
+            if at.group(0).lower().startswith("in ") and not re.match(
+                    r"(?:next|upcoming|forthcoming|\d+\w*\s)", self.text[at.end():], re.I):
+                continue
+            name, end = self.phrase_after(at.end(), limit=12)
+            name = clean(name)
+            if not name or not names_event(name) or not re.search(
+                    r"(?i)\b(?:meetings?|sessions?|summits?|conferences?|forums?|dialogues?|"
+                    r"talks|consultations?|ministerials?|assembl(?:y|ies)|council|committee|"
+                    r"congress|COP\s?\d+|rounds?)\b|\b[A-Z][A-Za-z-]*[A-Z]\s?-?\d{1,4}\b",
+                    name):
+                continue
+            found.append(Commitment(_capital(name), _event_kind(name), at.group(0).strip(),
+                                    at.end(), end, needs_date=True))
+        return found
+
+
+_VERB = re.compile(
+    rf"(?P<meet>{_MEET})\b|(?P<visit>{_VISIT})\b|(?P<sign>{_SIGN})\b|"
+    rf"(?P<hold>{_HOLD})\b|(?P<launch>{_LAUNCH})\b|(?P<publish>{_PUBLISH})\b|"
+    rf"be\s+{_ADVERBS}(?P<participle>{_PARTICIPLE})\b|"
+    r"(?P<happen>" + _HAPPEN + r")\b|"
+    r"(?P<beon>be)\s+(?=on\b|in\s+(?:session|place))",
+    re.I)
+
+# The present tense with a date still to come: "the forum convenes on 18 February".
+_PRESENT = re.compile(
+    r"\b(?:takes\s+place|begins|starts|opens|convenes|runs|kicks\s+off|meets|resumes|"
+    r"is\s+held|are\s+held|is\s+scheduled|are\s+scheduled|is\s+planned|are\s+planned|"
+    r"is\s+slated|are\s+slated|closes|concludes|ends|comes\s+into\s+force|"
+    r"enters\s+into\s+force|takes\s+effect|is\s+due|are\s+due|falls|is\s+on|are\s+on|"
+    r"gets\s+under\s*way|continues|is\s+taking\s+place|are\s+taking\s+place|is\s+being\s+"
+    r"held|are\s+being\s+held)\b", re.I)
+
+
+_PRESENT_WORDS = frozenset([
+    "takes", "begins", "starts", "opens", "convenes", "runs", "kicks", "meets", "resumes", "is",
+    "are", "closes", "concludes", "ends", "comes", "enters", "falls", "gets", "continues"
+])
+_OCCASION = re.compile(r"\b(?:at|for|during|in)\s+(?:the\s+|its\s+|their\s+|a\s+|an\s+)?")
+
+
+def _distinct(found: list[Commitment]) -> list[Commitment]:
+    """One commitment per event within a clause: the same name, or a name inside another's
+    words (found again by a weaker reading), counts once."""
+    kept: list[Commitment] = []
+    for commitment in sorted(found, key=lambda c: (c.needs_date, c.start)):
+        key = clean(commitment.title).lower()
+        if any(clean(k.title).lower() == key for k in kept):
+            continue
+        if commitment.needs_date and any(k.start <= commitment.start < k.end
+                                         or commitment.start <= k.start < commitment.end
+                                         for k in kept):
+            continue
+        kept.append(commitment)
+    return sorted(kept, key=lambda c: c.start)

