@@ -43,6 +43,13 @@ class Commitment:
     shares_time: bool = False
     #: Its date must follow its name closely ("the Summit on 12 May").
     near: bool = False
+    #: Where what is said of it begins, when that is before its name ("will meet next week
+    #: for the sixth round"): a date there is its date.
+    at: int = -1
+
+    def __post_init__(self) -> None:
+        if self.at < 0:
+            object.__setattr__(self, "at", self.start)
 
 
 # -- words ------------------------------------------------------------------------------------
@@ -94,6 +101,9 @@ _NUMBERED = re.compile(r"\b[A-Z][A-Za-z-]*[A-Z]\s?-?\d{1,4}\b|\bG-?(?:7|8|20)\b"
 _REPORTISH = re.compile(r"\b(?:reports?|assessments?|studies|study|outlooks?|reviews?|"
                         r"findings|results|papers?|atlas|surveys?|evaluations?|analys[ie]s|"
                         r"publications?|report card|data|statistics|inventor(?:y|ies))\b", re.I)
+_DUE_PHRASE = re.compile(r"\b(?:the|a|an|your|their|its)\s+((?:[\w-]+\s+){0,3}?(?:forms?|"
+                         r"applications?|comments?|submissions?|nominations?|proposals?|"
+                         r"entries|registrations?|documents?|abstracts?|papers))\b", re.I)
 _DUE = re.compile(r"\b(?:comments?|applications?|submissions?|nominations?|entries|"
                   r"proposals?|requests?|registrations?|bids|tenders?|abstracts?|"
                   r"responses|notices? of intent|forms?|documents?|candidacies|"
@@ -123,7 +133,7 @@ _HOLD = (r"hold|host|convene|organi[sz]e|stage|co-host|co-organi[sz]e|arrange|at
          r"schedule|mark|celebrate|commemorate|observe|open|head|be\s+present\s+at|"
          r"address|speak\s+at|deliver\s+(?:a\s+)?(?:keynote|speech|address)\s+at")
 _SIGN = (r"sign|ink|conclude|seal|initial|ratify|finali[sz]e|agree\s+on|strike|enter\s+into|"
-         r"renew|extend|exchange")
+         r"renew|extend|exchange|hand\s+over|take\s+over|assume")
 _PUBLISH = (r"publish|release|issue|present|submit|deliver|unveil|table|circulate|send|"
             r"report|announce|make\s+public|produce|prepare|draft|compile|develop|draw\s+up|"
             r"update|revise|complete|adopt|approve|endorse|designate|appoint|name|select|"
@@ -148,7 +158,9 @@ _PARTICIPLE = (r"held|convened|hosted|organi[sz]ed|staged|signed|concluded|inked
                r"provided|postmarked|accepted|evaluated|assessed|examined|chosen|picked|"
                r"formed|founded|convened|put\s+in\s+place|laid\s+out|outlined|"
                r"implemented|brought\s+into\s+force|translated|distributed|posted|"
-               r"broadcast|streamed|webcast|opened\s+for\s+signature|renewed")
+               r"broadcast|streamed|webcast|opened\s+for\s+signature|renewed|"
+               r"put\s+to\s+a\s+vote|voted\s+on|passed\s+on|forwarded|put\s+online|"
+               r"posted\s+online|made\s+available")
 # Happening verbs, their subject the event: "the forum takes place", "talks begin".
 _HAPPEN = (r"take\s+place|begin|start|open|commence|kick\s+off|run|close|conclude|end|"
            r"convene|meet|resume|reconvene|come\s+into\s+force|enter\s+into\s+force|"
@@ -245,7 +257,8 @@ _BOUNDARY = re.compile(
     r"consult|inform|gather|collect|enhance|improve|bring|launch|finali[sz]e|sign|"
     r"review|celebrate|launch|raise|mobilize|mobilise|accelerate|attract|secure|reach|"
     r"achieve|deliver|promote|protect|reduce|combat|fight|prevent|respond|commemorate|"
-    r"honour|honor|welcome|receive)\b|\bon\s+(?:the\s+)?(?:sidelines|margins?|occasion|"
+    r"honour|honor|welcome|receive|hold|meet|visit|attend|join|open|host|tour|inspect|"
+    r"sign)\b|\bon\s+(?:the\s+)?(?:sidelines|margins?|occasion|"
     r"fringes?)\b|\bat\s+the\s+margins?\b|\bahead\s+of\b|\bin\s+the\s+(?:run|lead)-up\b|"
     r"\bin\s+preparation\s+for\b|\bfollowing\b|\bduring\b|\bin\s+conjunction\b|"
     r"\balongside\b|\bback-to-back\b|\bat\s+(?:the|its|their)\s+(?:next|upcoming|"
@@ -325,6 +338,9 @@ def nominal_kind(word: str) -> Kind:
     return Kind.OTHER
 
 
+_OPENING_WORD = re.compile(r"^(?:(?:Following|After|Before|During|At|In|On|Ahead|By|For|From|"
+                           r"With|Under|As|When|While|Since|Until|Once|Then|Also|Both|"
+                           r"Meanwhile)\s+(?:of\s+)?(?:the\s+)?)+")
 _PROPER_EVENT = re.compile(
     r"(?P<name>(?:[A-Z][\w’'/&.-]*\s+(?:(?:of|and|on|for|the)\s+)*){0,8}?"
     r"(?:Meeting|Summit|Conference|Forum|Council|Assembly|Session|Dialogue|Congress|"
@@ -563,7 +579,9 @@ class _Clause:
         if not matches:
             return None
         found = matches[-1]
-        name = self.text[found.start("name"):end].rstrip(" ,")
+        name, stop = self.phrase_after(found.start("name"))
+        if stop > end:
+            name = self.text[found.start("name"):end].rstrip(" ,")
         return name, found.start("name")
 
     def subject(self, end: int) -> str:
@@ -670,8 +688,9 @@ class _Clause:
         word = " ".join(verb.group(0).lower().split())
         if verb.group("visit"):
             target, end = self.phrase_after(after)
+            determined = re.match(r"\s*(?:a|an|the)\s", self.text[after:])
             target = clean(target)
-            if not target or not re.match(r"[A-Z]", target):
+            if not target or not (re.match(r"[A-Z]", target) or determined):
                 return None
             return Commitment(f"Visit to {target}", Kind.VISIT, said, position, end)
         if verb.group("meet"):
@@ -679,7 +698,11 @@ class _Clause:
         obj, end = self.phrase_after(after)
         name = clean(obj)
         if re.fullmatch(r"(?:it|them|this|that|these|those)", name, re.I):
-            # "agreed to hold it in June": the event named just before.
+            # "agreed to hold it in June": the event named just before; "fill in the form
+            # and submit it by": the thing.
+            if obliged and (thing := _DUE_PHRASE.findall(self.text[:cue.end() + 80])):
+                return Commitment(f"Deadline for {clean(thing[-1])}", Kind.DEADLINE, said,
+                                  after, end, deadline=True)
             event = self.event_before(cue.start())
             name = clean(event[0]) if event else ""
         if not name:
@@ -690,6 +713,10 @@ class _Clause:
             group = earlier.pop()
             return Commitment(group.title, Kind.MEETING, group.cue, group.start, end)
         if verb.group("sign"):
+            if re.match(r"(?:hand|take)\s+over|assume", word) and re.search(
+                    r"\b(?:chair(?:manship|mans?hip)?|presidency|leadership|command|"
+                    r"secretariat|rotating)\b", name, re.I):
+                return Commitment(f"Handover of the {name}", Kind.OTHER, said, after, end)
             if not (_AGREEMENT.search(name) or _DOCUMENT.search(name)):
                 return None
             if word in ("renew", "extend", "exchange") and not _AGREEMENT.search(name):
@@ -723,7 +750,7 @@ class _Clause:
             name, end = self.phrase_after(after + purpose.end(), limit=14)
             if is_event(clean(name)):
                 return Commitment(_capital(clean(name)), _event_kind(clean(name)), said,
-                                  after + purpose.end(), end)
+                                  after + purpose.end(), end, at=after)
         _, end = self.phrase_after(after)
         end = max(end, after)
         if word.startswith("brief "):
@@ -794,6 +821,9 @@ class _Clause:
         if word in ("designate", "appoint", "name", "select", "elect", "award", "pick",
                     "choose"):
             return Commitment(f"{_capital(word)} {name}", Kind.OTHER, said, start, end)
+        if word == "announce":
+            return Commitment(f"Announcement of {name}", Kind.OTHER, said, start, end,
+                              needs_date=True)
         if re.match(r"(?:how|what|whether|why|when|where|which|who|on\s+how)\b", name,
                     re.I) or not (_DOCUMENT.search(name) or _AGREEMENT.search(name)):
             return None
@@ -849,16 +879,38 @@ class _Clause:
         """The subject as the event: "the summit will be held", "comments must be
         received", "the agreement is to be signed", "the second part will take place"."""
         subject = self.subject(cue_start)
+        relative = re.search(r",?\s+(?:which|that|who)\s+$", self.text[:cue_start])
+        if relative and not subject:
+            # "the conference, which takes place in Katowice": the name before "which".
+            named = self.noun_before(relative.start())
+            if named and (is_event(named[0]) or _DOCUMENT.search(named[0])
+                          or _AGREEMENT.search(named[0])):
+                subject = named[0]
+            elif (event := self.event_before(relative.start())) is not None:
+                subject = event[0]
         name = clean(subject)
         start = max(0, cue_start - len(subject))
         if not name or len(name.split()) > 25 or _PRONOUN.fullmatch(name):
-            return None
+            if (event := self.event_before(cue_start)) is not None and _HELD.match(
+                    happen or participle):
+                name, start = clean(event[0]), event[1]  # "X they are working on is to be held"
+            else:
+                return None
         if re.match(r"(?:takes?|comes?|enters?|entered|came|took)\s+(?:effect|into\s+force)",
                     happen, re.I):
             return Commitment(f"Entry into force of {name}", Kind.OTHER, said, start, after)
         if _HELD.match(happen or participle):
             # Only an event takes place or is held: whatever the subject is, it is one.
             return Commitment(_capital(name), _event_kind(name), said, start, after)
+        people = re.match(r"(?:designated|appointed|named|elected|selected|chosen|picked|"
+                          r"awarded|announced|put\s+to\s+a\s+vote|voted\s+on|"
+                          r"handed\s+over)$", participle, re.I)
+        if people:
+            word = participle.lower().split()[0]
+            title = {"announced": "Announcement of", "put": "Vote on", "voted": "Vote on",
+                     "awarded": "Award of", "handed": "Handover of"}.get(word, "Designation of")
+            return Commitment(f"{title} {name}", Kind.OTHER, said, start, after,
+                              needs_date=word == "announced")
         if (deadline or re.match(r"(?:received|submitted|filed|sent|lodged|registered|"
                                  r"made|provided|postmarked)$", participle, re.I)) \
                 and _DUE.search(name):
@@ -933,10 +985,28 @@ class _Clause:
                                before[1], cue.end())]
         made = self.subject_event(cue.start(), cue.group(0).strip(), cue.end(),
                                   participle="", deadline=False)
+        if made is None:
+            # "the first payments are planned for the autumn": whatever is scheduled for a
+            # time is something to chase, if the time is said.
+            name = clean(self.subject(cue.start()))
+            if name and not _PRONOUN.fullmatch(name) and len(name.split()) <= 12:
+                made = Commitment(_capital(name), kind_of(name), cue.group(0).strip(),
+                                  max(0, cue.start() - len(name)), cue.end(), needs_date=True)
         return [made] if made is not None else []
 
     def upcoming(self, cue: re.Match[str]) -> list[Commitment]:
-        """"The upcoming G20 summit", "the meeting to come": kept only if dated."""
+        """"The upcoming G20 summit", "the meeting to come", "next month's conference":
+        kept only if dated."""
+        timed = re.match(r"(?:week|month|year|weekend|spring|summer|autumn|winter)(?:’s|'s)\s+",
+                         self.text[cue.end():], re.I)
+        if timed:
+            name, end = self.phrase_after(cue.end() + timed.end(), limit=12)
+            name = clean(name)
+            if name and names_event(name):
+                return [Commitment(_capital(name), _event_kind(name), cue.group(0).strip(),
+                                   cue.end() + timed.end(), end, needs_date=True,
+                                   at=cue.start())]
+            return []
         if cue.lastgroup == "tocome":
             before = self.noun_before(cue.start())
             if before is None or not is_event(clean(before[0])):
@@ -970,7 +1040,7 @@ class _Clause:
             made = self.subject_event(verb.start(), verb.group(0), verb.end(), participle="",
                                       deadline=bool(re.search(r"\bdue\b", verb.group(0))),
                                       happen=verb.group(0))
-            if made is None and re.match(r"(?:meets|convenes|reconvenes|gathers)\b",
+            if made is None and re.match(r"(?:meets?|convenes|reconvenes|gathers)\b",
                                          verb.group(0)):
                 who = clean(self.subject(verb.start()))
                 if who and _BODY.search(who):
@@ -993,7 +1063,7 @@ class _Clause:
         of it; kept only when the date follows the name closely and is still to come."""
         found: list[Commitment] = []
         for named in _PROPER_EVENT.finditer(self.text):
-            name = clean(named.group("name"))
+            name = clean(_OPENING_WORD.sub("", named.group("name")))
             found.append(Commitment(_capital(name), _event_kind(name), "named with a date",
                                     named.start("name"), named.end("name"), needs_date=True,
                                     near=True))
@@ -1035,7 +1105,10 @@ _VERB = re.compile(
 
 # The present tense with a date still to come: "the forum convenes on 18 February".
 _PRESENT = re.compile(
-    r"\b(?:takes\s+place|begins|starts|opens|convenes|runs|kicks\s+off|meets|resumes|"
+    r"(?<!\bto\s)(?<!\bwill\s)(?<!\bshall\s)(?<!\bwould\s)(?<!\bcan\s)(?<!\bmay\s)"
+    r"(?<!\bcould\s)(?<!\bshould\s)(?<!\bmust\s)(?<!\bdid\s)(?<!\bdo\s)"
+    r"\b(?:meet\s+in\s+person|meet(?=\s+(?:in|on|at|for|today|tomorrow|this|next)\b)|"
+    r"takes\s+place|begins|starts|opens|convenes|runs|kicks\s+off|meets|resumes|"
     r"is\s+held|are\s+held|is\s+scheduled|are\s+scheduled|is\s+planned|are\s+planned|"
     r"is\s+slated|are\s+slated|closes|concludes|ends|comes\s+into\s+force|"
     r"enters\s+into\s+force|takes\s+effect|is\s+due|are\s+due|falls|is\s+on|are\s+on|"
@@ -1043,7 +1116,7 @@ _PRESENT = re.compile(
     r"held|are\s+being\s+held)\b", re.I)
 
 
-_PRESENT_WORDS = frozenset([
+_PRESENT_WORDS = frozenset(["meet",
     "takes", "begins", "starts", "opens", "convenes", "runs", "kicks", "meets", "resumes", "is",
     "are", "closes", "concludes", "ends", "comes", "enters", "falls", "gets", "continues"
 ])

@@ -38,6 +38,7 @@ _ANCHOR = re.compile(
     r"\b(?P<cue>(?i:on the occasion of|on the sidelines of|on the margins? of|at the margins? "
     r"of|on the fringes? of|at the next|at its next|at their next|ahead of|in the run-up to|"
     r"in the lead-up to|in preparation for|following|in conjunction with|alongside|"
+    r"at the (?:end|close|conclusion) of|"
     r"back-to-back with|within the framework of|as part of|(?:at|during|for|before|after)"
     r"(?=\s+(?:the|its|their)\s)|to\s+the\s+\w+(?=\s+at\s+its)))\s+"
     r"(?:the\s+|its\s+|their\s+)?(?P<name>[^,;:.]{0,160}?(?:\([A-Z][\w\s-]*\)|"
@@ -142,10 +143,21 @@ def same_event(a: Proposal, b: Proposal) -> bool:
         return False  # one happens on the occasion of the other
     ta, tb = tokens(a.title), tokens(b.title)
     shared = ta & tb
+    if _proper(a.title) - _proper(b.title) and _proper(b.title) - _proper(a.title):
+        return False  # "the Texas AP" and "the Florida/Alabama AP" are two panels
+    if shared and shared == min(ta, tb, key=len) and len(shared) >= 2 and _proper(
+            min((a.title, b.title), key=lambda t: len(tokens(t)))):
+        return True  # "Ministerial Council" is "the 21st meeting of the OSCE Ministerial ..."
     # Most of the shorter name, and much of the longer: "Meeting of the Texas AP" is not
     # "Public meetings of three panels, the Florida, Mississippi and Texas APs".
     return (len(shared) >= 3 and len(shared) / min(len(ta), len(tb)) >= 0.75
             and len(shared) / max(len(ta), len(tb)) >= 0.5)
+
+
+def _proper(title: str) -> set[str]:
+    """The capitalised words of a name after its first: its proper parts."""
+    words = re.findall(r"[A-Za-z][\w/-]*", title)[1:]
+    return {w.lower() for w in words if w[0].isupper() and w.lower() not in _STOP}
 
 
 def _merge(into: Proposal, other: Proposal) -> None:
@@ -155,6 +167,9 @@ def _merge(into: Proposal, other: Proposal) -> None:
         into.paragraph, into.sentence = other.paragraph, other.sentence
     elif len(other.title) > len(into.title) and other.kind is into.kind:
         into.title = other.title
+    if _dates_better(other.window, into.window) and not other.reason.startswith("named"):
+        # The mention that dates the event best is where it is said to happen.
+        into.paragraph, into.sentence = other.paragraph, other.sentence
     if into.window.is_undated and not other.window.is_undated:
         into.window, into.phrase = other.window, other.phrase
     elif not other.window.is_undated and into.window.overlaps(other.window):
@@ -172,6 +187,17 @@ def _merge(into: Proposal, other: Proposal) -> None:
     into.confidence = max(into.confidence, other.confidence)
     into.reason = into.reason if other.reason in into.reason else (
         f"{into.reason}; also {other.reason}")
+
+
+def _dates_better(one: Window, other: Window) -> bool:
+    """Whether ``one`` says more precisely when than ``other``."""
+    if one.is_undated or one.earliest is None:
+        return False
+    if other.is_undated or other.earliest is None:
+        return True
+    if one.latest is None or other.latest is None:
+        return other.latest is None and one.latest is not None
+    return (one.latest - one.earliest) < (other.latest - other.earliest)
 
 
 _AGREED = re.compile(r"\b(?:agreed|decided|resolved|pledged|committed)\s+to\s+(?P<rest>.+)$",
@@ -233,6 +259,13 @@ _THERE = re.compile(r"\b(?:there|on\s+that\s+occasion|during\s+(?:the|that|this)
                     re.I)
 
 
+def _is_generic(name: str) -> bool:
+    """"The meeting", "their meeting in Melbourne": an event named before, by what it is."""
+    core = re.sub(r"^(?:the|their|its|this|that|our|his|her)\s+", "", name.strip(), flags=re.I)
+    core = re.split(r"\s+(?:in|at|on)\s+", core)[0]
+    return bool(_GENERIC.fullmatch(core))
+
+
 def _refer(proposal: Proposal, clause: str, earlier: list[Proposal]) -> None:
     """Tie a follow-up to the event the release spoke of just before, when it names that
     event only by what it is ("the meeting") or happens "there"."""
@@ -240,7 +273,9 @@ def _refer(proposal: Proposal, clause: str, earlier: list[Proposal]) -> None:
                    and not _GENERIC.fullmatch(p.title)), None)
     if recent is None:
         return
-    if _GENERIC.fullmatch(proposal.title):
+    if _GENERIC.fullmatch(proposal.title) and re.search(
+            rf"\b(?:the|this|that|its|their|[A-Za-z]+(?:’s|'s))\s+{re.escape(proposal.title)}",
+            clause, re.I):
         proposal.aliases |= recent.aliases  # the same event: merged with it
         proposal.reason += f"; the event named before ({recent.title})"
     elif proposal.anchor is None and _THERE.search(clause) and recent is not proposal:
@@ -276,14 +311,15 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
                   anchor.start() if anchor is not None else len(clause))
         # Its dates are said after its name (or, for "in May the summit will ...", before
         # it when nothing else in the clause has a date); never the words of its name.
-        own = [t for t in times if event.end - 1 <= t.start < cut
-               and (not event.near or t.start - event.end <= 40)]
+        own = [t for t in times if event.at <= t.start < event.start] or [
+            t for t in times if event.end - 1 <= t.start < cut
+            and (not event.near or t.start - event.end <= 40)]
         if not own and event.shares_time:
             own = [t for t in times if t.end <= event.start][-1:]
         if not own and len(found) == 1 and not event.near:
             own = [t for t in times if t.end <= event.start and not _FRAMED.search(
                 clause[max(0, t.start - 20):t.start])]
-        if event.needs_date and not own and not anchored:
+        if event.needs_date and not own and (not anchored or event.near):
             continue
         proposal = Proposal(key=slug(event.title), title=_title(event.title), kind=event.kind,
                             paragraph=paragraph, sentence=sentence, confidence=0.6,
@@ -309,8 +345,9 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
             proposal.phrase = proposal.phrase or anchor.group(0)
             reason.append(f"anchor '{anchor['cue']} {name}'")
             proposal.confidence += 0.15
-            occasion = _anchor_event(name, anchor, times, places, sentence, paragraph,
-                                     clause, published)
+            if not _is_generic(name):
+                occasion = _anchor_event(name, anchor, times, places, sentence, paragraph,
+                                         clause, published)
         proposal.reason = "; ".join(reason)
         proposal.confidence = round(min(proposal.confidence, 0.95), 2)
         proposals.append(proposal)
@@ -486,14 +523,29 @@ def _anchor_event(name: str, anchor: re.Match[str], times: list[TimeMention],
 def _resolve(proposals: list[Proposal], published: date) -> list[Proposal]:
     """Point anchors at the proposals they name; derive windows and places from them."""
     targets: dict[int, Proposal] = {}
-    for proposal in proposals:
+    for index, proposal in enumerate(proposals):
         if proposal.anchor is None:
             continue
         names = aliases(proposal.anchor_name or proposal.anchor)
         target = next((p for p in proposals if p is not proposal and (
             p.key == proposal.anchor or p.aliases & names)), None)
+        if target is None and _is_generic(proposal.anchor_name or ""):
+            # "following the meeting": the meeting the release spoke of last.
+            target = next((p for p in reversed(proposals[:index])
+                           if p.kind in (Kind.MEETING, Kind.VISIT)), None)
         if target is not None:
             targets[id(proposal)] = target
+    # An occasion met only in passing ("during the Asia-Europe Meeting"), with no date said
+    # of it anywhere, is not a follow-up of its own: nor is it one to tie others to.
+    passing = {id(p) for p in proposals if p.window.is_undated
+               and re.fullmatch(r"named as the occasion \('(?:at|for|during|before|after|"
+                                r"alongside)'\)", p.reason)}
+    for proposal in proposals:
+        if id(targets.get(id(proposal))) in passing:
+            del targets[id(proposal)]
+            proposal.anchor = proposal.anchor_name = None
+            proposal.margin = 0
+    proposals = [p for p in proposals if id(p) not in passing]
     keys: set[str] = set()
     for proposal in proposals:  # keys from the final titles, unique within the release
         base = slug(proposal.title)

@@ -105,7 +105,13 @@ def _prose(text: str) -> bool:
     """A line that reads as prose, not a menu entry or a heading: a sentence's end (or a
     resolution's semicolon), or long enough that a missing full stop is a slip."""
     words = len(text.split())
-    return (words >= 8 and bool(re.search(r"[.!?;][\"”’)]?\s*$", text))) or words >= 25
+    return ((words >= 8 and bool(re.search(r"[.!?;][\"”’)]?\s*$", text))) or words >= 25
+            or (words >= 6 and bool(_COMMITS.search(text))))
+
+
+# A line that commits to something is prose even without its full stop.
+_COMMITS = re.compile(r"\b(?:will|shall|agreed\s+to|decided\s+to|to\s+be\s+held|is\s+to|are\s+to)"
+                      r"\b", re.I)
 
 
 def _unwrap(lines: list[str]) -> list[str]:

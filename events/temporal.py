@@ -273,6 +273,13 @@ def _part_of_season(ctx: _Context, match: re.Match[str]) -> Window:
     return Window.month(month_start.year, month_start.month)
 
 
+def _today(ctx: _Context, match: re.Match[str]) -> Window:
+    word = match["word"].lower()
+    offset = {"today": 0, "tonight": 0, "tomorrow": 1, "day after tomorrow": 2,
+              "yesterday": -1}[re.sub(r"^the\s+", "", word)]
+    return Window.day(ctx.published + timedelta(days=offset))
+
+
 def _by_end(ctx: _Context, match: re.Match[str]) -> Window:
     unit = match["unit"].lower()
     rel = (match.groupdict().get("rel") or "this").lower()
@@ -399,6 +406,7 @@ _RULES: list[tuple[re.Pattern[str], object]] = [(re.compile(p, re.I), f) for p, 
     (r"\b(?:in\s+)?(?:the\s+)?(?P<season>spring|summer|autumn|fall|winter)"
      r"(?:\s+of)?(?:\s+(?:(?P<year>(?:19|20)\d\d)|(?P<rel>this|next)\s+year))?\b", _season),
     (r"\bnext\s+(?P<unit>week|month|year)\b", _next_unit),
+    (r"\b(?P<word>today|tonight|tomorrow|the\s+day\s+after\s+tomorrow|yesterday)\b", _today),
     # weekdays and weekends, after the release (or before it, said of the past)
     (r"\b(?P<which>this|next|the\s+coming|coming)\s+weekend\b", _weekend),
     (rf"\b(?:on\s+|this\s+|next\s+|coming\s+)?{WEEKDAY}\s+(?:and|to|through|-|–)\s+"
@@ -416,6 +424,7 @@ _RULES: list[tuple[re.Pattern[str], object]] = [(re.compile(p, re.I), f) for p, 
 _ANY_TIME = re.compile(
     r"\d|\b(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r"|year|month|week|"
     r"quarter|half|spring|summer|autumn|fall|winter|coming|within|today|tomorrow|weekend|"
+    r"tonight|yesterday|"
     r"next|later|early|mid|late|end|beginning|start|middle|around|about|circa|H[12]|Q[1-4]|"
     r"mon|tue|wed|thu|fri|sat|sun)",
     re.I)
