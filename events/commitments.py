@@ -125,6 +125,9 @@ _VISIT = (r"visit|tour|travel\s+to|travel\s+on\s+to|go\s+on\s+to|go\s+to|head\s+
           r"embark\s+on\s+(?:an?\s+)?(?:\w+\s+){0,3}(?:visit|trip|tour)\s+to|"
           r"lead\s+(?:an?\s+)?(?:\w+\s+){0,3}(?:delegation|mission)\s+to")
 _MEET = (r"brief\s+(?:reporters|journalists|the\s+press|the\s+media|media)|"
+         r"speak\s+(?:to|at|before)|deliver\s+(?:a\s+)?(?:speech|address|remarks)|"
+         r"give\s+(?:a\s+)?(?:speech|address|lecture|talk)|address\s+(?:the\s+)?"
+         r"(?:delegates|participants|audience|nation|parliament)|"
          r"meet|gather|sit\s+down|confer|get\s+together|come\s+together|assemble|reconvene|"
          r"convene|hold\s+talks|hold\s+consultations|hold\s+discussions|hold\s+bilateral\s+"
          r"(?:talks|meetings|consultations)|hold\s+a\s+(?:bilateral\s+)?(?:meeting|talks)\s+with")
@@ -274,8 +277,12 @@ _BOUNDARY = re.compile(
     r"\borgani[sz]ed\s+by\b|\bchaired\s+by\b|\bled\s+by\b|\bsponsored\s+by\b|"
     r"\bsupported\s+by\b|\bfunded\s+by\b|\bproposed\s+by\b|\bas\s+well\s+as\b|"
     r"\band\s+(?=(?:" + _LAUNCH + "|" + _HOLD + "|" + _SIGN + "|" + _PUBLISH + "|" + _VISIT
-    + r")\b)|\s(?!(?:" + _ING_NOUNS + r")\b)[a-z]+ing\b)",
+    + r")\b))",
     re.I)
+# A verb in -ing takes an object ("supporting Palestinian ...", "reviewing the round"); a
+# noun in -ing does not ("air quality forecasting and ...").
+_ING = re.compile(r"\s(?!(?:" + _ING_NOUNS + r")\b)[a-z]+ing(?=\s+(?:the|a|an|its|their|his|"
+                  r"her|our|this|these|those|[A-Z]))")
 
 # Where a name before a cue begins: after a determiner, a verb, a preposition (not "of",
 # which is inside names: "the fourth round of talks") or punctuation.
@@ -308,7 +315,7 @@ _OPENING = re.compile(r"^(?:(?:Following|After|Before|Ahead\s+of|At|During|On|In
 _DATELINE = re.compile(
     r"^\s*(?:[A-Z][\w.'’ -]{1,40},\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8})"
     r"(?:[,/]\s*\d{4})?(?:/\w+/)?\s*(?:\([A-Za-z]+\)\s*)?(?:[—–-]+\s*)?|[A-Z][A-Z.]{2,20}/\s*|"
-    r"[A-Z][A-Z ]{2,30}:\s+|\([A-Za-z]+\)\s*[—–-]?\s*)")
+    r"[A-Z][A-Z ]{2,30}:\s+|\([A-Za-z]+\)\s*[—–-]?\s*|[A-Z][A-Z .'’-]{2,30}\s+[—–-]+\s+)")
 # Verbs whose subject can only be an event.
 _HELD = re.compile(r"(?:takes?\s+place|take\s+place|held|convened|staged|be\s+held)$", re.I)
 _TRAILING_ADVERB = re.compile(r"(?:\s+(?:further|also|then|jointly|now|again|both|each|"
@@ -348,7 +355,8 @@ _PROPER_EVENT = re.compile(
     r"Roundtable|Retreat)s?(?:\s+\([A-Z][\w\s-]{1,20}\))?"
     r"|\b[A-Z][A-Za-z-]*[A-Z]\s?-?\d{1,4}\b|\bCOP\s?\d+\b)")
 _EVENT_PHRASE = re.compile(rf"(?:\b(?:the|a|an|its|their)\s+|[\w-]+(?:’s|'s)\s+)"
-                           rf"(?P<name>(?:[\w’'/-]+\s+){{0,6}}?"
+                           rf"(?P<name>(?:(?!(?:the|a|an|to|of|for|and|or|was|were|is|are|"
+                           rf"will|with|by)\b)[\w’'/-]+\s+){{0,6}}?"
                            rf"(?:{EVENT_NOUN})\b)", re.I)
 _WORD = re.compile(r"\S+")
 _WORD_START = re.compile(r"[A-Za-z’']+")
@@ -544,7 +552,11 @@ class _Clause:
                 continue  # an acronym in parentheses belongs to the name
             cut = boundary.start()
             break
-        stop = next((s - start for s in self.stops if s > start + 1), None)
+        verb = _ING.search(rest, 1, cut)
+        if verb is not None:
+            cut = verb.start()  # "a conference supporting ...": the name ends at the verb
+        lead = len(rest) - len(rest.lstrip())
+        stop = next((s - start for s in self.stops if s >= start + lead), None)
         if stop is not None:
             cut = min(cut, stop)
         words = list(_WORD.finditer(rest[:cut]))
@@ -656,11 +668,20 @@ class _Clause:
     def action(self, position: int, stop: int, cue: re.Match[str], kind: str,
                earlier: list[Commitment]) -> Commitment | None:
         phrase = self.text[position:stop]
+        listed = self.listed(position, stop, cue)
+        if listed is not None:
+            return listed
+        if kind == "obliged" and not _VERB.match(phrase):
+            who = clean(self.subject(cue.start()))
+            if who and _DUE.search(_head(who)):  # "applications have to reach X by ..."
+                return Commitment(f"Deadline for {who}", Kind.DEADLINE,
+                                  f"{cue.group(0).strip()} {phrase.split()[0]}",
+                                  max(0, cue.start() - len(who)), position, deadline=True)
         if _ONGOING.match(phrase):
             return None
         verb = _VERB.match(phrase) or _VERB.match(_base_form(phrase))
         if verb is None:
-            return self.listed(position, stop, cue)
+            return None
         said = f"{cue.group(0).strip()} {verb.group(0).strip()}"
         after = position + verb.end()
         obliged = kind == "obliged"
@@ -755,6 +776,9 @@ class _Clause:
         end = max(end, after)
         if word.startswith("brief "):
             return Commitment("Press briefing", Kind.MEETING, said, position, end)
+        if re.match(r"speak|deliver|give|address", word):
+            who = clean(self.subject(cue.start())) or "the speaker"
+            return Commitment(f"Speech by {who}", Kind.MEETING, said, position, end)
         noun = re.search(r"talks|consultations|discussions", word)
         if noun is not None:
             topic = re.match(r"\s+(?:on|about|over)\s+", rest)
@@ -912,7 +936,8 @@ class _Clause:
             return Commitment(f"{title} {name}", Kind.OTHER, said, start, after,
                               needs_date=word == "announced")
         if (deadline or re.match(r"(?:received|submitted|filed|sent|lodged|registered|"
-                                 r"made|provided|postmarked)$", participle, re.I)) \
+                                 r"made|provided|postmarked|passed\s+on|forwarded)$",
+                                 participle, re.I)) \
                 and _DUE.search(name):
             return Commitment(f"Deadline for {name}", Kind.DEADLINE, said, start, after,
                               deadline=True)
@@ -985,6 +1010,10 @@ class _Clause:
                                before[1], cue.end())]
         made = self.subject_event(cue.start(), cue.group(0).strip(), cue.end(),
                                   participle="", deadline=False)
+        if made is None and (event := self.event_before(cue.start())) is not None:
+            name = clean(event[0])
+            made = Commitment(_capital(name), _event_kind(name), cue.group(0).strip(),
+                              event[1], cue.end())
         if made is None:
             # "the first payments are planned for the autumn": whatever is scheduled for a
             # time is something to chase, if the time is said.
@@ -1083,7 +1112,8 @@ class _Clause:
                     r"(?:next|upcoming|forthcoming|\d+\w*\s)", self.text[at.end():], re.I):
                 continue
             name, end = self.phrase_after(at.end(), limit=12)
-            name = clean(name)
+            name = clean(re.sub(r"^(?:this|next|last)\s+(?:year|month|week)(?:’s|'s)\s+", "",
+                                name, flags=re.I))
             if not name or not names_event(name) or not re.search(
                     r"(?i)\b(?:meetings?|sessions?|summits?|conferences?|forums?|dialogues?|"
                     r"talks|consultations?|ministerials?|assembl(?:y|ies)|council|committee|"

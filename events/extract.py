@@ -39,17 +39,19 @@ _ANCHOR = re.compile(
     r"of|on the fringes? of|at the next|at its next|at their next|ahead of|in the run-up to|"
     r"in the lead-up to|in preparation for|following|in conjunction with|alongside|"
     r"at the (?:end|close|conclusion) of|"
-    r"back-to-back with|within the framework of|as part of|(?:at|during|for|before|after)"
-    r"(?=\s+(?:the|its|their)\s)|to\s+the\s+\w+(?=\s+at\s+its)))\s+"
+    r"back-to-back with|within the framework of|as part of|(?:at|during|for|before|after|once)"
+    r"(?=\s+(?:the|its|their)\s)))\s+"
     r"(?:the\s+|its\s+|their\s+)?(?P<name>[^,;:.]{0,160}?(?:\([A-Z][\w\s-]*\)|"
     r"\b(?i:" + commitments.EVENT_NOUN + r")\b|\b[A-Z][A-Za-z]*[A-Z]\s?-?\d{1,4}\b|"
-    r"\bG-?(?:7|8|20)\b|(?<=of\s)[A-Z]{2,}\b(?!\s+[A-Z(\d])))")
+    r"\bG-?(?:7|8|20)\b|(?<=of\s)[A-Z]{2,}\b(?!\s+[A-Z(\d])|(?<=following\s)(?i:signature|"
+    r"signing|adoption|publication|launch|ratification)\b))")
 # Cues that only sometimes name an occasion: "at the summit" does, "at the office" not.
 _WEAK_ANCHOR = {"at", "for", "before", "after", "during", "as part of",
                 "within the framework of"}
 # Cues that date a follow-up by its occasion without tying it to it.
 _BEFORE = ("ahead of", "before", "in the run-up to", "in the lead-up to", "in preparation for")
-_AFTER = ("following", "after")
+_AFTER = ("following", "after", "once", "at the end of", "at the close of",
+          "at the conclusion of")
 # An occasion's name may run on to its acronym: "... Meeting among the ROK, China and Japan
 # (TEMM 21)".
 _RUNS_ON = re.compile(r"[^;.]{0,80}?\(([A-Z][A-Za-z]*[A-Z](?:\s*\d+)?)\)")
@@ -145,13 +147,18 @@ def same_event(a: Proposal, b: Proposal) -> bool:
     shared = ta & tb
     if _proper(a.title) - _proper(b.title) and _proper(b.title) - _proper(a.title):
         return False  # "the Texas AP" and "the Florida/Alabama AP" are two panels
-    if shared and shared == min(ta, tb, key=len) and len(shared) >= 2 and _proper(
-            min((a.title, b.title), key=lambda t: len(tokens(t)))):
+    smaller, larger = sorted((a.title, b.title), key=lambda t: len(tokens(t)))
+    if shared and shared == tokens(smaller) and len(shared) >= 2 and ", " not in larger and (
+            _proper(smaller) or set(_ORDINALS.findall(smaller)) & set(
+                _ORDINALS.findall(larger))):
         return True  # "Ministerial Council" is "the 21st meeting of the OSCE Ministerial ..."
     # Most of the shorter name, and much of the longer: "Meeting of the Texas AP" is not
     # "Public meetings of three panels, the Florida, Mississippi and Texas APs".
     return (len(shared) >= 3 and len(shared) / min(len(ta), len(tb)) >= 0.75
             and len(shared) / max(len(ta), len(tb)) >= 0.5)
+
+
+_ORDINALS = re.compile(r"\b\d+(?:st|nd|rd|th)\b", re.I)
 
 
 def _proper(title: str) -> set[str]:
@@ -259,6 +266,11 @@ _THERE = re.compile(r"\b(?:there|on\s+that\s+occasion|during\s+(?:the|that|this)
                     re.I)
 
 
+# An occasion named by what is done at it: "following signature".
+_DONE = re.compile(r"(?:the\s+)?(sign(?:ature|ing)|adoption|publication|launch|opening|"
+                   r"ratification|entry into force)", re.I)
+
+
 def _is_generic(name: str) -> bool:
     """"The meeting", "their meeting in Melbourne": an event named before, by what it is."""
     core = re.sub(r"^(?:the|their|its|this|that|our|his|her)\s+", "", name.strip(), flags=re.I)
@@ -308,12 +320,16 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
         anchor = _anchor_for(event, anchors, following)
         anchored = anchor is not None
         cut = min(following if following > event.start else len(clause),
-                  anchor.start() if anchor is not None else len(clause))
+                  anchor.start() if anchor is not None and anchor.start() > event.start
+                  else len(clause))
         # Its dates are said after its name (or, for "in May the summit will ...", before
         # it when nothing else in the clause has a date); never the words of its name.
         own = [t for t in times if event.at <= t.start < event.start] or [
             t for t in times if event.end - 1 <= t.start < cut
             and (not event.near or t.start - event.end <= 40)]
+        if not own:
+            own = [t for t in times if event.start <= t.start < event.end
+                   and re.match(r"(?:’s|'s)\b", clause[t.end:t.end + 2])]
         if not own and event.shares_time:
             own = [t for t in times if t.end <= event.start][-1:]
         if not own and len(found) == 1 and not event.near:
@@ -321,6 +337,9 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
                 clause[max(0, t.start - 20):t.start])]
         if event.needs_date and not own and (not anchored or event.near):
             continue
+        if own and own[0].window.precision is Precision.DAY and own[0].window.earliest \
+                and own[0].window.earliest < published and not _BY.match(own[0].phrase):
+            continue  # under way, or over: not something to chase
         proposal = Proposal(key=slug(event.title), title=_title(event.title), kind=event.kind,
                             paragraph=paragraph, sentence=sentence, confidence=0.6,
                             aliases=aliases(event.title))
@@ -378,8 +397,9 @@ def _anchor_for(event: Commitment, anchors: list[re.Match[str]],
                 following: int) -> re.Match[str] | None:
     """The occasion an event happens at: named after it, before the next event is."""
     for anchor in anchors:
-        if anchor.start() < event.start or (following > event.start
-                                             and anchor.start() >= following):
+        opening = anchor.start() <= 2 and anchor.end() <= event.start
+        if (anchor.start() < event.start and not opening) or (
+                following > event.start and anchor.start() >= following):
             continue
         weak = anchor["cue"].lower() in _WEAK_ANCHOR
         if weak and (_is_own_name(event, anchor) or _name_goes_on(anchor)):
@@ -529,10 +549,15 @@ def _resolve(proposals: list[Proposal], published: date) -> list[Proposal]:
         names = aliases(proposal.anchor_name or proposal.anchor)
         target = next((p for p in proposals if p is not proposal and (
             p.key == proposal.anchor or p.aliases & names)), None)
-        if target is None and _is_generic(proposal.anchor_name or ""):
+        name = proposal.anchor_name or ""
+        if target is None and _is_generic(name):
             # "following the meeting": the meeting the release spoke of last.
             target = next((p for p in reversed(proposals[:index])
                            if p.kind in (Kind.MEETING, Kind.VISIT)), None)
+        if target is None and (done := _DONE.fullmatch(name.strip())):
+            # "following signature": what the release said would be signed.
+            target = next((p for p in reversed(proposals[:index])
+                           if done.group(1)[:4].lower() in p.reason.lower()), None)
         if target is not None:
             targets[id(proposal)] = target
     # An occasion met only in passing ("during the Asia-Europe Meeting"), with no date said
@@ -565,6 +590,10 @@ def _resolve(proposals: list[Proposal], published: date) -> list[Proposal]:
                 if proposal.anchor_cue not in (*_BEFORE, *_AFTER):
                     proposal.location = proposal.location or target.location
     for proposal in proposals:
+        if (proposal.anchor_cue in _AFTER and id(proposal) not in targets
+                and proposal.window.is_undated and _is_generic(proposal.anchor_name or "")):
+            # "Following the talks" that the release reports, held the day it was issued.
+            proposal.window = Window.spanning(published, published + timedelta(days=7))
         if proposal.anchor_cue in (*_BEFORE, *_AFTER):
             # Dated by the occasion, not held at it.
             proposal.anchor = proposal.anchor_name = None

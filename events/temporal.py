@@ -406,6 +406,7 @@ _RULES: list[tuple[re.Pattern[str], object]] = [(re.compile(p, re.I), f) for p, 
     (r"\b(?:in\s+)?(?:the\s+)?(?P<season>spring|summer|autumn|fall|winter)"
      r"(?:\s+of)?(?:\s+(?:(?P<year>(?:19|20)\d\d)|(?P<rel>this|next)\s+year))?\b", _season),
     (r"\bnext\s+(?P<unit>week|month|year)\b", _next_unit),
+    (rf"\b(?:next|this\s+coming|coming)\s+{MONTH}(?:\s+{YEAR})?\b", _month),
     (r"\b(?P<word>today|tonight|tomorrow|the\s+day\s+after\s+tomorrow|yesterday)\b", _today),
     # weekdays and weekends, after the release (or before it, said of the past)
     (r"\b(?P<which>this|next|the\s+coming|coming)\s+weekend\b", _weekend),
