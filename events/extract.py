@@ -20,7 +20,7 @@ from events import commitments
 from events.commitments import Commitment, clean
 from events.derive import derived_window
 from events.model import Kind
-from events.places import Place, countries_in, find_places
+from events.places import Place, countries_in, is_country, places_named
 from events.reading import Release, sentences
 from events.temporal import TimeMention, find_times
 from events.window import Precision, Window
@@ -311,7 +311,7 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
     times = [t for t in mentions if not t.past
              and (t.window.latest is None or t.window.latest >= published - timedelta(days=1))]
     anchors = list(_ANCHOR.finditer(clause)) if _ANCHOR_CUE.search(clause) else []
-    places = find_places(clause, countries=countries) if _CAPITAL.search(clause) else []
+    places = places_named(clause, countries=countries) if _CAPITAL.search(clause) else []
     found = commitments.find(clause, _stops(clause, mentions, places, anchors))
     proposals: list[Proposal] = []
     for index, event in enumerate(found):
@@ -485,15 +485,11 @@ def _place_of(event: Commitment, clause: str, places: list[Place], cut: int) -> 
     name = place.name.removeprefix("the ")
     after = re.match(r",\s+(?P<country>[A-Z][\w ]+?)(?=[,.;]|\s+(?:on|in|from|at|for)\b|$)",
                      clause[place.end:])
-    if not place.is_country and after and after["country"] in _country_names(places):
+    if not place.is_country and after and is_country(after["country"]):
         name = f"{name}, {after['country']}"
     if venue:
         return f"{venue['venue']}, {name}"
     return name
-
-
-def _country_names(places: list[Place]) -> set[str]:
-    return {p.name for p in places if p.is_country}
 
 
 def _acronym_after(clause: str, position: int) -> str:

@@ -346,79 +346,103 @@ def _iso(ctx: _Context, match: re.Match[str]) -> Window | None:
         return None
 
 
-_RULES: list[tuple[re.Pattern[str], object]] = [(re.compile(p, re.I), f) for p, f in [
-    (r"\b(?P<iso>(?:19|20)\d\d-[01]\d-[0-3]\d)\b", _iso),
+def _re_gate(words: str) -> frozenset[str]:
+    return frozenset(words.split("|"))
+
+
+_MONTH_GATE = frozenset(_MONTHS)
+_WEEKDAY_GATE = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday",
+                           "saturday", "sunday", "mon", "tue", "tues", "wed", "thu", "thur",
+                           "thurs", "fri", "sat", "sun", "mondays", "tuesdays",
+                           "wednesdays", "thursdays", "fridays", "saturdays", "sundays"])
+_SEASON_GATE = frozenset(["spring", "summer", "autumn", "fall", "winter"])
+_DIGIT_GATE = frozenset(["0"])  # stands for "any digit"
+_YEAR_GATE = frozenset(["0", "year"])
+_WORDS = re.compile(r"[a-z]+|\d")
+
+
+# Each rule with a gate: a word (or a digit) it cannot match without, looked for first, so
+# that a sentence is not tried against every rule.
+_RULES: list[tuple[re.Pattern[str], object, frozenset[str] | None]] = [
+    (re.compile(p, re.I), f, gate) for p, f, gate in [
+    (r"\b(?P<iso>(?:19|20)\d\d-[01]\d-[0-3]\d)\b", _iso, _DIGIT_GATE),
     # the week of a day
     (rf"\b(?:during\s+|in\s+)?the\s+week\s+of\s+{MONTH}\s+{DAY}(?:,?\s+{YEAR})?\b",
-     _week_of),
+     _week_of, _MONTH_GATE),
     (rf"\b(?:during\s+|in\s+)?the\s+week\s+of\s+{DAY}\s+{MONTH}(?:,?\s+{YEAR})?\b",
-     _week_of),
+     _week_of, _MONTH_GATE),
     # a weekday with its date: the date says it all
-    (rf"\b{WEEKDAY},?\s+(?:the\s+)?{MONTH}\s+{DAY}(?:,?\s+{YEAR})?\b", _days),
-    (rf"\b{WEEKDAY},?\s+(?:the\s+)?{DAY}\s+{MONTH}(?:,?\s+{YEAR})?\b", _days),
+    (rf"\b{WEEKDAY},?\s+(?:the\s+)?{MONTH}\s+{DAY}(?:,?\s+{YEAR})?\b", _days, _WEEKDAY_GATE),
+    (rf"\b{WEEKDAY},?\s+(?:the\s+)?{DAY}\s+{MONTH}(?:,?\s+{YEAR})?\b", _days, _WEEKDAY_GATE),
     # by the end of a month: a deadline from the release to that day
     (rf"\b(?:by|before|until)\s+(?:the\s+)?end(?:\s+of\s+|-|\s+){MONTH}"
-     rf"(?:,?\s+(?:{YEAR}|(?P<rel>this|next)\s+year))?\b", _by_end_of_month),
+     rf"(?:,?\s+(?:{YEAR}|(?P<rel>this|next)\s+year))?\b", _by_end_of_month, _MONTH_GATE),
     # days and spans of days
     (rf"\b(?:from\s+)?{MONTH}\s+{DAY}\s+(?:to|until|through|-|–)\s+{DAY2}(?:,?\s+{YEAR})?\b",
-     _days),
+     _days, _MONTH_GATE),
     (rf"\b(?:from\s+)?{DAY}\s+{MONTH}\s+(?:to|until|-|–)\s+{DAY2}\s+{MONTH2}(?:,?\s+{YEAR})?\b",
-     _days),
-    (rf"\b{DAY}\s*(?:-|–|to|and)\s*{DAY2}\s+{MONTH}(?:,?\s+{YEAR})?\b", _days),
-    (rf"\b{MONTH}\s+{DAY}\s*(?:-|–|and)\s*{DAY2}(?:,?\s+{YEAR})?\b", _days),
-    (rf"\b{MONTH}\s+{DAY}(?:,?\s+{YEAR})?(?![\d:])\b", _days),
-    (rf"\b{DAY}\s+{MONTH}(?:,?\s+{YEAR})?\b", _days),
+     _days, _MONTH_GATE),
+    (rf"\b{DAY}\s*(?:-|–|to|and)\s*{DAY2}\s+{MONTH}(?:,?\s+{YEAR})?\b", _days, _MONTH_GATE),
+    (rf"\b{MONTH}\s+{DAY}\s*(?:-|–|and)\s*{DAY2}(?:,?\s+{YEAR})?\b", _days, _MONTH_GATE),
+    (rf"\b{MONTH}\s+{DAY}(?:,?\s+{YEAR})?(?![\d:])\b", _days, _MONTH_GATE),
+    (rf"\b{DAY}\s+{MONTH}(?:,?\s+{YEAR})?\b", _days, _MONTH_GATE),
     # parts of a month
     (rf"\b(?:in\s+)?(?:the\s+)?(?P<part>early|mid|late|beginning|middle|end)"
-     rf"(?:-|\s+(?:of|in)\s+|\s+){MONTH}(?:,?\s+{YEAR})?\b", _part_of_month),
+     rf"(?:-|\s+(?:of|in)\s+|\s+){MONTH}(?:,?\s+{YEAR})?\b", _part_of_month, _MONTH_GATE),
     # open-ended months
     (rf"\b(?:from|since|starting(?:\s+in)?|beginning(?:\s+in)?)\s+{MONTH}(?:\s+{YEAR})?\s+"
-     r"(?:on(?:wards?)?|and\s+on(?:wards?)?|and\s+beyond)\b", _open_month),
+     r"(?:on(?:wards?)?|and\s+on(?:wards?)?|and\s+beyond)\b", _open_month, _MONTH_GATE),
     (rf"\b(?:in\s+)?{MONTH}(?:\s+{YEAR})?\s+(?:and\s+on(?:wards?)?|onwards?|and\s+beyond|"
-     r"and\s+after)\b", _open_month),
-    (rf"\bfrom\s+{MONTH}(?:\s+{YEAR})?\s+onwards?\b", _open_month),
+     r"and\s+after)\b", _open_month, _MONTH_GATE),
+    (rf"\bfrom\s+{MONTH}(?:\s+{YEAR})?\s+onwards?\b", _open_month, _MONTH_GATE),
     # spans of months
     (rf"\b(?:from|between)\s+{MONTH}\s+(?:to|and|until|through)\s+{MONTH2}(?:,?\s+{YEAR})?\b",
-     _month_range),
+     _month_range, _MONTH_GATE),
     # halves and quarters
     (rf"\b(?:in\s+)?(?:the\s+)?(?P<which>first|second|latter|former|1st|2nd)\s+half{YEAR_REF}",
-     _half),
-    (r"\bH(?P<which>[12])\s+(?P<year>(?:19|20)\d\d)\b", _half_short),
-    (r"\b(?P<year>(?:19|20)\d\d)\s*H(?P<which>[12])\b", _half_short),
+     _half, _re_gate("half")),
+    (r"\bH(?P<which>[12])\s+(?P<year>(?:19|20)\d\d)\b", _half_short, _DIGIT_GATE),
+    (r"\b(?P<year>(?:19|20)\d\d)\s*H(?P<which>[12])\b", _half_short, _DIGIT_GATE),
     (rf"\b(?:in\s+)?(?:the\s+)?(?P<which>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter"
-     rf"{YEAR_REF}", _quarter),
-    (r"\bQ(?P<which>[1-4])\s+(?P<year>(?:19|20)\d\d)\b", _quarter_short),
-    (r"\b(?P<year>(?:19|20)\d\d)\s*Q(?P<which>[1-4])\b", _quarter_short),
+     rf"{YEAR_REF}", _quarter, _re_gate("quarter")),
+    (r"\bQ(?P<which>[1-4])\s+(?P<year>(?:19|20)\d\d)\b", _quarter_short, _DIGIT_GATE),
+    (r"\b(?P<year>(?:19|20)\d\d)\s*Q(?P<which>[1-4])\b", _quarter_short, _DIGIT_GATE),
     # vague spans
     (r"\bby\s+the\s+end\s+of\s+(?:(?P<rel>this|next)\s+|the\s+)?(?P<unit>year|month)\b",
-     _by_end),
-    (r"\bby\s+the\s+end\s+of\s+(?P<unit>)(?P<year>(?:19|20)\d\d)\b", _by_end),
-    (r"\blater\s+(?:this|in\s+the)\s+(?P<unit>year|month)\b", _later_this),
+     _by_end, _re_gate("end")),
+    (r"\bby\s+the\s+end\s+of\s+(?P<unit>)(?P<year>(?:19|20)\d\d)\b", _by_end, _re_gate("end")),
+    (r"\blater\s+(?:this|in\s+the)\s+(?P<unit>year|month)\b", _later_this, _re_gate("later")),
     (r"\b(?:in\s+)?(?:the\s+)?(?P<part>early|mid|late|beginning|start|middle|end)"
      r"(?:-|\s+|\s+of\s+)(?:(?P<rel>this|next)\s+year|(?P<year>(?:19|20)\d\d))\b",
-     _part_of_year),
+     _part_of_year, _YEAR_GATE),
     (r"\bwithin\s+(?:the\s+next\s+)?(?P<count>\d+|one|two|three|four|five|six|seven|eight|"
-     r"nine|ten|twelve|a|an)\s+(?P<unit>days?|weeks?|months?|years?)\b", _within),
-    (r"\b(?:in\s+)?the\s+coming\s+(?P<unit>months|weeks)\b", _coming),
+     r"nine|ten|twelve|a|an)\s+(?P<unit>days?|weeks?|months?|years?)\b",
+      _within, _re_gate("within")),
+    (r"\b(?:in\s+)?the\s+coming\s+(?P<unit>months|weeks)\b", _coming, _re_gate("coming")),
     (r"\b(?:in\s+)?(?:the\s+)?(?P<part>early|mid|late|beginning|middle|end)(?:-|\s+of\s+"
      r"(?:the\s+)?|\s+)(?P<season>spring|summer|autumn|fall|winter)(?:\s+of)?"
-     r"(?:\s+(?:(?P<year>(?:19|20)\d\d)|(?P<rel>this|next)\s+year))?\b", _part_of_season),
+     r"(?:\s+(?:(?P<year>(?:19|20)\d\d)|(?P<rel>this|next)\s+year))?\b",
+      _part_of_season, _SEASON_GATE),
     (r"\b(?:in\s+)?(?:the\s+)?(?P<season>spring|summer|autumn|fall|winter)"
-     r"(?:\s+of)?(?:\s+(?:(?P<year>(?:19|20)\d\d)|(?P<rel>this|next)\s+year))?\b", _season),
-    (r"\bnext\s+(?P<unit>week|month|year)\b", _next_unit),
-    (rf"\b(?:next|this\s+coming|coming)\s+{MONTH}(?:\s+{YEAR})?\b", _month),
-    (r"\b(?P<word>today|tonight|tomorrow|the\s+day\s+after\s+tomorrow|yesterday)\b", _today),
+     r"(?:\s+of)?(?:\s+(?:(?P<year>(?:19|20)\d\d)|(?P<rel>this|next)\s+year))?\b",
+      _season, _SEASON_GATE),
+    (r"\bnext\s+(?P<unit>week|month|year)\b", _next_unit, _re_gate("next")),
+    (rf"\b(?:next|this\s+coming|coming)\s+{MONTH}(?:\s+{YEAR})?\b", _month, _MONTH_GATE),
+    (r"\b(?P<word>today|tonight|tomorrow|the\s+day\s+after\s+tomorrow|yesterday)\b",
+     _today, _re_gate("today|tonight|tomorrow|yesterday")),
     # weekdays and weekends, after the release (or before it, said of the past)
-    (r"\b(?P<which>this|next|the\s+coming|coming)\s+weekend\b", _weekend),
+    (r"\b(?P<which>this|next|the\s+coming|coming)\s+weekend\b", _weekend, _re_gate("weekend")),
     (rf"\b(?:on\s+|this\s+|next\s+|coming\s+)?{WEEKDAY}\s+(?:and|to|through|-|–)\s+"
-     rf"{WEEKDAY2}\b", _weekday),
-    (rf"\b(?:on\s+|this\s+|next\s+|coming\s+|from\s+)?{WEEKDAY}(?![\w-])", _weekday),
-    (r"\b(?:around|about|circa)\s+" + MONTH + r"(?:\s+" + YEAR + r")?\b", _month),
-    (rf"\b(?:in|during|by|around|until|for|of|since)\s+{MONTH}(?:,?\s+{YEAR})?\b", _month),
-    (r"\b(?:later\s+)?this\s+(?P<unit>year|month)\b", _this_unit),
+     rf"{WEEKDAY2}\b", _weekday, _WEEKDAY_GATE),
+    (rf"\b(?:on\s+|this\s+|next\s+|coming\s+|from\s+)?{WEEKDAY}(?![\w-])", _weekday, _WEEKDAY_GATE),
+    (r"\b(?:around|about|circa)\s+" + MONTH + r"(?:\s+" + YEAR + r")?\b", _month, _MONTH_GATE),
+    (rf"\b(?:in|during|by|around|until|for|of|since)\s+{MONTH}(?:,?\s+{YEAR})?\b",
+     _month, _MONTH_GATE),
+    (r"\b(?:later\s+)?this\s+(?P<unit>year|month)\b", _this_unit, _re_gate("this")),
     (r"\b(?:in|during|by|within|until|since|of)\s+(?:the\s+year\s+)?(?P<year>(?:19|20)\d\d)\b",
-     _year_only),
+     _year_only, _DIGIT_GATE),
 ]]
+
 
 
 # Every rule needs one of these words (or a digit) to match at all.
@@ -438,7 +462,10 @@ def find_times(text: str, published: date) -> list[TimeMention]:
     ctx = _Context(text, published)
     taken: list[tuple[int, int]] = []
     found: list[TimeMention] = []
-    for pattern, build in _RULES:
+    words = {w if not w.isdigit() else "0" for w in _WORDS.findall(text.lower())}
+    for pattern, build, gate in _RULES:
+        if gate is not None and words.isdisjoint(gate):
+            continue
         for match in pattern.finditer(text):
             start, end = match.span()
             if any(start < b and a < end for a, b in taken):
