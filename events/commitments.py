@@ -318,6 +318,8 @@ _DATELINE = re.compile(
     r"[A-Z][A-Z ]{2,30}:\s+|\([A-Za-z]+\)\s*[—–-]?\s*|[A-Z][A-Z .'’-]{2,30}\s+[—–-]+\s+)")
 # Verbs whose subject can only be an event.
 _HELD = re.compile(r"(?:takes?\s+place|take\s+place|held|convened|staged|be\s+held)$", re.I)
+_HAPPEN_ALONE = re.compile(r"begin|start|open|resume|restart|reopen|commence|kick\s+off|"
+                           r"launch|convene|close|conclude|run|end", re.I)
 _TRAILING_ADVERB = re.compile(r"(?:\s+(?:further|also|then|jointly|now|again|both|each|"
                               r"together|separately|themselves|itself|too|soon|later))+$",
                               re.I)
@@ -603,11 +605,15 @@ class _Clause:
         China, South Korea and Japan")."""
         head = _ASIDE.sub(" ", self.text[:end])
         head = _DATELINE.sub("", head)
+        head = head.lstrip("▷▶►▸➢➤※■□◆◇○●◎✓✔☐☑⦁⁃°•·▪◦‣*-–— ")
         head = _FRAME.split(head)[-1]
         head = _CLAUSE_EDGE.split(head)[-1]
         while (shorter := _OPENING.sub("", head.strip())) != head.strip():
             head = shorter
         head = _TRAILING_ADVERB.sub("", head.strip())
+        apposition = re.fullmatch(r"(.{3,}?),\s+[^,]{3,80},?", head)
+        if apposition:
+            head = apposition.group(1)  # "the Council, the body's governing forum,"
         if re.search(r"\b(?:will|shall|would|is|are|was|were|has|have|had)\b", head):
             return ""  # not one noun phrase: the subject is not where it was looked for
         return head
@@ -718,6 +724,10 @@ class _Clause:
             return self.meeting(cue, position, after, word, said)
         obj, end = self.phrase_after(after)
         name = clean(obj)
+        if not name and _HAPPEN_ALONE.fullmatch(word):
+            # "talks will resume next week": nothing is resumed, the talks resume.
+            return self.subject_event(cue.start(), said, after, participle="",
+                                      deadline=obliged, happen=word)
         if re.fullmatch(r"(?:it|them|this|that|these|those)", name, re.I):
             # "agreed to hold it in June": the event named just before; "fill in the form
             # and submit it by": the thing.
@@ -729,7 +739,7 @@ class _Clause:
         if not name:
             return None
         if re.fullmatch(r"(?:first\s+|inaugural\s+|next\s+)?(?:meeting|session)s?", name,
-                        re.I) and earlier:
+                        re.I) and earlier and re.match(r"\s*its\s", self.text[after:]):
             # "form an expert group and hold its meeting": the group's meeting.
             group = earlier.pop()
             return Commitment(group.title, Kind.MEETING, group.cue, group.start, end)

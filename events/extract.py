@@ -315,8 +315,10 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
     found = commitments.find(clause, _stops(clause, mentions, places, anchors))
     proposals: list[Proposal] = []
     for index, event in enumerate(found):
-        following = next((f.start for f in found[index + 1:] if f.start >= event.end),
-                         len(clause))
+        # What is said after an event belongs to it up to the next event committed to (an
+        # event named only in passing does not interrupt it).
+        following = next((f.start for f in found[index + 1:]
+                          if f.start >= event.end and not f.needs_date), len(clause))
         anchor = _anchor_for(event, anchors, following)
         anchored = anchor is not None
         cut = min(following if following > event.start else len(clause),
@@ -334,7 +336,9 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
             own = [t for t in times if t.end <= event.start][-1:]
         if not own and len(found) == 1 and not event.near:
             own = [t for t in times if t.end <= event.start and not _FRAMED.search(
-                clause[max(0, t.start - 20):t.start])]
+                clause[max(0, t.start - 20):t.start])
+                and not (anchor is not None and anchor.start() <= t.start < anchor.end()
+                         + 30 and anchor.start() < event.start)]
         if event.needs_date and not own and (not anchored or event.near):
             continue
         if own and own[0].window.precision is Precision.DAY and own[0].window.earliest \
@@ -364,7 +368,8 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
             proposal.phrase = proposal.phrase or anchor.group(0)
             reason.append(f"anchor '{anchor['cue']} {name}'")
             proposal.confidence += 0.15
-            if not _is_generic(name):
+            if not _is_generic(name) or any(anchor.end() <= t.start <= anchor.end() + 4
+                                            for t in times):
                 occasion = _anchor_event(name, anchor, times, places, sentence, paragraph,
                                          clause, published)
         proposal.reason = "; ".join(reason)
@@ -389,7 +394,8 @@ def _stops(clause: str, times: list[TimeMention], places: list[Place],
                          clause[max(0, place.start - 10):place.start], re.I)
         if lead:
             stops.append(place.start - len(lead.group(0)))
-    stops += [a.start() for a in anchors if a["cue"].lower() not in _WEAK_ANCHOR]
+    stops += [a.start() for a in anchors if a["cue"].lower() not in _WEAK_ANCHOR
+              or not _name_goes_on(a)]
     return stops
 
 

@@ -98,7 +98,7 @@ def html_to_text(html: str) -> str:
 
 
 _NUMBERED = re.compile(r"^\s*(\d{1,3})[.)]\s+(\S.*)$")
-_BULLET = re.compile(r"^\s*[°•·▪◦‣*\-–—]\s*(\S.*)$")
+_BULLET = re.compile(r"^\s*[°•·▪◦‣*\-–—▷▶►▸➢➤※■□◆◇○●◎✓✔☐☑⦁⁃]\s*(\S.*)$")
 
 
 def _prose(text: str) -> bool:
