@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from events.model import Kind
 
-__all__ = ["EVENT_NOUN", "Commitment", "clean", "find", "kind_of"]
+__all__ = ["EVENT_NOUN", "Commitment", "clean", "find", "kind_of", "listed_event"]
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,13 @@ EVENT_NOUN = (
     r"ceremon(?:y|ies)|celebrations?|retreats?|gatherings?|elections?|referendums?|"
     r"inaugurations?|openings?|courses?|trainings?|training\s+programmes?|camps?|"
     r"competitions?|contests?|consultation period|comment period|press conferences?|"
-    r"news conferences?|doorsteps?|launch\s+events?|meeting|COP\s?\d+|G-?(?:7|8|20)")
+    r"news conferences?|doorsteps?|launch\s+events?|meeting|COP\s?\d+|G-?(?:7|8|20)|"
+    r"receptions?|dinners?|luncheons?|lunch(?:es)?|banquets?|breakfasts?|galas?|parades?|"
+    r"tournaments?|concerts?|rallies|vigils?|hackathons?|town\s+halls?|open\s+days?|"
+    r"open\s+houses?|(?:media|press)\s+availabilit(?:y|ies)|photo\s+op(?:portunit(?:y|ies))?s?|"
+    r"stakeouts?|walkabouts?|caucus(?:es)?|conclaves?|marathons?|screenings?|"
+    r"graduations?|hearings?|(?:in-person|virtual|online)\s+events?|events?(?=\s+(?:on|in|at|"
+    r"for|to)\b)")
 DOCUMENT_NOUN = (
     r"reports?|assessments?|reviews?|studies|study|surveys?|papers?|white papers?|"
     r"guidelines?|roadmaps?|road maps?|strateg(?:y|ies)|action plans?|plans?|frameworks?|"
@@ -90,14 +96,22 @@ LAUNCH_NOUN = (
     r"cooperation|partnerships?|fellowships?|scholarships?|calls? for \w+|registers?|"
     r"registr(?:y|ies)|databases?|labs?|laboratories|stations?|hubs?|councils?|"
     r"committees?|commissions?|groups?|bod(?:y|ies)|task ?forces?|secretariats?|"
-    r"dialogues?|mechanisms?|surveys?|reviews?|assessments?|monitoring|inventor(?:y|ies)")
+    r"dialogues?|mechanisms?|surveys?|reviews?|assessments?|monitoring|inventor(?:y|ies)|"
+    r"embass(?:y|ies)|consulates?(?:\s+generals?)?|compounds?|premises|buildings?|"
+    r"headquarters|plants?|factor(?:y|ies)|bridges?|roads?|railways?|ports?|terminals?|"
+    r"airports?|hospitals?|clinics?|schools?|museums?|parks?|branches|branch|"
+    r"representations?|liaison\s+offices?|trade\s+offices?|missions?")
 
 _EVENT = re.compile(rf"\b(?:{EVENT_NOUN})\b", re.I)
+_EVENT_LAST = re.compile(rf"\b(?:{EVENT_NOUN})$", re.I)
 _DOCUMENT = re.compile(rf"\b(?:{DOCUMENT_NOUN})\b", re.I)
 _AGREEMENT = re.compile(rf"\b(?:{AGREEMENT_NOUN})\b", re.I)
 _LAUNCHED = re.compile(rf"\b(?:{LAUNCH_NOUN})\b", re.I)
 # An event named by its acronym and number: "TEMM 21", "COP29", "SCO 2025", "G20".
-_NUMBERED = re.compile(r"\b[A-Z][A-Za-z-]*[A-Z]\s?-?\d{1,4}\b|\bG-?(?:7|8|20)\b")
+_NUMBERED = re.compile(r"\b[A-Z][A-Za-z-]*[A-Z]\s?-?\d{1,4}\b|\bG-?(?:7|8|20)\b|"
+                       r"\b\d{1,3}(?:st|nd|rd|th)\s+[A-Z]{2,}[a-z]?\b|"
+                       # "Trade Week", "World Day Against Child Labour": named days and weeks
+                       r"\b[A-Z][\w’'-]+\s+(?:Week|Day|Days|Fortnight)\b")
 _REPORTISH = re.compile(r"\b(?:reports?|assessments?|studies|study|outlooks?|reviews?|"
                         r"findings|results|papers?|atlas|surveys?|evaluations?|analys[ie]s|"
                         r"publications?|report card|data|statistics|inventor(?:y|ies))\b", re.I)
@@ -123,8 +137,10 @@ _VISIT = (r"visit|tour|travel\s+to|travel\s+on\s+to|go\s+on\s+to|go\s+to|head\s+
           r"pay\s+(?:an?\s+)?(?:\w+\s+){0,3}visits?\s+to|make\s+(?:an?\s+)?(?:\w+\s+){0,3}"
           r"(?:visits?|trips?|tours?|journeys?)\s+to|undertake\s+(?:an?\s+)?(?:\w+\s+){0,3}visits?\s+to|"
           r"embark\s+on\s+(?:an?\s+)?(?:\w+\s+){0,3}(?:visit|trip|tour)\s+to|"
-          r"lead\s+(?:an?\s+)?(?:\w+\s+){0,3}(?:delegation|mission)\s+to")
+          r"(?:lead|head|send|dispatch)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,4}"
+          r"(?:delegation|mission|team)\s+to")
 _MEET = (r"brief\s+(?:reporters|journalists|the\s+press|the\s+media|media)|"
+         r"pay\s+(?:a\s+|an\s+)?(?:courtesy\s+|separate\s+|official\s+)?calls?\s+on|"
          r"speak\s+(?:to|at|before)|deliver\s+(?:a\s+)?(?:speech|address|remarks)|"
          r"give\s+(?:a\s+)?(?:speech|address|lecture|talk)|address\s+(?:the\s+)?"
          r"(?:delegates|participants|audience|nation|parliament)|"
@@ -134,6 +150,7 @@ _MEET = (r"brief\s+(?:reporters|journalists|the\s+press|the\s+media|media)|"
 _HOLD = (r"hold|host|convene|organi[sz]e|stage|co-host|co-organi[sz]e|arrange|attend|"
          r"participate\s+in|take\s+part\s+in|join|chair|co-chair|have|run|resume|call|"
          r"schedule|mark|celebrate|commemorate|observe|open|head|be\s+present\s+at|"
+         r"coordinate|preside\s+over|moderate|lead|facilitate|"
          r"address|speak\s+at|deliver\s+(?:a\s+)?(?:keynote|speech|address)\s+at")
 _SIGN = (r"sign|ink|conclude|seal|initial|ratify|finali[sz]e|agree\s+on|strike|enter\s+into|"
          r"renew|extend|exchange|hand\s+over|take\s+over|assume")
@@ -161,7 +178,7 @@ _PARTICIPLE = (r"held|convened|hosted|organi[sz]ed|staged|signed|concluded|inked
                r"provided|postmarked|accepted|evaluated|assessed|examined|chosen|picked|"
                r"formed|founded|convened|put\s+in\s+place|laid\s+out|outlined|"
                r"implemented|brought\s+into\s+force|translated|distributed|posted|"
-               r"broadcast|streamed|webcast|opened\s+for\s+signature|renewed|"
+               r"broadcast|streamed|webcast|opened\s+for\s+signature|renewed|briefed|"
                r"put\s+to\s+a\s+vote|voted\s+on|passed\s+on|forwarded|put\s+online|"
                r"posted\s+online|made\s+available")
 # Happening verbs, their subject the event: "the forum takes place", "talks begin".
@@ -174,7 +191,7 @@ _HAPPEN = (r"take\s+place|begin|start|open|commence|kick\s+off|run|close|conclud
 _ONGOING = re.compile(
     r"(?:continue|keep|maintain|strengthen|enhance|deepen|promote|support|work|cooperate|"
     r"collaborate|render|further|seek|strive|explore|stress|help|contribute|play|ensure|"
-    r"focus|remain|step\s+up|facilitate|encourage|provide|offer|coordinate|pursue|"
+    r"focus|remain|step\s+up|encourage|provide|offer|pursue|"
     r"build\s+on|look\s+(?:at|into|for)|tackle|discuss|talk|raise|boost|increase|reduce|"
     r"improve|invest|fund|allocate|benefit|serve|need|want|stay|bring|assist|enable|"
     r"allow|protect|respect|uphold|advance|accelerate|monitor|reaffirm|reiterate|welcome|"
@@ -204,8 +221,13 @@ _CUE = re.compile(
     r"intention|commitment))(?:\s+in\s+principle|\s+\w+ly|\s+(?:in|at)\s+[A-Z][\w-]*"
     r"(?:\s+[A-Z][\w-]*)?|\s+on\s+\w+day|\s+today|\s+yesterday)?\s+(?:to|on)\s+)"
     r"|(?P<tasked>\b(?:tasked|instructed|directed|mandated|asked|requested|commissioned|"
-    r"charged|entrusted)\s+(?:the\s+)?(?:[\w’'-]+\s+){1,8}?(?:to|with)\s+)"
+    r"charged|entrusted|committed)\s+(?:the\s+)?(?:[\w’'-]+\s+){1,8}?(?:to|with)\s+)"
     rf"|(?P<future>\b(?:will|shall|’ll|'ll)\s+{_ADVERBS})"
+    rf"|(?P<duein>\b(?:is|are)\s+{_ADVERBS}due\s+(?:back\s+)?(?=(?:in|at)\s+[A-Z]))"
+    rf"|(?P<progressive>\b(?:is|are)\s+{_ADVERBS}(?=(?:holding|hosting|organi[sz]ing|"
+    r"convening|welcoming|launching|signing|publishing|releasing|visiting|opening|staging|"
+    r"co-hosting|co-chairing|chairing|leading|heading|attending|travell?ing|flying|"
+    r"receiving|unveiling|inaugurating)\b))"
     rf"|(?P<expected>(?:\b(?:is|are|was|were|be|been|remain|remains|being)\s+{_ADVERBS})?"
     r"\b(?:expected|scheduled|set|slated|planned|poised|likely|going|supposed|"
     r"tentatively\s+scheduled|tentatively\s+set|penciled\s+in|pencilled\s+in|confirmed|"
@@ -226,7 +248,8 @@ _CUE = re.compile(
     r"|(?P<tocome>\bto\s+come\b)",
     re.I)
 # Cues that begin an action; the next one ends the words of the one before.
-_ACTION_CUES = {"agreed", "future", "expected", "plans", "obliged", "tobe", "tasked"}
+_ACTION_CUES = {"agreed", "future", "expected", "plans", "obliged", "tobe", "tasked",
+                "progressive", "duein"}
 
 # Words in -ing that are names, not verbs, so they do not end a name ("a press briefing").
 _ING_NOUNS = (r"meeting|meetings|briefing|signing|training|opening|gathering|hearing|building|"
@@ -276,8 +299,9 @@ _BOUNDARY = re.compile(
     r"\bcovering\b|\bincluding\b|\binvolving\b|\bbringing\b|\bhosted\s+by\b|"
     r"\borgani[sz]ed\s+by\b|\bchaired\s+by\b|\bled\s+by\b|\bsponsored\s+by\b|"
     r"\bsupported\s+by\b|\bfunded\s+by\b|\bproposed\s+by\b|\bas\s+well\s+as\b|"
+    r"\bat\s+\d{1,2}(?:[.:]\d\d)?\s*(?:a\.?m\b|p\.?m\b|h\b|hrs\b|o[’']clock)?|"
     r"\band\s+(?=(?:" + _LAUNCH + "|" + _HOLD + "|" + _SIGN + "|" + _PUBLISH + "|" + _VISIT
-    + r")\b))",
+    + "|" + _MEET + r")\b))",
     re.I)
 # A verb in -ing takes an object ("supporting Palestinian ...", "reviewing the round"); a
 # noun in -ing does not ("air quality forecasting and ...").
@@ -316,6 +340,22 @@ _DATELINE = re.compile(
     r"^\s*(?:[A-Z][\w.'’ -]{1,40},\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8})"
     r"(?:[,/]\s*\d{4})?(?:/\w+/)?\s*(?:\([A-Za-z]+\)\s*)?(?:[—–-]+\s*)?|[A-Z][A-Z.]{2,20}/\s*|"
     r"[A-Z][A-Z ]{2,30}:\s+|\([A-Za-z]+\)\s*[—–-]?\s*|[A-Z][A-Z .'’-]{2,30}\s+[—–-]+\s+)")
+# "South Africa to head ...", "Top Turkish diplomat to visit Pakistan": a subject of a few
+# words, with no verb of its own, then "to" and the action planned.
+_HEADLINE = re.compile(
+    r"^[^\w“\"]*(?!(?:The|A|An|This|That|These|Those|Its|Their|His|Her|Our|It|They|We|"
+    r"He|She|There|Plans?|Efforts?|Steps?|Moves?|Work|Aim|Goal|Purpose|Decision)\b)"
+    r"(?:[A-Z][\w’'.-]*)(?:\s+(?!(?:is|are|was|were|has|have|had|will|would|"
+    r"shall|can|could|may|might|must|should|do|does|did|in\s+order|order|how|what|why|"
+    r"where|when|who|which|that|seeks?|plans?|wants?|aims?|hopes?|needs?|agreed|decided|"
+    r"went|came|tried|failed|able|according|due|set|expected|likely)\b)[\w’'.-]+){0,6}?"
+    r"\s+(?=to\s+[a-z])(?P<to>to\s+)")
+_TO = re.compile(r"to\s+")
+_WELCOME = re.compile(r"(welcom(?:e|ing)|receiv(?:e|ing)|invit(?:e|ing)|host(?:ing)?)\s+"
+                      r"[^,;.]{1,100}?\b(?:to|for)\s+(?:a|an|the|their|its)\s+", re.I)
+# A verb of the clause's own: then "X to do" is not a headline ("The decision to hold the
+# meeting was welcomed").
+_FINITE = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|shall|did|does|do)\b")
 # Verbs whose subject can only be an event.
 _HELD = re.compile(r"(?:takes?\s+place|take\s+place|held|convened|staged|be\s+held)$", re.I)
 _HAPPEN_ALONE = re.compile(r"begin|start|open|resume|restart|reopen|commence|kick\s+off|"
@@ -421,7 +461,7 @@ _HANGING = re.compile(r"\s+(?:in|on|at|by|from|to|for|during|between|of|and|with
 
 _LEAD = re.compile(
     r"^(?:(?:a|an|the|their|its|his|her|our|this|these|those|such|separate|further|"
-    r"another|both|all|some|any|two|three|four|five|six|new|formal|official|first-ever)\s+)+",
+    r"another|both|all|some|any|two|three|four|five|six|(?-i:new)|formal|official|first-ever)\s+)+",
     re.I)
 
 
@@ -504,8 +544,23 @@ def names_event(name: str) -> bool:
     core = re.sub(r"\s*\([^()]*\)\s*$", "", _head(name)).strip()
     if _NUMBERED.search(core):
         return True
-    last = core.split()[-1] if core.split() else ""
-    return bool(re.fullmatch(rf"(?:{EVENT_NOUN})", last, re.I))
+    return bool(_EVENT_LAST.search(core))
+
+
+def listed_event(name: str) -> bool:
+    """Whether a programme line's words name an event ("Opening ceremony", "Launch of the
+    report", "World Day Against Child Labour"), not an item of its agenda ("Decision on the
+    venue") nor a moment of the meeting itself ("Committee's work begins")."""
+    core = re.sub(r"\s*\([^()]*\)\s*$", "", name.strip(" “”\"'")).strip()
+    if re.search(r"\b(?:begins?|starts?|ends?|opens?|closes?|continues?|resumes?)$", core,
+                 re.I):
+        return False
+    head = _head(core)
+    proper = all(w[:1].isupper() or w in ("of", "and", "for", "on", "the", "in", "to")
+                 for w in core.split())
+    return bool(is_event(head) or _NOMINAL.match(core + " ")
+                or (proper and _EVENT_LAST.search(core))
+                or re.search(r"\b(?:opening|closing|launch)\b", head, re.I))
 
 
 def _event_kind(name: str) -> Kind:
@@ -519,7 +574,8 @@ def _capital(text: str) -> str:
 
 def might_commit(clause: str) -> bool:
     """A cheap first look: whether ``clause`` has any cue at all (most do not)."""
-    return bool(_scan(_CUE, clause, _CUE_WORDS) or _scan(_PRESENT, clause, _PRESENT_WORDS))
+    return bool(_scan(_CUE, clause, _CUE_WORDS) or _scan(_PRESENT, clause, _PRESENT_WORDS)
+                or _HEADLINE.match(clause))
 
 
 def find(clause: str, stops: Sequence[int] = ()) -> list[Commitment]:
@@ -606,6 +662,7 @@ class _Clause:
         head = _ASIDE.sub(" ", self.text[:end])
         head = _DATELINE.sub("", head)
         head = head.lstrip("▷▶►▸➢➤※■□◆◇○●◎✓✔☐☑⦁⁃°•·▪◦‣*-–— ")
+        head = re.sub(r"^To\s+(?:that|this)\s+end,?\s*", "", head)
         head = _FRAME.split(head)[-1]
         head = _CLAUSE_EDGE.split(head)[-1]
         while (shorter := _OPENING.sub("", head.strip())) != head.strip():
@@ -635,14 +692,41 @@ class _Clause:
                 found.extend(self.passive(cue))
             elif kind == "scheduled":
                 found.extend(self.scheduled(cue))
+            elif kind == "duein":
+                found.extend(self.due_in(cue))
+            elif kind == "progressive":
+                # "EMA is holding a workshop on 24 October": what is under way now, unless
+                # the clause gives it a date still to come.
+                found.extend(replace(c, needs_date=True) for c in self.actions(cue, stop, kind))
             else:
                 found.extend(self.actions(cue, stop, kind))
+        headline = _HEADLINE.match(self.text)
+        if headline and not any(c.start() < headline.end() for c in cues) \
+                and not _FINITE.search(self.text, headline.end()):
+            # "South Africa to head a trade mission to Kenya by May": a plan, in the words
+            # of a headline or of a list of outcomes.
+            to = _TO.match(self.text, headline.start("to"))
+            assert to is not None
+            found.extend(self.actions(to, next(
+                (c.start() for c in cues if c.lastgroup in _ACTION_CUES), len(self.text)),
+                "tobe"))
         found.extend(self.present(cues))
         found.extend(self.occasions(cues))
         if any(c.lastgroup in _ACTION_CUES or c.lastgroup == "scheduled" for c in cues):
             found.extend(self.enumerated())
         found.extend(self.dated())
         return _distinct(found)
+
+    def due_in(self, cue: re.Match[str]) -> list[Commitment]:
+        """"The minister is due in New Caledonia next week": a visit."""
+        where = re.match(r"(?:in|at)\s+", self.text[cue.end():])
+        assert where is not None
+        target, end = self.phrase_after(cue.end() + where.end(), limit=6)
+        target = clean(target)
+        if not target:
+            return []
+        return [Commitment(f"Visit to {target}", Kind.VISIT, f"{cue.group(0).strip()} in",
+                           cue.start(), end)]
 
     def hedged(self, cue: re.Match[str]) -> bool:
         """Whether a cue is a possibility, a wish, a proposal or the past."""
@@ -683,13 +767,24 @@ class _Clause:
                 return Commitment(f"Deadline for {who}", Kind.DEADLINE,
                                   f"{cue.group(0).strip()} {phrase.split()[0]}",
                                   max(0, cue.start() - len(who)), position, deadline=True)
+        welcome = _WELCOME.match(phrase)
+        if welcome is not None:
+            # "welcome her counterparts to a two-day working meeting"
+            name, end = self.phrase_after(position + welcome.end(), limit=14)
+            if names_event(clean(name)):
+                return Commitment(_capital(clean(name)), _event_kind(clean(name)),
+                                  f"{cue.group(0).strip()} {welcome.group(1)}",
+                                  position + welcome.end(), end)
         if _ONGOING.match(phrase):
             return None
-        verb = _VERB.match(phrase) or _VERB.match(_base_form(phrase))
+        verb, shift = _VERB.match(phrase), 0
+        if verb is None:
+            base = _base_form(phrase)  # "committed to hosting": "host"
+            verb, shift = _VERB.match(base), len(phrase) - len(base)
         if verb is None:
             return None
         said = f"{cue.group(0).strip()} {verb.group(0).strip()}"
-        after = position + verb.end()
+        after = position + verb.end() + shift
         obliged = kind == "obliged"
         happen = verb.group("happen") or ""
         if verb.group("participle") or happen or verb.group("beon"):
@@ -719,6 +814,10 @@ class _Clause:
             target = clean(target)
             if not target or not (re.match(r"[A-Z]", target) or determined):
                 return None
+            sent = re.search(r"(?:lead|head|send|dispatch)\s+(?P<what>.+?)\s+to$", word)
+            if sent:  # "head a trade and investment mission to Kenya"
+                what = _capital(clean(sent["what"]))
+                return Commitment(f"{what} to {target}", Kind.VISIT, said, position, end)
             return Commitment(f"Visit to {target}", Kind.VISIT, said, position, end)
         if verb.group("meet"):
             return self.meeting(cue, position, after, word, said)
@@ -759,10 +858,13 @@ class _Clause:
                     name[:purpose.start()]):
                 name = clean(purpose["event"])
             if not names_event(name):
+                if re.fullmatch(r"open|run|head", word):
+                    return self.launch(name, word, said, after, end)  # "open the consulate"
                 return None
             return Commitment(_capital(name), _event_kind(name), said, after, end)
         if verb.group("publish"):
-            return self.document(name, word, said, after, end, obliged)
+            return self.document(name, word, said, after, end, obliged,
+                                 who=clean(self.subject(cue.start())))
         if verb.group("launch"):
             return self.launch(name, word, said, after, end)
         return None
@@ -773,6 +875,11 @@ class _Clause:
         round of talks"), the body that meets, or whom it is with."""
         rest = self.text[after:after + 200]
         named, named_end = self.phrase_after(after, limit=16)
+        if re.match(r"speak|deliver|give|address", word):
+            who = clean(self.subject(cue.start())) or "the speaker"
+            where = f" to the {clean(named)}" if names_event(clean(named)) else ""
+            return Commitment(f"Address by {who}{where}", Kind.MEETING, said, position,
+                              max(named_end, after))
         if names_event(clean(named)) and not re.match(r"\s*(?:with|in|on|at|again)\b", rest):
             return Commitment(_capital(clean(named)), _event_kind(clean(named)), said, after,
                               named_end)
@@ -786,9 +893,10 @@ class _Clause:
         end = max(end, after)
         if word.startswith("brief "):
             return Commitment("Press briefing", Kind.MEETING, said, position, end)
-        if re.match(r"speak|deliver|give|address", word):
-            who = clean(self.subject(cue.start())) or "the speaker"
-            return Commitment(f"Speech by {who}", Kind.MEETING, said, position, end)
+        if word.startswith("pay "):  # "pay calls on the prime minister and president"
+            whom, end = self.phrase_after(after, limit=10)
+            return Commitment(f"Calls on {clean(whom)}", Kind.MEETING, said, position,
+                              max(end, after))
         noun = re.search(r"talks|consultations|discussions", word)
         if noun is not None:
             topic = re.match(r"\s+(?:on|about|over)\s+", rest)
@@ -796,6 +904,13 @@ class _Clause:
                 subject, end = self.phrase_after(after + topic.end(), limit=10)
                 return Commitment(f"{_capital(noun.group(0))} on {clean(subject)}",
                                   Kind.MEETING, said, position, end)
+            with_whom = re.match(r"\s+with\s+(?:(?:his|her|their|its)\s+[\w-]+\s+"
+                                 r"(?:counterparts?|colleagues?)\s+)?", rest)
+            if with_whom:  # "hold talks with his counterpart Shah Mahmood Qureshi"
+                other, end = self.phrase_after(after + with_whom.end(), limit=8)
+                if clean(other):
+                    return Commitment(f"{_capital(noun.group(0))} with {clean(other)}",
+                                      Kind.MEETING, said, position, max(end, after))
             return Commitment(_capital(noun.group(0)), Kind.MEETING, said, position, end)
         who = clean(self.subject(cue.start()))
         with_whom = re.match(r"\s+(?:again\s+)?with\s+", rest)
@@ -848,13 +963,16 @@ class _Clause:
         return found
 
     def document(self, name: str, word: str, said: str, start: int, end: int,
-                 obliged: bool) -> Commitment | None:
+                 obliged: bool, who: str = "") -> Commitment | None:
         if obliged and re.match(r"submit|send|deliver|report", word):
             return Commitment(f"Submission of {name}", Kind.DEADLINE, said, start, end,
                               deadline=True)
         if word in ("designate", "appoint", "name", "select", "elect", "award", "pick",
                     "choose"):
-            return Commitment(f"{_capital(word)} {name}", Kind.OTHER, said, start, end)
+            # What a meeting elects is its agenda ("the Assembly will elect its President"),
+            # unless it is dated.
+            return Commitment(f"{_capital(word)} {name}", Kind.OTHER, said, start, end,
+                              needs_date=bool(who and names_event(who)))
         if word == "announce":
             return Commitment(f"Announcement of {name}", Kind.OTHER, said, start, end,
                               needs_date=True)
@@ -912,6 +1030,9 @@ class _Clause:
                       deadline: bool, happen: str = "") -> Commitment | None:
         """The subject as the event: "the summit will be held", "comments must be
         received", "the agreement is to be signed", "the second part will take place"."""
+        if re.match(r"(?:broadcast|streamed|webcast|televised|recorded|shown)$", participle,
+                    re.I):
+            return None  # how an event is seen, not an event
         subject = self.subject(cue_start)
         relative = re.search(r",?\s+(?:which|that|who)\s+$", self.text[:cue_start])
         if relative and not subject:
@@ -936,6 +1057,8 @@ class _Clause:
         if _HELD.match(happen or participle):
             # Only an event takes place or is held: whatever the subject is, it is one.
             return Commitment(_capital(name), _event_kind(name), said, start, after)
+        if participle.lower() == "briefed":  # "the Committee will be briefed on the Summit"
+            return Commitment(f"Briefing of {name}", Kind.MEETING, said, start, after)
         people = re.match(r"(?:designated|appointed|named|elected|selected|chosen|picked|"
                           r"awarded|announced|put\s+to\s+a\s+vote|voted\s+on|"
                           r"handed\s+over)$", participle, re.I)

@@ -21,6 +21,7 @@ from events.commitments import Commitment, clean
 from events.derive import derived_window
 from events.model import Kind
 from events.places import Place, countries_in, is_country, places_named
+from events.programme import Listed, listed
 from events.reading import Release, sentences
 from events.temporal import TimeMention, find_times
 from events.window import Precision, Window
@@ -32,16 +33,24 @@ _ANY_CUE = re.compile(
     r"resolved|pledged|committed|undertook|promised|must|should|needs?\s+to|required|"
     r"requested|invited|upcoming|forthcoming|next|coming|takes?\s+place|begins?|starts?|"
     r"opens?|convenes?|runs?|meets?|resumes?|kicks?\s+off|closes?|offer(?:ed|ing)|"
-    r"prepar(?:es|ing)|aims?|look(?:s|ing)?\s+forward|determined)\b", re.I)
+    r"prepar(?:es|ing)|aims?|look(?:s|ing)?\s+forward|determined|holding|hosting|"
+    r"organi[sz]ing|convening|welcoming|launching|signing|publishing|releasing|visiting|"
+    r"opening|staging|co-hosting|co-chairing|chairing|leading|heading|attending|"
+    r"travell?ing|flying|receiving|unveiling|inaugurating)\b", re.I)
 
+# "South Africa to head a mission", a headline's or an outcome list's plan.
+_TO_ACT = re.compile(r"\bto\s+(?:visit|hold|host|head|lead|sign|launch|meet|attend|open|send|"
+                     r"publish|release|begin|start|co-chair|chair|convene|establish|set\s+up)\b",
+                     re.I)
 _ANCHOR = re.compile(
     r"\b(?P<cue>(?i:on the occasion of|on the sidelines of|on the margins? of|at the margins? "
     r"of|on the fringes? of|at the next|at its next|at their next|ahead of|in the run-up to|"
-    r"in the lead-up to|in preparation for|following|in conjunction with|alongside|"
+    r"in the lead-up to|in preparation for|to prepare(?: the (?:ground|way))? for|"
+    r"preparing for|following|in conjunction with|alongside|"
     r"at the (?:end|close|conclusion) of|"
     r"back-to-back with|within the framework of|as part of|(?:at|during|for|before|after|once)"
-    r"(?=\s+(?:the|its|their)\s)))\s+"
-    r"(?:the\s+|its\s+|their\s+)?(?P<name>[^,;:.]{0,160}?(?:\([A-Z][\w\s-]*\)|"
+    r"(?=\s+(?:the|its|their)\s)|during(?=\s+an?\s)))\s+"
+    r"(?:the\s+|its\s+|their\s+|an?\s+)?(?P<name>[^,;:.]{0,160}?(?:\([A-Z][\w\s-]*\)|"
     r"\b(?i:" + commitments.EVENT_NOUN + r")\b|\b[A-Z][A-Za-z]*[A-Z]\s?-?\d{1,4}\b|"
     r"\bG-?(?:7|8|20)\b|(?<=of\s)[A-Z]{2,}\b(?!\s+[A-Z(\d])|(?<=following\s)(?i:signature|"
     r"signing|adoption|publication|launch|ratification)\b))")
@@ -49,9 +58,12 @@ _ANCHOR = re.compile(
 _WEAK_ANCHOR = {"at", "for", "before", "after", "during", "as part of",
                 "within the framework of"}
 # Cues that date a follow-up by its occasion without tying it to it.
-_BEFORE = ("ahead of", "before", "in the run-up to", "in the lead-up to", "in preparation for")
-_AFTER = ("following", "after", "once", "at the end of", "at the close of",
-          "at the conclusion of")
+_BEFORE = ("ahead of", "before", "in the run-up to", "in the lead-up to", "in preparation for",
+           "to prepare for", "to prepare the ground for", "to prepare the way for",
+           "to prepare for", "preparing for")
+_AFTER = ("following", "after", "once")
+# On the last day of its occasion, and part of it.
+_CLOSING = ("at the end of", "at the close of", "at the conclusion of")
 # An occasion's name may run on to its acronym: "... Meeting among the ROK, China and Japan
 # (TEMM 21)".
 _RUNS_ON = re.compile(r"[^;.]{0,80}?\(([A-Z][A-Za-z]*[A-Z](?:\s*\d+)?)\)")
@@ -172,15 +184,21 @@ def _merge(into: Proposal, other: Proposal) -> None:
         # The more specific commitment names the event, and is where it comes from.
         into.kind, into.title = other.kind, other.title
         into.paragraph, into.sentence = other.paragraph, other.sentence
-    elif len(other.title) > len(into.title) and other.kind is into.kind:
+    elif len(other.title) > len(into.title) and other.kind is into.kind and not \
+            _GENERIC.fullmatch(_POSSESSOR.sub("", other.title)):
         into.title = other.title
     if _dates_better(other.window, into.window) and not other.reason.startswith("named"):
         # The mention that dates the event best is where it is said to happen.
         into.paragraph, into.sentence = other.paragraph, other.sentence
-    if into.window.is_undated and not other.window.is_undated:
+    if (into.window.is_undated or other.reason.startswith("listed")) \
+            and not other.window.is_undated:
+        # A programme's line says its day outright: it outweighs a date read from prose.
         into.window, into.phrase = other.window, other.phrase
     elif not other.window.is_undated and into.window.overlaps(other.window):
         into.window = into.window.narrow(other.window)
+    elif other.window.precision is Precision.DAY and into.window.precision is not Precision.DAY:
+        # "in September" and "on 27-29 August": the days are the later, surer word.
+        into.window, into.phrase = other.window, other.phrase
     if into.reason.startswith("named as the occasion") and (
             not other.reason.startswith("named") or into.window.is_undated):
         # The sentence that commits to the event is its provenance, not a passing mention.
@@ -234,13 +252,18 @@ def propose(release: Release, published: date) -> list[Proposal]:
     """Every follow-up the release commits to, one per event, anchors resolved among them."""
     countries = _release_countries(release)
     proposals: list[Proposal] = []
+    lines = {item.line: item for item in listed(release.paragraphs, published)}
     for paragraph in release.paragraphs:
+        if paragraph.listing:
+            if paragraph.text in lines:
+                proposals.append(_from_listing(lines[paragraph.text]))
+            continue
         for sentence in sentences(paragraph.text):
-            if not _ANY_CUE.search(sentence):
+            if not _ANY_CUE.search(sentence) and not _TO_ACT.search(sentence):
                 continue
             for clause in _clauses(sentence):
                 for proposal in _from_clause(clause, sentence, paragraph.number, published,
-                                             countries):
+                                             countries, proposals):
                     _refer(proposal, clause, proposals)
                     proposals.append(proposal)
     merged: list[Proposal] = []
@@ -259,16 +282,31 @@ _GENERIC = re.compile(
     r"two-day\s+|three-day\s+|one-day\s+)?(?:meeting|session|conference|summit|talks|"
     r"event|forum|council|gathering|dialogue|consultations|discussions|round|visit|trip|"
     r"ministerial|sessions|meetings)", re.I)
-# "hold bilateral meetings there", "during the session": at the event named before.
-_THERE = re.compile(r"\b(?:there|on\s+that\s+occasion|during\s+(?:the|that|this)\s+"
-                    r"(?:session|meeting|conference|summit|visit|event|trip|forum)|at\s+"
-                    r"(?:the|that|this)\s+(?:meeting|session|conference|summit|event|forum))\b",
-                    re.I)
+# "hold bilateral meetings there", "during the visit", "while in Malaysia", "will also
+# attend": at the event the release spoke of just before.
+_ALONG = re.compile(
+    r"\b(?:there|on\s+that\s+occasion|on\s+the\s+same\s+(?:day|occasion|trip)|"
+    r"during\s+(?:the|that|this|his|her|their)\s+(?P<noun>session|meeting|conference|summit|"
+    r"visit|event|trip|forum|stay|tour)|while\s+(?:in|there|at)\b(?:\s+(?P<place>[A-Z][\w-]+"
+    r"(?:\s+[A-Z][\w-]+)?))?|at\s+(?:the|that|this)\s+(?P<noun2>meeting|session|conference|"
+    r"summit|event|forum|JCM|[A-Z]{2,6})\b(?!\s+(?:of|on|in)\b))", re.I)
+_ALSO = re.compile(r"\balso\b", re.I)
+# "Cavusoglu's visit", "the minister's trip": the visit named before, by whose it is.
+_POSSESSOR = re.compile(r"^(?:[A-Z][\w.’'-]*\s+){0,3}[A-Z][\w.-]*(?:’s|'s)\s+")
 
 
 # An occasion named by what is done at it: "following signature".
 _DONE = re.compile(r"(?:the\s+)?(sign(?:ature|ing)|adoption|publication|launch|opening|"
                    r"ratification|entry into force)", re.I)
+
+
+def _from_listing(item: Listed) -> Proposal:
+    kind = kind_of(item.name)
+    return Proposal(key=slug(item.name), title=_title(item.name),
+                    kind=kind if kind is not Kind.OTHER else Kind.MEETING, window=item.window,
+                    phrase=item.phrase, location=item.location, paragraph=item.paragraph,
+                    sentence=item.line, reason=f"listed for '{item.phrase}'", confidence=0.8,
+                    aliases=aliases(item.name))
 
 
 def _is_generic(name: str) -> bool:
@@ -279,22 +317,64 @@ def _is_generic(name: str) -> bool:
 
 
 def _refer(proposal: Proposal, clause: str, earlier: list[Proposal]) -> None:
-    """Tie a follow-up to the event the release spoke of just before, when it names that
-    event only by what it is ("the meeting") or happens "there"."""
-    recent = next((p for p in reversed(earlier[-12:]) if p.kind in (Kind.MEETING, Kind.VISIT)
-                   and not _GENERIC.fullmatch(p.title)), None)
-    if recent is None:
+    """Merge a follow-up with the event the release spoke of just before, when it names that
+    event only by what it is ("the meeting", "Cavusoglu's visit")."""
+    core = _POSSESSOR.sub("", proposal.title)
+    if not _GENERIC.fullmatch(core):
         return
-    if _GENERIC.fullmatch(proposal.title) and re.search(
+    if core == proposal.title and not re.search(
             rf"\b(?:the|this|that|its|their|[A-Za-z]+(?:’s|'s))\s+{re.escape(proposal.title)}",
             clause, re.I):
+        return
+    recent = _recent(earlier, core)
+    if recent is not None:
         proposal.aliases |= recent.aliases  # the same event: merged with it
         proposal.reason += f"; the event named before ({recent.title})"
-    elif proposal.anchor is None and _THERE.search(clause) and recent is not proposal:
-        proposal.anchor, proposal.anchor_name = recent.key, recent.title
-        proposal.anchor_cue = "at"
-        proposal.margin = _MARGIN.get(proposal.kind, 1)
-        proposal.reason += f"; held at {recent.title}"
+
+
+def _recent(earlier: list[Proposal], noun: str = "", *, dated: bool = False,
+            paragraph: int | None = None, reach: int = 3) -> Proposal | None:
+    """The meeting or visit the release spoke of last: of the kind ``noun`` says, if any
+    ("the visit" is the last visit), dated and at most ``reach`` paragraphs before
+    ``paragraph`` when asked."""
+    wanted = Kind.VISIT if re.search(r"visit|trip|tour|stay", noun, re.I) else (
+        Kind.MEETING if noun else None)
+    near = [p for p in reversed(earlier[-12:]) if p.kind in (Kind.MEETING, Kind.VISIT)
+            and (not p.window.is_undated if dated
+                 else not _GENERIC.fullmatch(_POSSESSOR.sub("", p.title)))
+            and (paragraph is None or p.paragraph is None or paragraph - p.paragraph <= reach)]
+    return next((p for p in near if wanted is None or p.kind is wanted), None) or next(
+        iter(near), None)
+
+
+def _along(clause: str, event: Commitment, own: list[TimeMention], earlier: list[Proposal],
+           paragraph: int, published: date) -> Proposal | None:
+    """The event a follow-up is part of when the clause says so only by "there", "during
+    the visit", "while in Malaysia" or "will also ...": the meeting or visit just before,
+    if it is dated (its days are then the follow-up's)."""
+    along = _ALONG.search(clause)
+    also = _ALSO.search(event.cue) or _ALSO.search(clause[max(0, event.start - 40):event.start])
+    if along is None and (also is None or re.match(
+            r"(?:agreed|agree|decided|resolved|pledged|committed|undertook|promised)",
+            event.cue, re.I)):
+        return None
+    noun = (along["noun"] or along["noun2"] or "") if along else ""
+    # "Also" reaches back a little; "during the visit" names what it reaches for.
+    parent = _recent(earlier, noun, dated=True, paragraph=paragraph,
+                     reach=10 if along is not None else 3)
+    if parent is None or parent.window.earliest is None or parent.window.latest is None:
+        return None
+    if along is not None and along["place"]:
+        placed = [p for p in reversed(earlier[-12:]) if not p.window.is_undated and (
+            along["place"] in (p.location or "") or along["place"] in p.title)]
+        parent = placed[0] if placed else parent
+    if (parent.window.latest - parent.window.earliest).days > 14:
+        return None  # a year's programme is not an occasion
+    if own:
+        window = own[0].window
+        if window.earliest is None or not window.overlaps(parent.window):
+            return None
+    return parent
 
 
 def _release_countries(release: Release) -> frozenset[str]:
@@ -304,15 +384,22 @@ def _release_countries(release: Release) -> frozenset[str]:
 
 
 def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
-                 countries: frozenset[str]) -> list[Proposal]:
+                 countries: frozenset[str], earlier: list[Proposal]) -> list[Proposal]:
     if not commitments.might_commit(clause):
         return []  # most clauses: no need to read their dates and places
     mentions = find_times(clause, published)
     times = [t for t in mentions if not t.past
-             and (t.window.latest is None or t.window.latest >= published - timedelta(days=1))]
+             and (t.window.latest is None or t.window.latest >= published - timedelta(days=1))
+             and not _FRAMED.search(clause[max(0, t.start - 40):t.start])
+             and not _is_dateline(clause, t)]
     anchors = list(_ANCHOR.finditer(clause)) if _ANCHOR_CUE.search(clause) else []
     places = places_named(clause, countries=countries) if _CAPITAL.search(clause) else []
     found = commitments.find(clause, _stops(clause, mentions, places, anchors))
+    # A date that opens the clause is said of all it commits to: "On 14 June, ...".
+    opening = next((t for t in times if re.fullmatch(
+        r"\W*(?:(?:On|In|From|By|During|Until|Later|Early|Then|And|But|So|Also|Next|This)\s+)*"
+        r"(?:the\s+)?(?:(?:morning|afternoon|evening|night)\s+of\s+)?", clause[:t.start], re.I)
+        and re.match(r"\s*,", clause[t.end:])), None)
     proposals: list[Proposal] = []
     for index, event in enumerate(found):
         # What is said after an event belongs to it up to the next event committed to (an
@@ -334,11 +421,22 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
                    and re.match(r"(?:’s|'s)\b", clause[t.end:t.end + 2])]
         if not own and event.shares_time:
             own = [t for t in times if t.end <= event.start][-1:]
+        if not own and opening is not None and opening.end <= event.start \
+                and not event.needs_date:
+            own = [opening]  # "On October 10, the committee will be briefed ..."
         if not own and len(found) == 1 and not event.near:
-            own = [t for t in times if t.end <= event.start and not _FRAMED.search(
-                clause[max(0, t.start - 20):t.start])
-                and not (anchor is not None and anchor.start() <= t.start < anchor.end()
-                         + 30 and anchor.start() < event.start)]
+            # The date said last before it: "17 October - On Wednesday, 24 October, EMA is
+            # holding a workshop" is on the 24th.
+            own = [t for t in times if t.end <= event.start and not (
+                anchor is not None and anchor.start() <= t.start < anchor.end() + 30
+                and anchor.start() < event.start)][-1:]
+        parent = None
+        if not event.near and (anchor is None or (
+                _is_generic(_anchor_name(clause, anchor))
+                and anchor["cue"].lower() not in (*_BEFORE, *_AFTER))):
+            parent = _along(clause, event, own, earlier, paragraph, published)
+            if parent is not None:
+                anchor, anchored = None, True
         if event.needs_date and not own and (not anchored or event.near):
             continue
         if own and own[0].window.precision is Precision.DAY and own[0].window.earliest \
@@ -372,6 +470,10 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
                                             for t in times):
                 occasion = _anchor_event(name, anchor, times, places, sentence, paragraph,
                                          clause, published)
+        if parent is not None:
+            proposal.anchor, proposal.anchor_name = parent.key, parent.title
+            proposal.anchor_cue = "during"
+            reason.append(f"part of {parent.title}")
         proposal.reason = "; ".join(reason)
         proposal.confidence = round(min(proposal.confidence, 0.95), 2)
         proposals.append(proposal)
@@ -403,7 +505,11 @@ def _anchor_for(event: Commitment, anchors: list[re.Match[str]],
                 following: int) -> re.Match[str] | None:
     """The occasion an event happens at: named after it, before the next event is."""
     for anchor in anchors:
-        opening = anchor.start() <= 2 and anchor.end() <= event.start
+        # "Following the talks, ...", "Media are advised that, at the end of their
+        # meetings, the ministers will ...": an opening phrase ties the whole clause.
+        opening = anchor.end() <= event.start and (anchor.start() <= 2 or bool(
+            re.search(r"(?:[,;:]|\bthat)\s*$", anchor.string[:anchor.start()]))) and bool(
+            re.match(r"[^,;]{0,60},", anchor.string[anchor.end():]))
         if (anchor.start() < event.start and not opening) or (
                 following > event.start and anchor.start() >= following):
             continue
@@ -426,7 +532,8 @@ def _name_goes_on(anchor: re.Match[str]) -> bool:
     """Whether the word that made a name an event is not its last: "at the ministerial
     level" names a level, not a ministerial."""
     following = re.match(r"\s+([a-z][\w-]*)", anchor.string[anchor.end():])
-    return following is not None and following.group(1) not in _NAME_ENDS
+    return following is not None and following.group(1) not in _NAME_ENDS \
+        and not commitments.names_event(following.group(1))  # "a ministerial meeting"
 
 
 _NAME_ENDS = {"in", "on", "at", "to", "for", "of", "with", "by", "from", "during", "and", "or",
@@ -443,9 +550,18 @@ def _is_own_name(event: Commitment, anchor: re.Match[str]) -> bool:
     return anchor.start() < event.end or bool(tokens(anchor["name"]) & tokens(event.title))
 
 
-# "said Tuesday", "told reporters on Monday": when it was said, not when it happens.
-_FRAMED = re.compile(r"\b(?:said|says|told\s+[\w ]{1,30}|announced|reported|added|stated|"
-                     r"confirmed)\s+(?:on\s+)?$", re.I)
+# "said Tuesday", "told reporters on Monday", "in a statement issued Wednesday": when it was
+# said, not when it happens.
+_FRAMED = re.compile(r"(?:\b(?:said|says|told\s+[\w ]{1,30}|announced|reported|added|stated|"
+                     r"confirmed|wrote|tweeted)|\b(?:statement|release|communiqu[ée]|notice|"
+                     r"announcement)\s+(?:was\s+)?(?:issued|released|published|posted))\s+"
+                     r"(?:on\s+|late\s+|early\s+|earlier\s+|last\s+)?$", re.I)
+
+
+def _is_dateline(clause: str, time: TimeMention) -> bool:
+    """"Ottawa, Ontario – February 21, 2017 – This week, ...": when it was written."""
+    return time.start <= 40 and bool(re.match(r"\s*(?:\(\w+\)\s*)?[-–—]\s", clause[time.end:])) \
+        and not re.search(r"\b(?:on|in|by|from|until|at|for)\s*$", clause[:time.start], re.I)
 
 
 def _window_of(time: TimeMention, clause: str, event: Commitment, published: date) -> Window:
@@ -562,6 +678,9 @@ def _resolve(proposals: list[Proposal], published: date) -> list[Proposal]:
                            if done.group(1)[:4].lower() in p.reason.lower()), None)
         if target is not None:
             targets[id(proposal)] = target
+        elif names & proposal.aliases:
+            # Merged with its own occasion ("the session" was the session itself).
+            proposal.anchor = proposal.anchor_name = proposal.anchor_cue = None
     # An occasion met only in passing ("during the Asia-Europe Meeting"), with no date said
     # of it anywhere, is not a follow-up of its own: nor is it one to tie others to.
     passing = {id(p) for p in proposals if p.window.is_undated
@@ -591,16 +710,45 @@ def _resolve(proposals: list[Proposal], published: date) -> list[Proposal]:
                 proposal.window = _tied_window(proposal, target, published)
                 if proposal.anchor_cue not in (*_BEFORE, *_AFTER):
                     proposal.location = proposal.location or target.location
+    _within_parents(proposals)
     for proposal in proposals:
-        if (proposal.anchor_cue in _AFTER and id(proposal) not in targets
-                and proposal.window.is_undated and _is_generic(proposal.anchor_name or "")):
+        closing, untied = proposal.anchor_cue in _CLOSING, id(proposal) not in targets
+        if (proposal.anchor_cue in _AFTER or closing) and untied and proposal.window.is_undated \
+                and _is_generic(proposal.anchor_name or ""):
             # "Following the talks" that the release reports, held the day it was issued.
             proposal.window = Window.spanning(published, published + timedelta(days=7))
-        if proposal.anchor_cue in (*_BEFORE, *_AFTER):
+        if proposal.anchor_cue in (*_BEFORE, *_AFTER) or (closing and untied):
             # Dated by the occasion, not held at it.
             proposal.anchor = proposal.anchor_name = None
             proposal.margin = 0
     return proposals
+
+
+def _within_parents(proposals: list[Proposal]) -> None:
+    """A follow-up on a day of a meeting or visit the release gives days to (the opening
+    ceremony of a session, a press conference during a summit, a bilateral meeting on a
+    visit) is part of it."""
+    parents = [p for p in proposals if p.kind in (Kind.MEETING, Kind.VISIT)
+               and p.window.precision is Precision.DAY and p.window.earliest is not None
+               and p.window.latest is not None
+               and 1 <= (p.window.latest - p.window.earliest).days <= 21]
+    keys = {p.anchor for p in proposals if p.anchor is not None}
+    for proposal in proposals:
+        window = proposal.window
+        if proposal.anchor is not None or proposal.key in keys \
+                or window.precision is not Precision.DAY or window.earliest is None \
+                or window.latest is None or proposal.kind is Kind.DEADLINE:
+            continue
+        length = (window.latest - window.earliest).days
+        parent = next((p for p in parents if p is not proposal
+                       and p.window.earliest <= window.earliest  # type: ignore[operator]
+                       and window.latest <= p.window.latest  # type: ignore[operator]
+                       and length < (p.window.latest - p.window.earliest).days  # type: ignore[operator]
+                       ), None)
+        if parent is not None:
+            proposal.anchor, proposal.anchor_name = parent.key, parent.title
+            proposal.anchor_cue = "during"
+            proposal.reason += f"; on a day of {parent.title}"
 
 
 def _tied_window(proposal: Proposal, target: Proposal, published: date) -> Window:
@@ -614,6 +762,9 @@ def _tied_window(proposal: Proposal, target: Proposal, published: date) -> Windo
             return proposal.window  # it has days of its own
         last = max(occasion.earliest, published)
         return Window.spanning(published, last)
+    if cue in _CLOSING and occasion.latest is not None:
+        return proposal.window if not proposal.window.is_undated \
+            else Window.day(occasion.latest)
     if cue in _AFTER and occasion.latest is not None:
         if not proposal.window.is_undated:
             return proposal.window

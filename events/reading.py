@@ -16,6 +16,8 @@ from html.parser import HTMLParser
 from events.errors import FollowupError
 from events.temporal import _MONTHS
 
+_MONTH_NAME = r"(?i:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")"
+
 BINARY_SAMPLE = 8192
 
 
@@ -27,6 +29,9 @@ class UnreadableRelease(FollowupError):
 class Paragraph:
     number: int
     text: str
+    #: A line of a programme or of a media advisory's particulars ("5 June: Opening
+    #: ceremony", "Date: Wednesday, February 22"), not prose.
+    listing: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,15 +119,35 @@ _COMMITS = re.compile(r"\b(?:will|shall|agreed\s+to|decided\s+to|to\s+be\s+held|
                       r"\b", re.I)
 
 
+# "Date: Wednesday, February 22, 2017", "WHAT: ...", "Venue: ..."
+_PARTICULAR = re.compile(r"^(?:event|what|title|meeting|activity|occasion|date|dates|when|day|"
+                         r"time|where|venue|location|place)\s*:\s*\S", re.I)
+# "5 June: Opening ceremony", "Assembly Press Conference: 24 September – 1300-1330",
+# "Monday 25 September - Official closing".
+_DAY_LINE = re.compile(r"\b(?:\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH_NAME + r"|" + _MONTH_NAME
+                       + r"\.?\s+\d{1,2}\b)")
+_SEPARATOR = re.compile(r":\s|\s[–—-]\s")
+
+
+def _listing(line: str) -> bool:
+    """A programme line or an advisory's particular, worth reading though not prose."""
+    if _PARTICULAR.match(line):
+        return True
+    return len(line.split()) <= 20 and bool(_SEPARATOR.search(line)) \
+        and bool(_DAY_LINE.search(line))
+
+
 def _unwrap(lines: list[str]) -> list[str]:
     """Join hard-wrapped lines: a paragraph ends at a blank line or where another starts."""
     joined: list[str] = []
     current: list[str] = []
     for line in [*lines, ""]:
-        starts = bool(_NUMBERED.match(line) or _BULLET.match(line))
-        # Only a long line runs on: menus and headings are short lines of their own.
+        starts = bool(_NUMBERED.match(line) or _BULLET.match(line)) or _listing(line)
+        # Only a long line runs on: menus, headings and programme lines are lines of their
+        # own.
         if not line or starts or (current and (_ENDED.search(current[-1])
-                                               or len(current[-1]) < 50)):
+                                               or len(current[-1]) < 50
+                                               or _listing(current[-1]))):
             if current:
                 joined.append(" ".join(current))
             current = []
@@ -160,7 +185,12 @@ def paragraphs(text: str) -> tuple[str | None, list[Paragraph]]:
         bullet = _BULLET.match(line)
         body = bullet[1] if bullet else line
         if not _prose(body):
-            if not found and not current and len(body.split()) >= 3 and not body.endswith("."):
+            if _listing(body):
+                if not use_numbers:
+                    number += 1
+                found.append(Paragraph(number, body, listing=True))
+            elif not found and not current and len(body.split()) >= 3 \
+                    and not body.endswith("."):
                 title = body  # the last heading-like line before the text starts
             continue
         if use_numbers:
@@ -182,7 +212,7 @@ _ABBREVIATIONS = ("a.m", "p.m", "Dr", "Mr", "Mrs", "Ms", "Prof", "No", "Nos", "S
                   "Gen", "Amb", "Hon", "Lt", "Col", "Capt", "Sept", "approx", "Govt", "Dept",
                   "Sen", "Rep", "Gov", "Jr", "Sr", "Co", "Inc", "Ltd", "Art", "Vol",
                   "Fig", "e.g", "i.e", "U.S", "U.K", "U.N", "E.U", *(m.capitalize()
-                  for m in _MONTHS if len(m) <= 4))
+                  for m in _MONTHS if len(m) <= 4 and m not in ("may", "june", "july")))
 _PROTECT = re.compile(r"\b(" + "|".join(re.escape(a) for a in _ABBREVIATIONS) + r")\.|"
                       r"\b([A-Z])\.(?=\s*[A-Z])")
 _END = re.compile(r"(?<=[.!?])([\"”’)]*)\s+(?=[\"“(]?[A-Z0-9])")

@@ -330,6 +330,9 @@ def _coming(ctx: _Context, match: re.Match[str]) -> Window:
 
 
 def _this_unit(ctx: _Context, match: re.Match[str]) -> Window:
+    if match["unit"].lower() == "week":  # the rest of the week, to its Sunday
+        return Window.days(ctx.published, ctx.published + timedelta(
+            days=6 - ctx.published.weekday()))
     if match["unit"].lower() == "month":
         return Window.month(ctx.published.year, ctx.published.month)
     return Window.year(ctx.published.year)
@@ -438,7 +441,8 @@ _RULES: list[tuple[re.Pattern[str], object, frozenset[str] | None]] = [
     (r"\b(?:around|about|circa)\s+" + MONTH + r"(?:\s+" + YEAR + r")?\b", _month, _MONTH_GATE),
     (rf"\b(?:in|during|by|around|until|for|of|since)\s+{MONTH}(?:,?\s+{YEAR})?\b",
      _month, _MONTH_GATE),
-    (r"\b(?:later\s+)?this\s+(?P<unit>year|month)\b", _this_unit, _re_gate("this")),
+    (r"\b(?:later\s+)?this\s+(?:coming\s+)?(?P<unit>year|month|week)\b(?!\s*end)", _this_unit,
+     _re_gate("this")),
     (r"\b(?:in|during|by|within|until|since|of)\s+(?:the\s+year\s+)?(?P<year>(?:19|20)\d\d)\b",
      _year_only, _DIGIT_GATE),
 ]]
@@ -478,7 +482,8 @@ def find_times(text: str, published: date) -> list[TimeMention]:
                 continue
             phrase = text[start:end].strip()
             before = text[max(0, start - _LOOKBACK):start]
-            past = bool(_BACKGROUND.search(before)) or phrase.lower().startswith("since")
+            past = bool(_BACKGROUND.search(before)) or phrase.lower().startswith("since") \
+                or bool(re.search(r"\b(?:earlier|last|past|previous)\s*$", before, re.I))
             taken.append((start, end))
             found.append(TimeMention(window, phrase, start, end, past))
     return sorted(found, key=lambda m: m.start)

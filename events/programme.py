@@ -1,0 +1,122 @@
+"""Events a release lists rather than tells: a programme's lines and an advisory's particulars.
+
+Media advisories and session announcements give their dates as lines, not sentences::
+
+    5 June: Opening ceremony (11.00 a.m.)
+    Assembly Press Conference: 24 September – 1300-1330
+
+    Event: Media Availability
+    Date: Wednesday, February 22, 2017
+
+Each such line (``Paragraph.listing``) names an event on a day; a block of particulars names
+one. What a line lists that is not an event ("Decision on the venue") is the agenda of the
+meeting, not a follow-up. Pure functions over the release's paragraphs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from events.commitments import clean, listed_event
+from events.reading import Paragraph
+from events.temporal import TimeMention, find_times
+from events.window import Window
+
+__all__ = ["Listed", "listed"]
+
+
+@dataclass(frozen=True)
+class Listed:
+    """An event a programme line or a block of particulars gives a day."""
+
+    name: str
+    window: Window
+    phrase: str
+    #: The line that dates it, word for word: its provenance.
+    line: str
+    paragraph: int
+    location: str | None = None
+
+
+_KEY = re.compile(r"^(?P<key>[A-Za-z]+)\s*:\s*(?P<value>.+)$")
+_NAME_KEYS = {"event", "what", "title", "meeting", "activity", "occasion"}
+_DATE_KEYS = {"date", "dates", "when", "day"}
+_PLACE_KEYS = {"where", "venue", "location", "place"}
+_SEPARATOR = re.compile(r"\s*(?::\s|\s[–—-]\s)\s*")
+# What is left of a side once its date is taken out: a weekday, a time of day, a dash.
+_LEFTOVER = re.compile(r"^[\s,–—:-]*(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day)?[\s,–—:-]*"
+                       r"(?:(?:from\s+)?\d{1,2}(?:[.:]\d\d)?\s*(?:a\.?m\.?|p\.?m\.?|h|hrs)?"
+                       r"(?:\s*[-–]\s*\d{1,2}(?:[.:]\d\d)?\s*(?:a\.?m\.?|p\.?m\.?|h|hrs)?)?|"
+                       r"\d{4}\s*[-–]\s*\d{4})?\s*(?:\([^()]*\))?[\s.]*$", re.I)
+
+
+def listed(paragraphs: Sequence[Paragraph], published: date) -> list[Listed]:
+    """Every event a release's listing lines give a day still to come."""
+    found: list[Listed] = []
+    block: list[Paragraph] = []
+    for paragraph in paragraphs:
+        if paragraph.listing and _KEY.match(paragraph.text) and _key(paragraph.text) in (
+                _NAME_KEYS | _DATE_KEYS | _PLACE_KEYS | {"time"}):
+            block.append(paragraph)
+            continue
+        found.extend(_particulars(block, published))
+        block = []
+        if paragraph.listing:
+            line = _line(paragraph, published)
+            if line is not None:
+                found.append(line)
+    found.extend(_particulars(block, published))
+    return found
+
+
+def _key(text: str) -> str:
+    match = _KEY.match(text)
+    return match["key"].lower() if match else ""
+
+
+def _particulars(block: list[Paragraph], published: date) -> list[Listed]:
+    """"Event: X / Date: Y / Location: Z": one event."""
+    values = {_key(p.text): (p, _KEY.match(p.text)["value"].strip())  # type: ignore[index]
+              for p in reversed(block)}
+    name = next((values[k][1] for k in _NAME_KEYS if k in values), None)
+    dated = next((values[k] for k in _DATE_KEYS if k in values), None)
+    if name is None or dated is None or not listed_event(clean(name)):
+        return []
+    paragraph, value = dated
+    time = _whole(value, published)
+    if time is None:
+        return []
+    place = next((values[k][1] for k in _PLACE_KEYS if k in values), None)
+    return [Listed(clean(name), time.window, time.phrase, paragraph.text, paragraph.number,
+                   place)]
+
+
+def _line(paragraph: Paragraph, published: date) -> Listed | None:
+    """"5 June: Opening ceremony", "Assembly Press Conference: 24 September – 1300"."""
+    parts = _SEPARATOR.split(paragraph.text, maxsplit=1)
+    if len(parts) != 2:
+        return None
+    for when, what in (parts, parts[::-1]):
+        time = _whole(when, published)
+        if time is None:
+            continue
+        name = clean(re.sub(r"\s*\([^()]*\)\s*$", "", what))
+        if not name or not listed_event(name):
+            return None
+        return Listed(name, time.window, time.phrase, paragraph.text, paragraph.number)
+    return None
+
+
+def _whole(text: str, published: date) -> TimeMention | None:
+    """The date a side of a line is, if that is all it is (with a weekday or an hour)."""
+    times = find_times(text, published)
+    if not times or times[0].past or times[0].window.earliest is None:
+        return None
+    time = times[0]
+    if time.window.latest is not None and time.window.latest < published:
+        return None
+    rest = text[:time.start] + " " + text[time.end:]
+    return time if _LEFTOVER.match(rest) else None
