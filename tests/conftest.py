@@ -3,6 +3,12 @@
 PostgreSQL comes from FOLLOWUP_TEST_DATABASE_URL. Each test gets a schema of its own there,
 dropped afterwards, so tests never see each other's rows. Without the variable the
 PostgreSQL half is skipped, except in CI, where that is a failure.
+
+It also registers the Hypothesis profile for mutation runs (``--hypothesis-profile=mutation``),
+here rather than beside the unit tests because a mutant of the dispatcher runs system tests
+alone. Under mutmut every call goes through a trampoline, so examples run several times
+slower than usual and the default deadline would fail clean code. Derandomized, each mutant
+meets the same examples, so a mutant killed once is killed on every run.
 """
 
 from __future__ import annotations
@@ -14,9 +20,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, make_url, text
 
 from events.store import database_url
+
+settings.register_profile(
+    "mutation",
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 NOW = datetime(2019, 1, 24, 9, 0, tzinfo=UTC)
 
