@@ -362,15 +362,16 @@ def _along(clause: str, event: Commitment, own: list[TimeMention], earlier: list
     # "Also" reaches back a little; "during the visit" names what it reaches for.
     parent = _recent(earlier, noun, dated=True, paragraph=paragraph,
                      reach=10 if along is not None else 3)
-    if parent is None or parent.window.earliest is None or parent.window.latest is None:
-        return None
     if along is not None and along["place"]:
         placed = [p for p in reversed(earlier[-12:]) if not p.window.is_undated and (
             along["place"] in (p.location or "") or along["place"] in p.title)]
         parent = placed[0] if placed else parent
-    if (parent.window.latest - parent.window.earliest).days > 14:
+    if parent is None or parent.window.earliest is None or parent.window.latest is None \
+            or (parent.window.latest - parent.window.earliest).days > 14:
         return None  # a year's programme is not an occasion
     if own:
+        if along is None:
+            return None  # dated, and "also": another event beside it, not a part of it
         window = own[0].window
         if window.earliest is None or not window.overlaps(parent.window):
             return None
