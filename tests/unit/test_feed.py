@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import os
+import time as clock
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import vobject
@@ -13,7 +18,16 @@ from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
 
 from events.describe import tie
-from events.feed import FeedSettings, calendar_parts, description, event_block, feed, summary
+from events.feed import (
+    BlockCache,
+    FeedSettings,
+    calendar_parts,
+    description,
+    event_block,
+    feed,
+    summary,
+    version_of,
+)
 from events.model import FollowUp, Kind, Source, Status
 from events.schedule import Schedule
 from events.text import address, single_line
@@ -196,3 +210,186 @@ def test_any_text_makes_an_event_every_parser_reads(title: str, location: str, s
     if address(url):
         assert str(event["URL"]) == address(url)
     assert all(line == single_line(line) for line in str(event["DESCRIPTION"]).split("\n"))
+
+
+# -- whole feeds, byte for byte ---------------------------------------------------------------
+#
+# The feeds under tests/ics/ were written by this module and read line by line against RFC
+# 5545 and the rules at the top of events/feed.py. After a deliberate change to what a feed
+# says, write them again with FOLLOWUP_WRITE_ICS=1 and read the diff before committing it.
+
+ICS = Path(__file__).parent.parent / "ics"
+SEOUL = ZoneInfo("Asia/Seoul")
+#: The last change of every follow-up below, given in Seoul time: the feed says it in UTC.
+EDITED = datetime(2019, 11, 1, 10, 0, tzinfo=SEOUL)
+
+
+@pytest.fixture(autouse=True)
+def fresh_header() -> None:
+    """Each test writes the calendar's header itself, rather than read one an earlier test
+    (or the process this one was forked from) left in the cache."""
+    calendar_parts.cache_clear()
+
+
+@pytest.fixture
+def local_zone_new_york(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The machine's own zone set to New York, to show it plays no part."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    clock.tzset()
+    yield
+    monkeypatch.undo()
+    clock.tzset()
+
+
+def golden(name: str, body: bytes) -> bytes:
+    path = ICS / name
+    if os.environ.get("FOLLOWUP_WRITE_ICS"):
+        path.write_bytes(body)
+    return path.read_bytes()
+
+
+def release(*, published: date | None = date(2019, 1, 24),
+            url: str | None = "https://www.mofa.go.kr/eng/brd/m_5676/view.do?seq=320330"
+            ) -> Source:
+    return Source(title="Outcome of the 23rd Joint Committee", publisher="MOFA", url=url,
+                  published=published)
+
+
+def jcec(status: Status = Status.CANCELLED) -> FollowUp:
+    """Confirmed for two whole days, then called off."""
+    return followup("jcec-24", title="24th Joint Committee on Environmental Cooperation "
+                    "(JCEC 24)", kind=Kind.MEETING, status=status,
+                    schedule=Schedule(date(2019, 12, 2), date(2019, 12, 3)), revision=4,
+                    updated_at=EDITED, source=release())
+
+
+def temm_confirmed() -> FollowUp:
+    """Confirmed for two hours on a day in Seoul, with everything a follow-up can carry."""
+    start = datetime(2019, 11, 23, 10, 0, tzinfo=SEOUL)
+    schedule = Schedule.timed(start, start + timedelta(hours=2), "Asia/Seoul")
+    return followup("temm-21", title="21st Tripartite Environment Ministers Meeting (TEMM 21)",
+                    kind=Kind.MEETING, schedule=schedule, start_date=None, end_date=None,
+                    start_at=schedule.start, end_at=schedule.end, timezone="Asia/Seoul",
+                    location="Kitakyushu, Japan", source=release(), paragraph=4,
+                    sentence="The 21st TEMM will be held in Japan in November 2019.",
+                    next_step="Send the delegation list.", revision=5, updated_at=EDITED)
+
+
+def the_register() -> list[FollowUp]:
+    """A follow-up of every shape, each with what sets its event apart from the others."""
+    return [
+        temm_confirmed(),
+        # Still expected though the meeting it was to come with is off; its sentence has no
+        # paragraph number.
+        tied(jcec(), 7, title="Publication of the summarized LTP report", updated_at=EDITED,
+             sentence="The report will be published in the second half of 2019.",
+             source=release()),
+        jcec(),
+        # No date and no source: on the day it was recorded.
+        followup("working-level-meetings", title="Working-level meetings", kind=Kind.OTHER,
+                 when="undated", created_at=datetime(2019, 1, 25, 8, 0, tzinfo=UTC),
+                 updated_at=EDITED),
+        # No date, and a source that gives none either: still the day it was recorded.
+        followup("kma-visit", title="Visit of the KMA", kind=Kind.VISIT, when="undated",
+                 created_at=datetime(2019, 1, 26, 8, 0, tzinfo=UTC), updated_at=EDITED,
+                 source=release(published=None, url=None)),
+        followup("forecast-exchange-launch", title="Launch of the forecast exchange",
+                 kind=Kind.LAUNCH, when="2019-02..", updated_at=EDITED),
+    ]
+
+
+SPAN_FEED = FeedSettings(domain="followup.example.org", name="MOFA desk",
+                         description="Follow-ups of the desk\nwith their date windows",
+                         refresh=timedelta(minutes=90), alarms=True)
+EDGES_FEED = FeedSettings(domain="followup.example.org", name="MOFA desk",
+                          refresh=timedelta(minutes=30), windows="edges")
+
+
+@pytest.mark.usefixtures("local_zone_new_york")
+def test_a_feed_of_every_shape_as_spans_with_alarms() -> None:
+    body = feed((event_block(f, SPAN_FEED) for f in the_register()), SPAN_FEED, "jcec")
+    assert body == golden("spans.ics", body)
+    events = Calendar.from_ical(body).walk("VEVENT")
+    # An alarm is for what is confirmed and still on: one, the day before TEMM 21.
+    [alarm] = Calendar.from_ical(body).walk("VALARM")
+    assert (str(alarm["ACTION"]), alarm.decoded("TRIGGER")) == ("DISPLAY", -timedelta(days=1))
+    assert [str(e["TRANSP"]) for e in events] == ["OPAQUE"] + ["TRANSPARENT"] * 5
+
+
+@pytest.mark.usefixtures("local_zone_new_york")
+def test_a_feed_of_every_shape_as_edges() -> None:
+    # Done without dates ever confirmed: one entry, on the first day of its window.
+    register = [*the_register(), followup("ltp-outline", title="Outline of the LTP report",
+                                          status=Status.DONE, updated_at=EDITED)]
+    body = feed((event_block(f, EDGES_FEED) for f in register), EDGES_FEED, "all")
+    assert body == golden("edges.ics", body)
+    assert b"BEGIN:VALARM" not in body  # alarms are off unless asked for
+
+
+@pytest.mark.parametrize(("minutes", "ttl", "interval"), [
+    (1, "PT1M", "PT1M"), (30, "PT30M", "PT30M"), (60, "PT1H", "PT1H"),
+    (61, "PT1H1M", "PT1H1M"), (90, "PT1H30M", "PT1H30M"),
+    (24 * 60, "PT24H", "P1D"),  # icalendar's own spelling, as valid
+])
+def test_how_often_to_refresh_is_said_in_hours_and_minutes(minutes: int, ttl: str,
+                                                           interval: str) -> None:
+    header, footer = calendar_parts(FeedSettings(refresh=timedelta(minutes=minutes)), "all")
+    assert f"\r\nX-PUBLISHED-TTL:{ttl}\r\n".encode() in header
+    assert f"\r\nREFRESH-INTERVAL;VALUE=DURATION:{interval}\r\n".encode() in header
+    assert footer == b"END:VCALENDAR\r\n"
+
+
+def test_the_calendar_is_named_for_its_audience_on_one_line() -> None:
+    body = feed([], FeedSettings(name="followup", description="Line one\r\nline two"),
+                "desk\nchief")
+    calendar = Calendar.from_ical(body)
+    assert str(calendar["NAME"]) == str(calendar["X-WR-CALNAME"]) == "followup: desk chief"
+    assert str(calendar["DESCRIPTION"]) == "Line one\nline two"
+    assert body.startswith(b"BEGIN:VCALENDAR\r\n") and body.endswith(b"END:VCALENDAR\r\n")
+
+
+def test_the_day_of_a_follow_up_without_a_date_is_when_it_was_promised_or_recorded() -> None:
+    recorded = datetime(2019, 1, 26, 23, 30, tzinfo=UTC)
+    for source, day in [(None, date(2019, 1, 26)),
+                        (release(published=None), date(2019, 1, 26)),
+                        (release(), date(2019, 1, 24))]:
+        item = followup(when="undated", source=source, created_at=recorded)
+        (event,) = parsed(event_block(item, SPAN))
+        assert (event.decoded("DTSTART"), event.decoded("DTEND")) == (day,
+                                                                      day + timedelta(days=1))
+
+
+# -- the block cache --------------------------------------------------------------------------
+
+
+def test_a_version_is_the_revision_and_the_anchor_s() -> None:
+    assert version_of(followup(revision=3)) == (3, 0)
+    assert version_of(tied(temm(), revision=3)) == (3, 3)
+    assert version_of(tied(followup("temm-21", revision=8), revision=2)) == (2, 8)
+
+
+def test_the_cache_keeps_a_block_for_its_version_only() -> None:
+    cache = BlockCache(EDGES)
+    item = tied(temm(), revision=3)
+    block = cache.put(item)
+    assert block == event_block(item, EDGES)  # with the cache's settings: two entries
+    assert block.count(b"BEGIN:VEVENT") == 2
+    assert len(cache) == 1
+    assert cache.get("ltp-report", (3, 3)) == block
+    assert cache.get("ltp-report", (4, 3)) is None  # the follow-up changed
+    assert cache.get("ltp-report", (3, 4)) is None  # its anchor changed
+    assert cache.get("temm-21", (3, 3)) is None  # never put
+    cache.forget("ltp-report")
+    cache.forget("temm-21")  # not there: nothing to do
+    assert cache.get("ltp-report", (3, 3)) is None
+    assert len(cache) == 0
+
+
+def test_putting_a_follow_up_again_replaces_its_block() -> None:
+    cache = BlockCache(SPAN)
+    cache.put(followup(revision=3))
+    renamed = followup(revision=4, title="The LTP report")
+    block = cache.put(renamed)
+    assert len(cache) == 1
+    assert cache.get("ltp-report", (4, 0)) == block
+    assert b"SUMMARY:The LTP report (date TBC" in block
