@@ -151,11 +151,13 @@ class Score:
 def score(case: Case, proposals: Sequence[Proposal]) -> Score:
     """Match each gold item to at most one proposal, surest pairs first."""
     result = Score(case.name, gold=len(case.gold), proposed=len(proposals))
-    pairs = sorted(((likeness(g, p), gi, pi) for gi, g in enumerate(case.gold)
-                    for pi, p in enumerate(proposals)), reverse=True)
+    # Where two gold items share a sentence, the proposal goes to the one its title is.
+    pairs = sorted(((likeness(g, p), jaccard(g.title, p.title), gi, pi)
+                    for gi, g in enumerate(case.gold) for pi, p in enumerate(proposals)),
+                   key=lambda pair: (-pair[0], -pair[1], pair[2], pair[3]))
     taken_gold: set[int] = set()
     taken_proposal: set[int] = set()
-    for value, gi, pi in pairs:
+    for value, _, gi, pi in pairs:
         if value <= 0 or gi in taken_gold or pi in taken_proposal:
             continue
         taken_gold.add(gi)

@@ -46,6 +46,9 @@ class Commitment:
     #: Where what is said of it begins, when that is before its name ("will meet next week
     #: for the sixth round"): a date there is its date.
     at: int = -1
+    #: The event it comes before or after, in the clause's words ("the Summit is to be
+    #: preceded by the Ministerial Meeting"): ("before", "the Summit").
+    relative: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.at < 0:
@@ -591,6 +594,8 @@ class _Clause:
     def __init__(self, text: str, stops: Sequence[int]) -> None:
         self.text = text
         self.stops = sorted(stops)
+        #: Events found beside the one a reading returns ("A and B will take place").
+        self.beside: list[Commitment] = []
 
     # -- names ---------------------------------------------------------------------------
 
@@ -668,9 +673,12 @@ class _Clause:
         while (shorter := _OPENING.sub("", head.strip())) != head.strip():
             head = shorter
         head = _TRAILING_ADVERB.sub("", head.strip())
-        apposition = re.fullmatch(r"(.{3,}?),\s+[^,]{3,80},?", head)
+        apposition = re.fullmatch(r"(.{3,}?),\s+([^,]{3,80}),?", head)
         if apposition:
-            head = apposition.group(1)  # "the Council, the body's governing forum,"
+            # "the Council, the body's governing forum,"; but "a longer-term approach, the
+            # Native Fish Strategy," is the Strategy.
+            indefinite = re.match(r"(?:a|an|one|another)\s", apposition.group(1), re.I)
+            head = apposition.group(2 if indefinite else 1)
         if re.search(r"\b(?:will|shall|would|is|are|was|were|has|have|had)\b", head):
             return ""  # not one noun phrase: the subject is not where it was looked for
         return head
@@ -701,8 +709,9 @@ class _Clause:
             else:
                 found.extend(self.actions(cue, stop, kind))
         headline = _HEADLINE.match(self.text)
+        main = re.split(r",?\s+(?:which|who|that|where|while|as)\s|;", self.text)[0]
         if headline and not any(c.start() < headline.end() for c in cues) \
-                and not _FINITE.search(self.text, headline.end()):
+                and not _FINITE.search(main, headline.end()):
             # "South Africa to head a trade mission to Kenya by May": a plan, in the words
             # of a headline or of a list of outcomes.
             to = _TO.match(self.text, headline.start("to"))
@@ -715,7 +724,27 @@ class _Clause:
         if any(c.lastgroup in _ACTION_CUES or c.lastgroup == "scheduled" for c in cues):
             found.extend(self.enumerated())
         found.extend(self.dated())
+        found.extend(self.beside)
         return _distinct(found)
+
+    def ordered(self, order: re.Match[str], position: int, cue: re.Match[str]
+                ) -> Commitment | None:
+        """"The Summit is to be preceded by the Ministerial Meeting": the meeting, before
+        the summit; "the minister's visit will be preceded by that of the secretary"."""
+        name, end = self.phrase_after(position + order.end(), limit=14)
+        name = clean(name)
+        subject = clean(self.subject(cue.start()))
+        if not subject:
+            return None
+        that = re.match(r"th(?:at|ose)\s+of\s+", name, re.I)
+        if that:
+            name = f"{_head(subject).split()[-1]} of {name[that.end():]}"
+        if not (names_event(name) or _is_event_head(name)):
+            return None
+        relation = "before" if order["rel"] == "preceded" else "after"
+        return Commitment(_capital(name), _event_kind(name),
+                          f"{cue.group(0).strip()} {order.group(0).strip()}",
+                          position + order.end(), end, relative=(relation, subject))
 
     def due_in(self, cue: re.Match[str]) -> list[Commitment]:
         """"The minister is due in New Caledonia next week": a visit."""
@@ -767,6 +796,9 @@ class _Clause:
                 return Commitment(f"Deadline for {who}", Kind.DEADLINE,
                                   f"{cue.group(0).strip()} {phrase.split()[0]}",
                                   max(0, cue.start() - len(who)), position, deadline=True)
+        order = re.match(r"be\s+(?:\w+ly\s+)?(?P<rel>preceded|followed)\s+by\s+", phrase)
+        if order is not None:
+            return self.ordered(order, position, cue)
         welcome = _WELCOME.match(phrase)
         if welcome is not None:
             # "welcome her counterparts to a two-day working meeting"
@@ -845,7 +877,7 @@ class _Clause:
         if verb.group("sign"):
             if re.match(r"(?:hand|take)\s+over|assume", word) and re.search(
                     r"\b(?:chair(?:manship|mans?hip)?|presidency|leadership|command|"
-                    r"secretariat|rotating)\b", name, re.I):
+                    r"secretariat|rotating|chair\w*)\b", name, re.I):
                 return Commitment(f"Handover of the {name}", Kind.OTHER, said, after, end)
             if not (_AGREEMENT.search(name) or _DOCUMENT.search(name)):
                 return None
@@ -1044,7 +1076,8 @@ class _Clause:
             elif (event := self.event_before(relative.start())) is not None:
                 subject = event[0]
         name = clean(subject)
-        start = max(0, cue_start - len(subject))
+        found_at = self.text.rfind(subject, 0, cue_start) if subject else -1
+        start = found_at if found_at >= 0 else max(0, cue_start - len(subject))
         if not name or len(name.split()) > 25 or _PRONOUN.fullmatch(name):
             if (event := self.event_before(cue_start)) is not None and _HELD.match(
                     happen or participle):
@@ -1055,7 +1088,15 @@ class _Clause:
                     happen, re.I):
             return Commitment(f"Entry into force of {name}", Kind.OTHER, said, start, after)
         if _HELD.match(happen or participle):
-            # Only an event takes place or is held: whatever the subject is, it is one.
+            # Only an event takes place or is held: whatever the subject is, it is one;
+            # "the Presidential Meeting and the 13th Binational Cabinet" are two.
+            other = re.search(r"(?:^|[\s,])(?:the|a|an)\s+(?P<name>[^,;]{2,80}?)\s+and\s*$",
+                              self.text[:start])
+            if other and _is_event_head(clean(other["name"])) and not _FINITE.search(
+                    other["name"]):
+                self.beside.append(Commitment(_capital(clean(other["name"])),
+                                              _event_kind(clean(other["name"])), said,
+                                              other.start("name"), after))
             return Commitment(_capital(name), _event_kind(name), said, start, after)
         if participle.lower() == "briefed":  # "the Committee will be briefed on the Summit"
             return Commitment(f"Briefing of {name}", Kind.MEETING, said, start, after)

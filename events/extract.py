@@ -281,7 +281,7 @@ _GENERIC = re.compile(
     r"(?:(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|today|tomorrow|this\s+week)(?:’s|'s)\s+|"
     r"two-day\s+|three-day\s+|one-day\s+)?(?:meeting|session|conference|summit|talks|"
     r"event|forum|council|gathering|dialogue|consultations|discussions|round|visit|trip|"
-    r"ministerial|sessions|meetings)", re.I)
+    r"ministerial|sessions|meetings|edition)", re.I)
 # "hold bilateral meetings there", "during the visit", "while in Malaysia", "will also
 # attend": at the event the release spoke of just before.
 _ALONG = re.compile(
@@ -323,7 +323,8 @@ def _refer(proposal: Proposal, clause: str, earlier: list[Proposal]) -> None:
     if not _GENERIC.fullmatch(core):
         return
     if core == proposal.title and not re.search(
-            rf"\b(?:the|this|that|its|their|[A-Za-z]+(?:’s|'s))\s+{re.escape(proposal.title)}",
+            rf"\b(?:the|this|that|these|those|its|their|[A-Za-z]+(?:’s|'s))\s+"
+            rf"{re.escape(proposal.title)}",
             clause, re.I):
         return
     recent = _recent(earlier, core)
@@ -436,10 +437,13 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
                 _is_generic(_anchor_name(clause, anchor))
                 and anchor["cue"].lower() not in (*_BEFORE, *_AFTER))):
             parent = _along(clause, event, own, earlier, paragraph, published)
+            if parent is not None and event.needs_date and not own:
+                parent = None  # "announce new dates": only a date makes it one to chase
             if parent is not None:
                 anchor, anchored = None, True
-        if event.needs_date and not own and (not anchored or event.near):
-            continue
+        if event.needs_date and not own and (not anchored or event.near or (
+                anchor is not None and anchor["cue"].lower() in _WEAK_ANCHOR)):
+            continue  # named in passing ("announce dates for the next round"), undated
         if own and own[0].window.precision is Precision.DAY and own[0].window.earliest \
                 and own[0].window.earliest < published and not _BY.match(own[0].phrase):
             continue  # under way, or over: not something to chase
@@ -475,6 +479,12 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
             proposal.anchor, proposal.anchor_name = parent.key, parent.title
             proposal.anchor_cue = "during"
             reason.append(f"part of {parent.title}")
+        elif event.relative is not None and proposal.anchor is None:
+            # "The Summit is to be preceded by the Ministerial Meeting": dated by the summit.
+            relation, name = event.relative
+            proposal.anchor, proposal.anchor_name = slug(name), name
+            proposal.anchor_cue = relation
+            reason.append(f"{relation} {name}")
         proposal.reason = "; ".join(reason)
         proposal.confidence = round(min(proposal.confidence, 0.95), 2)
         proposals.append(proposal)
@@ -493,8 +503,10 @@ def _stops(clause: str, times: list[TimeMention], places: list[Place],
                          clause[max(0, time.start - 12):time.start], re.I)
         stops.append(time.start - len(lead.group(0)) if lead else time.start)
     for place in places:  # "in Tokyo", not the "Korea" of "the Korea Meteorological ..."
-        lead = re.search(r"\b(?:in|at|near|from|to)\s+(?:the\s+)?$",
-                         clause[max(0, place.start - 10):place.start], re.I)
+        lead = re.search(r"\b(?:(?:in|at|near|from|to)\s+(?:the\s+)?(?:[A-Z][\w-]+\s+)?(?:city|"
+                         r"town|port|municipality|village|province|state|region|island)\s+of|"
+                         r"(?:in|at|near|from|to))\s+(?:the\s+)?$",
+                         clause[max(0, place.start - 40):place.start], re.I)
         if lead:
             stops.append(place.start - len(lead.group(0)))
     stops += [a.start() for a in anchors if a["cue"].lower() not in _WEAK_ANCHOR
@@ -553,8 +565,8 @@ def _is_own_name(event: Commitment, anchor: re.Match[str]) -> bool:
 
 # "said Tuesday", "told reporters on Monday", "in a statement issued Wednesday": when it was
 # said, not when it happens.
-_FRAMED = re.compile(r"(?:\b(?:said|says|told\s+[\w ]{1,30}|announced|reported|added|stated|"
-                     r"confirmed|wrote|tweeted)|\b(?:statement|release|communiqu[ée]|notice|"
+_FRAMED = re.compile(r"(?:(?<!\bbe\s)(?<!\bbeen\s)\b(?:said|says|told\s+[\w ]{1,30}|announced|"
+                     r"reported|added|stated|confirmed|wrote|tweeted)|\b(?:statement|release|communiqu[ée]|notice|"
                      r"announcement)\s+(?:was\s+)?(?:issued|released|published|posted))\s+"
                      r"(?:on\s+|late\s+|early\s+|earlier\s+|last\s+)?$", re.I)
 

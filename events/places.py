@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import pairwise
+from itertools import pairwise, takewhile
 
 __all__ = ["Place", "countries_in", "find_places", "is_country", "places_named"]
 
@@ -181,7 +181,8 @@ def _longest_at(words: list[tuple[str, int, int]], index: int, gazetteer: _Gazet
 
 # Where a place is named as where something happens: "in Tokyo", "at ... in Nairobi",
 # "to Seoul", "hosted by India", and a clause that opens with "In Berlin,".
-_LEAD = re.compile(r"\b(?:in|at|to|from|near|hosted\s+by|host(?:s|ed)?|venue|city\s+of)\s+"
+_LEAD = re.compile(r"\b(?:in|at|to|from|near|hosted\s+by|host(?:s|ed)?|venue|(?P<named>(?:city|"
+                   r"town|port|municipality|village|province|state|region|island)\s+of))\s+"
                    r"(?=(?:the\s+)?[A-Z])", re.I)
 
 
@@ -199,6 +200,11 @@ def places_named(text: str, *, countries: Collection[str] = ()) -> list[Place]:
         place = _longest_at(words, 0, gazetteer, countries)
         if place is None and len(words) > 1 and words[0][0] == "the":
             place = _longest_at(words, 1, gazetteer, countries)
+        if place is None and lead["named"] and words:
+            # "the city of Tumbes": a place, whether or not it is large enough to be known.
+            leading = takewhile(lambda word: word[:1].isupper(), (w for w, _, _ in words[:3]))
+            name = " ".join(leading).rstrip(".,;:")
+            place = Place(name, "", False, words[0][1], words[0][1] + len(name))
         if place is not None:
             found.append(place)
     return found

@@ -195,7 +195,9 @@ def paragraphs(text: str) -> tuple[str | None, list[Paragraph]]:
             continue
         if use_numbers:
             if number == 0:
-                continue  # prose before the first numbered paragraph: not the release
+                # The lead before the numbered paragraphs: paragraph 0.
+                found.append(Paragraph(0, body))
+                continue
             if bullet:
                 close()
                 found.append(Paragraph(number, body))
