@@ -77,7 +77,7 @@ EVENT_NOUN = (
 DOCUMENT_NOUN = (
     r"reports?|assessments?|reviews?|studies|study|surveys?|papers?|white papers?|"
     r"guidelines?|roadmaps?|road maps?|strateg(?:y|ies)|action plans?|plans?|frameworks?|"
-    r"findings|results|outlooks?|recommendations?|proposals?|drafts?|statements?|"
+    r"findings|results|outcomes?|outlooks?|recommendations?|proposals?|drafts?|statements?|"
     r"declarations?|communiqu[ée]s?|conclusions|decisions?|resolutions?|rules?|"
     r"regulations?|standards?|indicators?|inventor(?:y|ies)|atlas|handbooks?|toolkits?|"
     r"evaluations?|analys[ie]s|database|maps?|lists?|work programmes?|programmes? of work|"
@@ -115,7 +115,7 @@ _NUMBERED = re.compile(r"\b[A-Z][A-Za-z-]*[A-Z]\s?-?\d{1,4}\b|\bG-?(?:7|8|20)\b|
                        r"\b\d{1,3}(?:st|nd|rd|th)\s+[A-Z]{2,}[a-z]?\b|"
                        # "Trade Week", "World Day Against Child Labour": named days and weeks
                        r"\b[A-Z][\w’'-]+\s+(?:Week|Day|Days|Fortnight)\b")
-_REPORTISH = re.compile(r"\b(?:reports?|assessments?|studies|study|outlooks?|reviews?|"
+_REPORTISH = re.compile(r"\b(?:reports?|outcomes?|assessments?|studies|study|outlooks?|reviews?|"
                         r"findings|results|papers?|atlas|surveys?|evaluations?|analys[ie]s|"
                         r"publications?|report card|data|statistics|inventor(?:y|ies))\b", re.I)
 _DUE_PHRASE = re.compile(r"\b(?:the|a|an|your|their|its)\s+((?:[\w-]+\s+){0,3}?(?:forms?|"
@@ -239,7 +239,9 @@ _CUE = re.compile(
     r"|(?P<plans>\b(?:plans?|planned|planning|intends?|intended|intending|aims?|aimed|"
     r"aiming|prepares?|preparing|is\s+preparing|are\s+preparing|seeks?|seeking|hopes?|"
     r"hoped|hoping|wants?|wanted|wishes|wished|looks?\s+forward|looking\s+forward|"
-    r"looked\s+forward)\s+to\s+)"
+    r"looked\s+forward|(?:offer|decision|agreement|plans?|commitment|intention|"
+    r"undertaking|pledge)(?:\s+of\s+(?:the\s+)?[\w’'-]+(?:\s+[\w’'-]+){0,3}?)?)"
+    r"\s+to\s+)"
     r"|(?P<obliged>\b(?:must|should|needs?\s+to|have\s+to|has\s+to)\s+)"
     r"|(?P<tobe>\b(?:is|are)\s+to\s+)"
     r"|(?P<passive>\bto\s+be\s+(?=(?:jointly\s+|formally\s+|officially\s+|also\s+)?"
@@ -303,6 +305,8 @@ _BOUNDARY = re.compile(
     r"\borgani[sz]ed\s+by\b|\bchaired\s+by\b|\bled\s+by\b|\bsponsored\s+by\b|"
     r"\bsupported\s+by\b|\bfunded\s+by\b|\bproposed\s+by\b|\bas\s+well\s+as\b|"
     r"\bat\s+\d{1,2}(?:[.:]\d\d)?\s*(?:a\.?m\b|p\.?m\b|h\b|hrs\b|o[’']clock)?|"
+    r"\b(?:annually|every\s+(?:year|month|quarter|two\s+years|other\s+year)|each\s+year|"
+    r"regularly|periodically|biannually|biennially|twice\s+a\s+year|once\s+a\s+year)\b|"
     r"\band\s+(?=(?:" + _LAUNCH + "|" + _HOLD + "|" + _SIGN + "|" + _PUBLISH + "|" + _VISIT
     + "|" + _MEET + r")\b))",
     re.I)
@@ -446,10 +450,12 @@ _CUE_WORDS = frozenset([
     "jointly", "soon", "now", "again", "first", "both", "each", "formally", "officially",
     "subsequently", "later", "further", "shortly", "together", "personally", "still",
     "separately", "respectively", "thereafter", "probably", "finally", "eventually",
-    "immediately", "reportedly", "initially", "duly", "ultimately", "all"
+    "immediately", "reportedly", "initially", "duly", "ultimately", "all", "offer",
+    "decision", "agreement", "commitment", "intention", "undertaking", "pledge"
 ])
 _BOUNDARY_WORDS = frozenset([
-    "where", "which", "who", "whose", "when", "while", "scheduled", "slated", "planned",
+    "annually", "every", "each", "regularly", "periodically", "biannually", "biennially",
+    "twice", "where", "which", "who", "whose", "when", "while", "scheduled", "slated", "planned",
     "expected", "set", "due", "to", "will", "shall", "would", "is", "are", "was", "were", "that",
     "so", "in", "with", "aimed", "aiming", "as", "under", "on", "at", "ahead", "following",
     "during", "alongside", "back", "before", "after", "for", "by", "no", "not", "and", "this",
@@ -764,6 +770,11 @@ class _Clause:
                      r"seeking)\b", said, re.I):
             return True
         near = self.text[max(0, cue.start() - 60):cue.start()]
+        if re.match(r"(?:offer|decision|agreement|plans?|commitment|intention|undertaking|"
+                    r"pledge)\b", said, re.I) and re.search(
+                        r"\b(?:discuss\w*|consider\w*|propos\w*|review\w*|explor\w*|"
+                        r"possible|potential|draft|no|any)\s+(?:\w+\s+){0,2}$", near, re.I):
+            return True  # "discussed a plan to hold a summit"
         return bool(_MAYBE.search(re.split(r"[,;]", near)[-1]))
 
     def actions(self, cue: re.Match[str], stop: int, kind: str) -> list[Commitment]:

@@ -20,7 +20,7 @@ from events import commitments
 from events.commitments import Commitment, clean
 from events.derive import derived_window
 from events.model import Kind
-from events.places import Place, countries_in, is_country, places_named
+from events.places import Place, countries_in, find_places, is_country, places_named
 from events.programme import Listed, listed
 from events.reading import Release, sentences
 from events.temporal import TimeMention, find_times
@@ -36,7 +36,8 @@ _ANY_CUE = re.compile(
     r"prepar(?:es|ing)|aims?|look(?:s|ing)?\s+forward|determined|holding|hosting|"
     r"organi[sz]ing|convening|welcoming|launching|signing|publishing|releasing|visiting|"
     r"opening|staging|co-hosting|co-chairing|chairing|leading|heading|attending|"
-    r"travell?ing|flying|receiving|unveiling|inaugurating)\b", re.I)
+    r"travell?ing|flying|receiving|unveiling|inaugurating|offer|decision|agreement|"
+    r"commitment|intention|undertaking|pledge)\b", re.I)
 
 # "South Africa to head a mission", a headline's or an outcome list's plan.
 _TO_ACT = re.compile(r"\bto\s+(?:visit|hold|host|head|lead|sign|launch|meet|attend|open|send|"
@@ -328,6 +329,9 @@ def _refer(proposal: Proposal, clause: str, earlier: list[Proposal]) -> None:
             clause, re.I):
         return
     recent = _recent(earlier, core)
+    if recent is not None and not proposal.window.is_undated and not recent.window.is_undated \
+            and not proposal.window.overlaps(recent.window):
+        return  # "the summit in Paris in June" is not the meeting next year
     if recent is not None:
         proposal.aliases |= recent.aliases  # the same event: merged with it
         proposal.reason += f"; the event named before ({recent.title})"
@@ -458,6 +462,10 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
             reason.append(f"time '{time.phrase}'")
             proposal.confidence += 0.2
         where = _place_of(event, clause, places, cut)
+        if where is None and re.search(r"\bhost", event.cue, re.I):
+            # "Korea will host", "the offer of Japan to host": the host is where.
+            hosts = find_places(clause[:event.start], countries=countries)
+            where = hosts[-1].name.removeprefix("the ") if hosts else None
         if where is not None:
             proposal.location = where
             reason.append(f"place '{where}'")
@@ -615,8 +623,9 @@ def _place_of(event: Commitment, clause: str, places: list[Place], cut: int) -> 
     if not mine:
         return None
     place = mine[0]
-    venue = re.search(r"\bat\s+(?:the\s+)?(?P<venue>[A-Z][\w’'&.-]*(?:\s+[\w’'&.-]+){0,5}?)\s+"
-                      r"in\s+$", clause[max(0, place.start - 80):place.start])
+    venue = re.search(r"\bat\s+(?:the\s+)?(?P<venue>[A-Z][\w’'&.-]*(?:\s+(?:[A-Z][\w’'&.-]*|of|"
+                      r"the|and|for|de|du|&)){0,5}?)\s+in\s+$",
+                      clause[max(0, place.start - 80):place.start])
     name = place.name.removeprefix("the ")
     after = re.match(r",\s+(?P<country>[A-Z][\w ]+?)(?=[,.;]|\s+(?:on|in|from|at|for)\b|$)",
                      clause[place.end:])

@@ -398,6 +398,9 @@ _RULES: list[tuple[re.Pattern[str], object, frozenset[str] | None]] = [
     (rf"\b(?:in\s+)?{MONTH}(?:\s+{YEAR})?\s+(?:and\s+on(?:wards?)?|onwards?|and\s+beyond|"
      r"and\s+after)\b", _open_month, _MONTH_GATE),
     (rf"\bfrom\s+{MONTH}(?:\s+{YEAR})?\s+onwards?\b", _open_month, _MONTH_GATE),
+    # "launch the project from March 2019": it starts that month
+    (rf"\b(?:from|starting(?:\s+in)?|beginning(?:\s+in)?|as\s+of|effective)\s+{MONTH}"
+     rf"(?:,?\s+{YEAR})?\b(?!\s+(?:to|until|through|and|-|–)\b)", _month, _MONTH_GATE),
     # spans of months
     (rf"\b(?:from|between)\s+{MONTH}\s+(?:to|and|until|through)\s+{MONTH2}(?:,?\s+{YEAR})?\b",
      _month_range, _MONTH_GATE),
