@@ -253,7 +253,7 @@ def propose(release: Release, published: date) -> list[Proposal]:
     """Every follow-up the release commits to, one per event, anchors resolved among them."""
     countries = _release_countries(release)
     proposals: list[Proposal] = []
-    lines = {item.line: item for item in listed(release.paragraphs, published)}
+    lines = {item.line: item for item in listed(release.paragraphs, published, release.title)}
     for paragraph in release.paragraphs:
         if paragraph.listing:
             if paragraph.text in lines:
@@ -424,7 +424,8 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
             and (not event.near or t.start - event.end <= 40)]
         if not own:
             own = [t for t in times if event.start <= t.start < event.end
-                   and re.match(r"(?:’s|'s)\b", clause[t.end:t.end + 2])]
+                   and (t.phrase.endswith(("’s", "'s"))
+                        or re.match(r"(?:’s|'s)\b", clause[t.end:t.end + 2]))]
         if not own and event.shares_time:
             own = [t for t in times if t.end <= event.start][-1:]
         if not own and opening is not None and opening.end <= event.start \
@@ -451,9 +452,10 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
         if own and own[0].window.precision is Precision.DAY and own[0].window.earliest \
                 and own[0].window.earliest < published and not _BY.match(own[0].phrase):
             continue  # under way, or over: not something to chase
-        proposal = Proposal(key=slug(event.title), title=_title(event.title), kind=event.kind,
+        title = _TIMED.sub("", event.title) or event.title  # "Friday's meeting": a meeting
+        proposal = Proposal(key=slug(title), title=_title(title), kind=event.kind,
                             paragraph=paragraph, sentence=sentence, confidence=0.6,
-                            aliases=aliases(event.title))
+                            aliases=aliases(title))
         reason = [f"cue '{event.cue}'"]
         if own:
             time = own[0]
@@ -577,6 +579,10 @@ _FRAMED = re.compile(r"(?:(?<!\bbe\s)(?<!\bbeen\s)\b(?:said|says|told\s+[\w ]{1,
                      r"reported|added|stated|confirmed|wrote|tweeted)|\b(?:statement|release|communiqu[ée]|notice|"
                      r"announcement)\s+(?:was\s+)?(?:issued|released|published|posted))\s+"
                      r"(?:on\s+|late\s+|early\s+|earlier\s+|last\s+)?$", re.I)
+
+
+_TIMED = re.compile(r"^(?:(?:next|this|last|coming)\s+(?:week|month|year|weekend)|today|"
+                    r"tomorrow|(?:mon|tues|wednes|thurs|fri|satur|sun)day)(?:’s|'s)\s+", re.I)
 
 
 def _is_dateline(clause: str, time: TimeMention) -> bool:

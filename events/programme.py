@@ -43,32 +43,39 @@ class Listed:
 
 _KEY = re.compile(r"^(?P<key>[A-Za-z]+)\s*:\s*(?P<value>.+)$")
 _NAME_KEYS = {"event", "what", "title", "meeting", "activity", "occasion"}
-_DATE_KEYS = {"date", "dates", "when", "day"}
+_DATE_KEYS = {"date", "dates", "when", "day", "start", "starts", "begins"}
 _PLACE_KEYS = {"where", "venue", "location", "place"}
 _SEPARATOR = re.compile(r"\s*(?::\s|\s[–—-]\s)\s*")
 # What is left of a side once its date is taken out: a weekday, a time of day, a dash.
 _LEFTOVER = re.compile(r"^[\s,–—:-]*(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day)?[\s,–—:-]*"
                        r"(?:(?:from\s+)?\d{1,2}(?:[.:]\d\d)?\s*(?:a\.?m\.?|p\.?m\.?|h|hrs)?"
                        r"(?:\s*[-–]\s*\d{1,2}(?:[.:]\d\d)?\s*(?:a\.?m\.?|p\.?m\.?|h|hrs)?)?|"
-                       r"\d{4}\s*[-–]\s*\d{4})?\s*(?:\([^()]*\))?[\s.]*$", re.I)
+                       r"\d{4}\s*[-–]\s*\d{4})?\s*(?:(?:GMT|UTC|[A-Z]{2,4}T|local\s+time)"
+                       r"(?:\s*[+-]\s*\d{1,2})?)?\s*(?:\([^()]*\))?[\s.]*$", re.I)
 
 
-def listed(paragraphs: Sequence[Paragraph], published: date) -> list[Listed]:
-    """Every event a release's listing lines give a day still to come."""
+def listed(paragraphs: Sequence[Paragraph], published: date,
+           title: str | None = None) -> list[Listed]:
+    """Every event a release's listing lines give a day still to come. A block of
+    particulars without an event's name is the event of the release's ``title``."""
     found: list[Listed] = []
     block: list[Paragraph] = []
+    prose = False
     for paragraph in paragraphs:
         if paragraph.listing and _KEY.match(paragraph.text) and _key(paragraph.text) in (
-                _NAME_KEYS | _DATE_KEYS | _PLACE_KEYS | {"time"}):
+                _NAME_KEYS | _DATE_KEYS | _PLACE_KEYS | {"time", "end", "ends"}):
             block.append(paragraph)
             continue
-        found.extend(_particulars(block, published))
+        found.extend(_particulars(block, published, title))
         block = []
         if paragraph.listing:
             line = _line(paragraph, published)
-            if line is not None:
+            # A dated heading above the text names the meeting the release reports.
+            if line is not None and (prose or line.window.earliest != published):
                 found.append(line)
-    found.extend(_particulars(block, published))
+        else:
+            prose = True
+    found.extend(_particulars(block, published, title))
     return found
 
 
@@ -77,11 +84,15 @@ def _key(text: str) -> str:
     return match["key"].lower() if match else ""
 
 
-def _particulars(block: list[Paragraph], published: date) -> list[Listed]:
+def _particulars(block: list[Paragraph], published: date, title: str | None) -> list[Listed]:
     """"Event: X / Date: Y / Location: Z": one event."""
     values = {_key(p.text): (p, _KEY.match(p.text)["value"].strip())  # type: ignore[index]
               for p in reversed(block)}
     name = next((values[k][1] for k in _NAME_KEYS if k in values), None)
+    if name is None and title:
+        # "Arctic Council Ministerial meeting held in Reykjavik" / "Start: 20 May 2021"
+        name = re.split(r"\s+(?:held|to\s+be\s+held|takes\s+place|will|opens|begins)\b",
+                        title)[0]
     dated = next((values[k] for k in _DATE_KEYS if k in values), None)
     if name is None or dated is None or not listed_event(clean(name)):
         return []
