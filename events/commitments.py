@@ -408,6 +408,9 @@ _EVENT_PHRASE = re.compile(rf"(?:\b(?:the|a|an|its|their)\s+|[\w-]+(?:’s|'s)\s
                            rf"will|with|by)\b)[\w’'/-]+\s+){{0,6}}?"
                            rf"(?:{EVENT_NOUN})\b)", re.I)
 _WORD = re.compile(r"\S+")
+# A name's acronym in parentheses, and what the clause goes on to say of it.
+_ACRONYM_THEN = re.compile(r"(\([A-Z][A-Za-z0-9-]{1,12}(?:\s?\d{1,4})?\))\s+(?:with|for|to|from|"
+                           r"on|in|at|by|under|and|which|who|that)\b")
 _WORD_START = re.compile(r"[A-Za-z’']+")
 
 
@@ -631,6 +634,9 @@ class _Clause:
         words = list(_WORD.finditer(rest[:cut]))
         if len(words) > limit:
             cut = words[limit - 1].end()
+        acronym = _ACRONYM_THEN.search(rest, 0, cut)
+        if acronym is not None:
+            cut = acronym.end(1)  # "the Common Market Council (CMC) with his counterparts"
         # A preposition left hanging before a date or a place is not part of the name.
         phrase = _HANGING.sub("", rest[:cut])
         phrase = phrase.rstrip(" .,;:")
@@ -900,6 +906,13 @@ class _Clause:
             if purpose and names_event(purpose["event"]) and not names_event(
                     name[:purpose.start()]):
                 name = clean(purpose["event"])
+            joined = re.match(r"\s*for\s+(?:the|a|an|its|their)\s+", self.text[end:])
+            if not names_event(name) and joined is not None:
+                # "join her counterparts for the Trilateral Strategic Dialogue"
+                occasion, occasion_end = self.phrase_after(end + joined.end(), limit=14)
+                if names_event(clean(occasion)):
+                    return Commitment(_capital(clean(occasion)), _event_kind(clean(occasion)),
+                                      said, end + joined.end(), occasion_end)
             if not names_event(name):
                 if re.fullmatch(r"open|run|head", word):
                     return self.launch(name, word, said, after, end)  # "open the consulate"
@@ -1102,7 +1115,7 @@ class _Clause:
             # Only an event takes place or is held: whatever the subject is, it is one;
             # "the Presidential Meeting and the 13th Binational Cabinet" are two.
             other = re.search(r"(?:^|[\s,])(?:the|a|an)\s+(?P<name>[^,;]{2,80}?)\s+and\s*$",
-                              self.text[:start])
+                              self.text[:start], re.I)
             if other and _is_event_head(clean(other["name"])) and not _FINITE.search(
                     other["name"]):
                 self.beside.append(Commitment(_capital(clean(other["name"])),

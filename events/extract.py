@@ -154,6 +154,11 @@ def slug(title: str) -> str:
 def same_event(a: Proposal, b: Proposal) -> bool:
     if a.aliases & b.aliases:
         return True
+    if a.sentence == b.sentence and (a.title.lower().startswith(b.title.lower())
+                                     or b.title.lower().startswith(a.title.lower())):
+        # One sentence naming an event twice: "the session" and "its session in May", "the
+        # next meeting" and "the next meeting of the signatories".
+        return a.anchor not in (b.key, *b.aliases) and b.anchor not in (a.key, *a.aliases)
     if a.anchor in (b.key, *b.aliases) or b.anchor in (a.key, *a.aliases):
         return False  # one happens on the occasion of the other
     ta, tb = tokens(a.title), tokens(b.title)
@@ -292,6 +297,9 @@ _ALONG = re.compile(
     r"(?:\s+[A-Z][\w-]+)?))?|at\s+(?:the|that|this)\s+(?P<noun2>meeting|session|conference|"
     r"summit|event|forum|JCM|[A-Z]{2,6})\b(?!\s+(?:of|on|in)\b))", re.I)
 _ALSO = re.compile(r"\balso\b", re.I)
+# "On the opening day, ...": a day of the event just named.
+_ON_DAY = re.compile(r"\b(?:on|during)\s+the\s+(?P<day>opening|first|second|third|last|final|"
+                     r"closing)\s+day\b(?P<noun>)(?P<noun2>)(?P<place>)", re.I)
 # "Cavusoglu's visit", "the minister's trip": the visit named before, by whose it is.
 _POSSESSOR = re.compile(r"^(?:[A-Z][\w.’'-]*\s+){0,3}[A-Z][\w.-]*(?:’s|'s)\s+")
 
@@ -329,12 +337,31 @@ def _refer(proposal: Proposal, clause: str, earlier: list[Proposal]) -> None:
             clause, re.I):
         return
     recent = _recent(earlier, core)
+    noun = _stem(core.lower().split()[-1])
+    if recent is not None and noun not in _ANY_EVENT and not (
+            noun in tokens(recent.title) or (recent.kind is Kind.VISIT and noun in (
+                "visit", "trip", "tour"))):
+        # "The Summit" is the summit named before, not the ministerial meeting before it.
+        recent = next((p for p in reversed(earlier[-12:]) if noun in tokens(p.title)), None)
     if recent is not None and not proposal.window.is_undated and not recent.window.is_undated \
             and not proposal.window.overlaps(recent.window):
         return  # "the summit in Paris in June" is not the meeting next year
     if recent is not None:
         proposal.aliases |= recent.aliases  # the same event: merged with it
         proposal.reason += f"; the event named before ({recent.title})"
+
+
+# Nouns any meeting can be called by.
+_ANY_EVENT = {"meeting", "session", "event", "gathering", "edition", "sessions", "meetings"}
+
+
+def _day_of(window: Window, which: str) -> Window:
+    """"The opening day", "the second day", "the last day" of an event's days."""
+    assert window.earliest is not None and window.latest is not None
+    if which in ("last", "final", "closing"):
+        return Window.day(window.latest)
+    offset = {"second": 1, "third": 2}.get(which, 0)
+    return Window.day(min(window.earliest + timedelta(days=offset), window.latest))
 
 
 def _recent(earlier: list[Proposal], noun: str = "", *, dated: bool = False,
@@ -358,6 +385,8 @@ def _along(clause: str, event: Commitment, own: list[TimeMention], earlier: list
     the visit", "while in Malaysia" or "will also ...": the meeting or visit just before,
     if it is dated (its days are then the follow-up's)."""
     along = _ALONG.search(clause)
+    if along is None:
+        along = _ON_DAY.search(clause)
     also = _ALSO.search(event.cue) or _ALSO.search(clause[max(0, event.start - 40):event.start])
     if along is None and (also is None or re.match(
             r"(?:agreed|agree|decided|resolved|pledged|committed|undertook|promised)",
@@ -438,7 +467,11 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
                 anchor is not None and anchor.start() <= t.start < anchor.end() + 30
                 and anchor.start() < event.start)][-1:]
         parent = None
-        if not event.near and (anchor is None or (
+        title = _TIMED.sub("", event.title) or event.title  # "Friday's meeting": a meeting
+        # "The summit is to take place at the hotel": the summit named before, not a part
+        # of anything.
+        generic = bool(_GENERIC.fullmatch(_POSSESSOR.sub("", title)))
+        if not event.near and not generic and (anchor is None or (
                 _is_generic(_anchor_name(clause, anchor))
                 and anchor["cue"].lower() not in (*_BEFORE, *_AFTER))):
             parent = _along(clause, event, own, earlier, paragraph, published)
@@ -447,12 +480,11 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
             if parent is not None:
                 anchor, anchored = None, True
         if event.needs_date and not own and (not anchored or event.near or (
-                anchor is not None and anchor["cue"].lower() in _WEAK_ANCHOR)):
+                anchor is not None and anchor["cue"].lower() == "for")):
             continue  # named in passing ("announce dates for the next round"), undated
         if own and own[0].window.precision is Precision.DAY and own[0].window.earliest \
                 and own[0].window.earliest < published and not _BY.match(own[0].phrase):
             continue  # under way, or over: not something to chase
-        title = _TIMED.sub("", event.title) or event.title  # "Friday's meeting": a meeting
         proposal = Proposal(key=slug(title), title=_title(title), kind=event.kind,
                             paragraph=paragraph, sentence=sentence, confidence=0.6,
                             aliases=aliases(title))
@@ -489,6 +521,9 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
             proposal.anchor, proposal.anchor_name = parent.key, parent.title
             proposal.anchor_cue = "during"
             reason.append(f"part of {parent.title}")
+            day = _ON_DAY.search(clause)
+            if day is not None and not own:
+                proposal.window = _day_of(parent.window, day["day"].lower())
         elif event.relative is not None and proposal.anchor is None:
             # "The Summit is to be preceded by the Ministerial Meeting": dated by the summit.
             relation, name = event.relative
@@ -622,7 +657,13 @@ def _place_of(event: Commitment, clause: str, places: list[Place], cut: int) -> 
             return f"{target}, {inside[0].name}"
         return target
     mine = [p for p in places if event.start <= p.start < cut
-            and _PLACE_CUE.search(clause[max(0, p.start - 14):p.start])]
+            and _PLACE_CUE.search(clause[max(0, p.start - 14):p.start])
+            and not _SAID_IN.search(clause[max(0, p.start - 40):p.start])]
+    # "will be held in Puerto Iguazú": a town too small to be known is still where.
+    held = _HELD_IN.search(clause, event.start, max(cut, event.end))
+    if held is not None and (not mine or held.start("place") < mine[0].start) \
+            and not _NOT_PLACE.fullmatch(held["place"].split()[0]):
+        return held["place"]
     if not mine:
         mine = [p for p in places if p.start < event.start
                 and re.search(r"(?:^|,\s*)In\s+(?:the\s+)?$", clause[max(0, p.start - 8):p.start])]
@@ -640,6 +681,18 @@ def _place_of(event: Commitment, clause: str, places: list[Place], cut: int) -> 
     if venue:
         return f"{venue['venue']}, {name}"
     return name
+
+
+# "it was announced in Buenos Aires": where it was said, not where it happens.
+_SAID_IN = re.compile(r"\b(?:announced|said|stated|told\s+[\w ]{1,30}|reported|confirmed|"
+                      r"explained)\s+(?:\w+\s+){0,2}?(?:in|at|from)\s+(?:the\s+)?$", re.I)
+_HELD_IN = re.compile(r"\b(?:held|take\s+place|takes\s+place|convened?|convenes|meets?|hosted|"
+                      r"gather|be)\s+in\s+(?P<place>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,2})")
+_NOT_PLACE = re.compile(r"(?:January|February|March|April|May|June|July|August|September|"
+                        r"October|November|December|Spring|Summer|Autumn|Fall|Winter|"
+                        r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
+                        r"The|This|That|Early|Late|Mid|Person|Parliament|Session|Public|"
+                        r"Private|Plenary|Camera|Person)")
 
 
 def _acronym_after(clause: str, position: int) -> str:
@@ -669,7 +722,10 @@ def _anchor_event(name: str, anchor: re.Match[str], times: list[TimeMention],
                   places: list[Place], sentence: str, paragraph: int, clause: str,
                   published: date) -> Proposal:
     """The event named as an occasion, with what the clause says of it after its name."""
-    after = [t for t in times if t.start >= anchor.start()]
+    # Its own date follows its name closely ("the summit on 20 May"); a date further on is
+    # the follow-up's ("Following the G-8 Ministerial, she will go to Seoul on June 28").
+    end = anchor.start("name") + len(name)
+    after = [t for t in times if anchor.start() <= t.start <= max(anchor.end(), end) + 16]
     occasion = Commitment(name, kind_of(name), anchor["cue"], anchor.start("name"),
                           len(clause))
     kind = kind_of(name)
@@ -708,6 +764,12 @@ def _resolve(proposals: list[Proposal], published: date) -> list[Proposal]:
             targets[id(proposal)] = target
         elif names & proposal.aliases:
             # Merged with its own occasion ("the session" was the session itself).
+            proposal.anchor = proposal.anchor_name = proposal.anchor_cue = None
+    for proposal in proposals:  # each tied to the other: the longer is the occasion
+        target = targets.get(id(proposal))
+        if target is not None and targets.get(id(target)) is proposal \
+                and _span(proposal.window) >= _span(target.window):
+            del targets[id(proposal)]
             proposal.anchor = proposal.anchor_name = proposal.anchor_cue = None
     # An occasion met only in passing ("during the Asia-Europe Meeting"), with no date said
     # of it anywhere, is not a follow-up of its own: nor is it one to tie others to.
@@ -777,6 +839,12 @@ def _within_parents(proposals: list[Proposal]) -> None:
             proposal.anchor, proposal.anchor_name = parent.key, parent.title
             proposal.anchor_cue = "during"
             proposal.reason += f"; on a day of {parent.title}"
+
+
+def _span(window: Window) -> int:
+    if window.earliest is None or window.latest is None:
+        return 100_000
+    return (window.latest - window.earliest).days
 
 
 def _tied_window(proposal: Proposal, target: Proposal, published: date) -> Window:

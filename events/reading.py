@@ -110,13 +110,14 @@ def _prose(text: str) -> bool:
     """A line that reads as prose, not a menu entry or a heading: a sentence's end (or a
     resolution's semicolon), or long enough that a missing full stop is a slip."""
     words = len(text.split())
-    return ((words >= 8 and bool(re.search(r"[.!?;][\"”’)]?\s*$", text))) or words >= 25
-            or (words >= 6 and bool(_COMMITS.search(text))))
+    ended = bool(re.search(r"[.!?;][\"”’)]?\s*$", text))
+    return ((words >= 8 and ended) or words >= 25
+            or (words >= (4 if ended else 6) and bool(_COMMITS.search(text))))
 
 
 # A line that commits to something is prose even without its full stop.
-_COMMITS = re.compile(r"\b(?:will|shall|agreed\s+to|decided\s+to|to\s+be\s+held|is\s+to|are\s+to)"
-                      r"\b", re.I)
+_COMMITS = re.compile(r"\b(?:will|shall|agreed\s+to|decided\s+to|to\s+be\s+held|is\s+to|are\s+to|"
+                      r"(?:is|are)\s+due|must|scheduled|expected)\b", re.I)
 
 
 # "Date: Wednesday, February 22, 2017", "WHAT: ...", "Venue: ..."

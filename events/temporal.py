@@ -125,6 +125,13 @@ def _month(ctx: _Context, match: re.Match[str]) -> Window:
     return Window.month(_year(match, ctx, month), month)
 
 
+def _named_month(ctx: _Context, match: re.Match[str]) -> Window | None:
+    """"Its June session": a month named as an event's, capitalised as months are."""
+    if not match["month"][:1].isupper():
+        return None
+    return _month(ctx, match)
+
+
 def _open_month(ctx: _Context, match: re.Match[str]) -> Window:
     month = _MONTHS[match["month"].lower().rstrip(".")]
     return Window.open_from(date(_year(match, ctx, month), month, 1))
@@ -444,6 +451,9 @@ _RULES: list[tuple[re.Pattern[str], object, frozenset[str] | None]] = [
     (r"\b(?:around|about|circa)\s+" + MONTH + r"(?:\s+" + YEAR + r")?\b", _month, _MONTH_GATE),
     (rf"\b(?:in|during|by|around|until|for|of|since)\s+{MONTH}(?:,?\s+{YEAR})?\b",
      _month, _MONTH_GATE),
+    (rf"(?:(?<=\bthe\s)|(?<=\bits\s)|(?<=\btheir\s)|(?<=\bthis\s)|(?<=\bnext\s)){MONTH}(?:\s+{YEAR})?(?=\s+(?:session|sessions|"
+     r"meeting|meetings|summit|round|plenary|conference|council|edition|ministerial|"
+     r"workshop|forum)\b)", _named_month, _MONTH_GATE),
     (r"\b(?:later\s+)?this\s+(?:coming\s+)?(?P<unit>year|month|week)\b(?!\s*end)", _this_unit,
      _re_gate("this")),
     (r"\b(?:in|during|by|within|until|since|of)\s+(?:the\s+year\s+)?(?P<year>(?:19|20)\d\d)\b",
