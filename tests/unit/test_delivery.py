@@ -13,8 +13,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from events.errors import StoreError
 from scheduler.breaker import Breaker, backoff
 from scheduler.daemon import Outage, process_exists
+from scheduler.dispatch import first_line
 from scheduler.holdings import Holdings
 
 LEASE = timedelta(seconds=60)
@@ -115,7 +117,10 @@ def test_a_channel_down_pauses_doubling_and_logs_once_per_outage(
     messages = [r.getMessage() for r in caplog.records]
     assert messages[0].startswith("the email channel is unavailable: cannot reach mail:587; "
                                   "its notices wait, next try at 2019-11-16 00:01:00 UTC")
-    assert messages[1].startswith("the email channel is still unavailable (try 2")
+    assert messages[1] == ("the email channel is still unavailable (try 2, down since 00:00:00 "
+                           "UTC): cannot reach mail:587; next try at 2019-11-16 00:03:00 UTC")
+    assert messages[2] == ("the email channel is still unavailable (try 3, down since 00:00:00 "
+                           "UTC): login refused; next try at 2019-11-16 00:07:00 UTC")
     assert messages[3] == "the email channel works again after 7.0 minutes (3 tries)"
     # a new outage starts from the base again
     assert breaker.trip("email", "x", later) == later + timedelta(seconds=60)
@@ -134,8 +139,6 @@ def test_an_outage_is_one_line_down_and_one_line_up(caplog: pytest.LogCaptureFix
     outage = Outage("the heartbeat", ticks)
     caplog.set_level(logging.INFO, "followup.daemon")
     outage.works()  # nothing to say
-    from events.errors import StoreError
-
     for _ in range(50):
         outage.failed(StoreError("register.db is locked by another process"))
         ticks.now += 0.5
@@ -169,3 +172,10 @@ def test_a_process_that_is_gone_or_a_zombie_does_not_exist() -> None:
     assert not process_exists(child.pid)
     child.wait()
     assert not process_exists(child.pid)
+
+
+def test_an_error_is_said_by_its_first_line_or_else_its_name() -> None:
+    assert first_line(StoreError("register.db is locked\n(Background on this error at ...)")) == (
+        "register.db is locked")
+    assert first_line(StoreError("  \n")) == "StoreError"
+    assert first_line(TimeoutError()) == "TimeoutError"
