@@ -183,7 +183,7 @@ _PARTICIPLE = (r"held|convened|hosted|organi[sz]ed|staged|signed|concluded|inked
                r"implemented|brought\s+into\s+force|translated|distributed|posted|"
                r"broadcast|streamed|webcast|opened\s+for\s+signature|renewed|briefed|"
                r"put\s+to\s+a\s+vote|voted\s+on|passed\s+on|forwarded|put\s+online|"
-               r"posted\s+online|made\s+available")
+               r"posted\s+online|made\s+available|played|contested")
 # Happening verbs, their subject the event: "the forum takes place", "talks begin".
 _HAPPEN = (r"take\s+place|begin|start|open|commence|kick\s+off|run|close|conclude|end|"
            r"convene|meet|resume|reconvene|come\s+into\s+force|enter\s+into\s+force|"
@@ -358,13 +358,24 @@ _HEADLINE = re.compile(
     r"went|came|tried|failed|able|according|due|set|expected|likely)\b)[\w’'.-]+){0,6}?"
     r"\s+(?=to\s+[a-z])(?P<to>to\s+)")
 _TO = re.compile(r"to\s+")
+_DATED_OPENING = re.compile(r"^(?:On|In|From|By)\s+(?:\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+|"
+                            r"[A-Z][a-z]+\s+\d{1,2}(?:st|nd|rd|th)?)(?:,?\s+\d{4})?,?\s+")
 _WELCOME = re.compile(r"(welcom(?:e|ing)|receiv(?:e|ing)|invit(?:e|ing)|host(?:ing)?)\s+"
                       r"[^,;.]{1,100}?\b(?:to|for)\s+(?:a|an|the|their|its)\s+", re.I)
 # A verb of the clause's own: then "X to do" is not a headline ("The decision to hold the
 # meeting was welcomed").
 _FINITE = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|shall|did|does|do)\b")
 # Verbs whose subject can only be an event.
-_HELD = re.compile(r"(?:takes?\s+place|take\s+place|held|convened|staged|be\s+held)$", re.I)
+_HELD = re.compile(r"(?:takes?\s+place|take\s+place|held|convened|staged|be\s+held|played|"
+                   r"contested|(?:is|are)\s+(?:now\s+)?on|(?:is|are)\s+(?:now\s+)?(?:fixed|set)\s+"
+                   r"for|(?:has|have)\s+(?:now\s+)?been\s+(?:moved|rescheduled|brought\s+forward|"
+                   r"pushed\s+back|shifted|fixed|set|scheduled)\s+(?:to|for)|follows?|"
+                   r"gets?\s+under\s*way|kicks?\s+off|tips?\s+off)$", re.I)
+# Who a scheduled thing cannot be: "the minister is on leave until May".
+_PERSON = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|minister|president|secretary|director|chair(?:man|"
+                     r"woman|person)?|ambassador|envoy|governor|mayor|premier|chancellor|king|"
+                     r"queen|prince|princess|he|she|they|we|I|you|spokes(?:man|woman|person)|"
+                     r"official|officials|delegation|team|side|sides|leader|leaders)\b", re.I)
 _HAPPEN_ALONE = re.compile(r"begin|start|open|resume|restart|reopen|commence|kick\s+off|"
                            r"launch|convene|close|conclude|run|end", re.I)
 _TRAILING_ADVERB = re.compile(r"(?:\s+(?:further|also|then|jointly|now|again|both|each|"
@@ -401,13 +412,16 @@ _PROPER_EVENT = re.compile(
     r"(?P<name>(?:[A-Z][\w’'/&.-]*\s+(?:(?:of|and|on|for|the)\s+)*){0,8}?"
     r"(?:Meeting|Summit|Conference|Forum|Council|Assembly|Session|Dialogue|Congress|"
     r"Ministerial|Talks|Symposium|Workshop|Festival|Expo|Games|Round|Plenary|Convention|"
-    r"Roundtable|Retreat)s?(?:\s+\([A-Z][\w\s-]{1,20}\))?"
+    r"Roundtable|Retreat|Lecture|Final|Finals|Cup|Championships?)s?(?:\s+of\s+\d{1,3})?"
+    r"(?:\s+\([A-Z][\w\s-]{1,20}\))?"
     r"|\b[A-Z][A-Za-z-]*[A-Z]\s?-?\d{1,4}\b|\bCOP\s?\d+\b)")
 _EVENT_PHRASE = re.compile(rf"(?:\b(?:the|a|an|its|their)\s+|[\w-]+(?:’s|'s)\s+)"
                            rf"(?P<name>(?:(?!(?:the|a|an|to|of|for|and|or|was|were|is|are|"
                            rf"will|with|by)\b)[\w’'/-]+\s+){{0,6}}?"
                            rf"(?:{EVENT_NOUN})\b)", re.I)
 _WORD = re.compile(r"\S+")
+# The rest of a capitalised list inside a name: ", Freedom and Security Ministerial Meeting".
+_TITLE_LIST = re.compile(r",\s+(?:[A-Z][\w-]*,?\s+)*?(?:and|&)\s+[A-Z][\w-]*\s+[A-Z]")
 # A name's acronym in parentheses, and what the clause goes on to say of it.
 _ACRONYM_THEN = re.compile(r"(\([A-Z][A-Za-z0-9-]{1,12}(?:\s?\d{1,4})?\))\s+(?:with|for|to|from|"
                            r"on|in|at|by|under|and|which|who|that)\b")
@@ -567,6 +581,8 @@ def listed_event(name: str) -> bool:
     if re.search(r"\b(?:begins?|starts?|ends?|opens?|closes?|continues?|resumes?)$", core,
                  re.I):
         return False
+    if re.match(r"(?:deadline|closing\s+date|last\s+day|cut-off)\b", core, re.I):
+        return True  # "Deadline for submission of applications: 16. 3. 2020"
     head = _head(core)
     proper = all(w[:1].isupper() or w in ("of", "and", "for", "on", "the", "in", "to")
                  for w in core.split())
@@ -622,6 +638,10 @@ class _Clause:
             if boundary.group(0).strip().startswith("(") and re.match(
                     r"\s*\([A-Z][\w\s.&-]{0,40}\)", rest[boundary.start():]):
                 continue  # an acronym in parentheses belongs to the name
+            last = rest[:boundary.start()].split(" ")[-1]
+            if boundary.group(0).strip() == "," and re.match(r"[A-Z][\w-]*$", last) \
+                    and _TITLE_LIST.match(rest, boundary.start()):
+                continue  # "the Justice, Freedom and Security Ministerial Meeting"
             cut = boundary.start()
             break
         verb = _ING.search(rest, 1, cut)
@@ -679,7 +699,8 @@ class _Clause:
         head = _ASIDE.sub(" ", self.text[:end])
         head = _DATELINE.sub("", head)
         head = head.lstrip("▷▶►▸➢➤※■□◆◇○●◎✓✔☐☑⦁⁃°•·▪◦‣*-–— ")
-        head = re.sub(r"^To\s+(?:that|this)\s+end,?\s*", "", head)
+        head = re.sub(r"^To\s+(?:that|this)\s+end,?\s*|^To\s+[a-z]+\b[^,]{0,80},\s*", "", head)
+        head = _DATED_OPENING.sub("", head)  # "On 29 May the meeting continues"
         head = _FRAME.split(head)[-1]
         head = _CLAUSE_EDGE.split(head)[-1]
         while (shorter := _OPENING.sub("", head.strip())) != head.strip():
@@ -1111,7 +1132,13 @@ class _Clause:
         if re.match(r"(?:takes?|comes?|enters?|entered|came|took)\s+(?:effect|into\s+force)",
                     happen, re.I):
             return Commitment(f"Entry into force of {name}", Kind.OTHER, said, start, after)
-        if _HELD.match(happen or participle):
+        if re.match(r"(?:close|closes|end|ends|expire|expires)$", happen, re.I) \
+                and _DUE.search(name):
+            # "Written submissions now close at 11.59pm on Sunday, 5 February"
+            return Commitment(f"Deadline for {name}", Kind.DEADLINE, said, start, after,
+                              deadline=True)
+        if _HELD.match(happen or participle) and not (
+                _PERSON.search(name) and not _is_event_head(name)):
             # Only an event takes place or is held: whatever the subject is, it is one;
             # "the Presidential Meeting and the 13th Binational Cabinet" are two.
             other = re.search(r"(?:^|[\s,])(?:the|a|an)\s+(?P<name>[^,;]{2,80}?)\s+and\s*$",
@@ -1261,6 +1288,28 @@ class _Clause:
             if any(c.start() <= verb.start() <= c.end() + 30 for c in cues
                    if c.lastgroup in _ACTION_CUES or c.lastgroup == "passive"):
                 continue  # already read with its cue
+            opened = re.match(r"[^,;.]{0,60}?\s+with\s+(?:the|a|an)\s+", self.text[verb.end():])
+            if opened and re.match(r"(?:gets?\s+under\s*way|kicks?\s+off|opens|begins|starts|"
+                                   r"continues|ends|closes|concludes)", verb.group(0), re.I):
+                # "The competition gets under way with the Round of 64 on 26 April", "the
+                # meeting opens in Kyiv on 28 May with a working dinner": a part of it.
+                name, end = self.phrase_after(verb.end() + opened.end(), limit=12)
+                whole = self.subject_event(verb.start(), verb.group(0), verb.end(),
+                                           participle="", deadline=False, happen="takes place")
+                relative = ("during", whole.title) if whole is not None and is_event(
+                    whole.title) else None
+                if _PRONOUN.fullmatch(clean(self.subject(verb.start()))):
+                    # "... and it ends with a press conference": what the part before was of
+                    relative = next((c.relative for c in reversed(found) if c.relative), None)
+                    whole = None
+                if clean(name):
+                    found.append(Commitment(
+                        _capital(clean(name)), _event_kind(clean(name)), f"{verb.group(0)} with",
+                        verb.end() + opened.end(), end, needs_date=True, at=verb.start(),
+                        relative=relative))
+                    if whole is not None and not opened.group(0).strip().startswith("with"):
+                        found.append(replace(whole, needs_date=True))
+                    continue
             if re.search(r"\b(?:was|were|had|has|have|did|yesterday|last)\b",
                          self.text[max(0, verb.start() - 40):verb.start()], re.I):
                 continue
@@ -1341,12 +1390,16 @@ _PRESENT = re.compile(
     r"is\s+slated|are\s+slated|closes|concludes|ends|comes\s+into\s+force|"
     r"enters\s+into\s+force|takes\s+effect|is\s+due|are\s+due|falls|is\s+on|are\s+on|"
     r"gets\s+under\s*way|continues|is\s+taking\s+place|are\s+taking\s+place|is\s+being\s+"
-    r"held|are\s+being\s+held)\b", re.I)
+    r"held|are\s+being\s+held|(?:is|are)\s+(?:now\s+)?(?:fixed|set)\s+for|"
+    r"(?:has|have)\s+(?:now\s+)?been\s+(?:moved|rescheduled|brought\s+forward|pushed\s+back|"
+    r"shifted|fixed|set|scheduled)\s+(?:to|for)|follows?(?=\s+(?:on|in)\b)|tips?\s+off|"
+    r"close(?=\s+(?:at|on|by)\b))\b", re.I)
 
 
 _PRESENT_WORDS = frozenset(["meet",
     "takes", "begins", "starts", "opens", "convenes", "runs", "kicks", "meets", "resumes", "is",
-    "are", "closes", "concludes", "ends", "comes", "enters", "falls", "gets", "continues"
+    "are", "closes", "concludes", "ends", "comes", "enters", "falls", "gets", "continues",
+    "has", "have", "follow", "follows", "tip", "tips", "close"
 ])
 _OCCASION = re.compile(r"\b(?:at|for|during|in)\s+(?:the\s+|its\s+|their\s+|a\s+|an\s+)?")
 

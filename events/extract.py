@@ -37,7 +37,8 @@ _ANY_CUE = re.compile(
     r"organi[sz]ing|convening|welcoming|launching|signing|publishing|releasing|visiting|"
     r"opening|staging|co-hosting|co-chairing|chairing|leading|heading|attending|"
     r"travell?ing|flying|receiving|unveiling|inaugurating|offer|decision|agreement|"
-    r"commitment|intention|undertaking|pledge)\b", re.I)
+    r"commitment|intention|undertaking|pledge|moved|rescheduled|fixed|follows?|under\s*way|"
+    r"tips?\s+off|(?:is|are)\s+(?:now\s+)?on|close|played|continues|ends)\b", re.I)
 
 # "South Africa to head a mission", a headline's or an outcome list's plan.
 _TO_ACT = re.compile(r"\bto\s+(?:visit|hold|host|head|lead|sign|launch|meet|attend|open|send|"
@@ -434,7 +435,8 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
     opening = next((t for t in times if re.fullmatch(
         r"\W*(?:(?:On|In|From|By|During|Until|Later|Early|Then|And|But|So|Also|Next|This)\s+)*"
         r"(?:the\s+)?(?:(?:morning|afternoon|evening|night)\s+of\s+)?", clause[:t.start], re.I)
-        and re.match(r"\s*,", clause[t.end:])), None)
+        and (re.match(r"\s*,", clause[t.end:]) or (t.start > 0 and re.match(
+            r"\s+(?:the|a|an|it|they|we|[A-Z])", clause[t.end:])))), None)
     proposals: list[Proposal] = []
     for index, event in enumerate(found):
         # What is said after an event belongs to it up to the next event committed to (an
@@ -458,7 +460,7 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
         if not own and event.shares_time:
             own = [t for t in times if t.end <= event.start][-1:]
         if not own and opening is not None and opening.end <= event.start \
-                and not event.needs_date:
+                and not event.near:
             own = [opening]  # "On October 10, the committee will be briefed ..."
         if not own and len(found) == 1 and not event.near:
             # The date said last before it: "17 October - On Wednesday, 24 October, EMA is
@@ -524,6 +526,13 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
             day = _ON_DAY.search(clause)
             if day is not None and not own:
                 proposal.window = _day_of(parent.window, day["day"].lower())
+        elif event.cue.endswith(" with") and event.relative is None and proposal.anchor is None \
+                and proposals and proposals[-1].kind is Kind.MEETING:
+            # "the Meeting, which opens on 28 May with a working dinner": a part of it.
+            whole = proposals[-1]
+            proposal.anchor, proposal.anchor_name = whole.key, whole.title
+            proposal.anchor_cue = "during"
+            reason.append(f"part of {whole.title}")
         elif event.relative is not None and proposal.anchor is None:
             # "The Summit is to be preceded by the Ministerial Meeting": dated by the summit.
             relation, name = event.relative
@@ -753,9 +762,12 @@ def _resolve(proposals: list[Proposal], published: date) -> list[Proposal]:
             p.key == proposal.anchor or p.aliases & names)), None)
         name = proposal.anchor_name or ""
         if target is None and _is_generic(name):
-            # "following the meeting": the meeting the release spoke of last.
-            target = next((p for p in reversed(proposals[:index])
-                           if p.kind in (Kind.MEETING, Kind.VISIT)), None)
+            # "following the meeting": the meeting the release spoke of last (not a part of
+            # one).
+            before = [p for p in reversed(proposals[:index]) if p.kind in (Kind.MEETING,
+                                                                           Kind.VISIT)]
+            target = next((p for p in before if p.anchor is None), None) or next(
+                iter(before), None)
         if target is None and (done := _DONE.fullmatch(name.strip())):
             # "following signature": what the release said would be signed.
             target = next((p for p in reversed(proposals[:index])
@@ -765,6 +777,16 @@ def _resolve(proposals: list[Proposal], published: date) -> list[Proposal]:
         elif names & proposal.aliases:
             # Merged with its own occasion ("the session" was the session itself).
             proposal.anchor = proposal.anchor_name = proposal.anchor_cue = None
+    for proposal in proposals:
+        # "On 29 May the meeting continues with ...": a part on a later day lengthens it.
+        target = targets.get(id(proposal))
+        if target is not None and proposal.anchor_cue == "during" \
+                and proposal.window.precision is Precision.DAY \
+                and target.window.precision is Precision.DAY \
+                and target.window.latest is not None and proposal.window.latest is not None \
+                and target.window.earliest is not None \
+                and 0 < (proposal.window.latest - target.window.latest).days <= 7:
+            target.window = Window.days(target.window.earliest, proposal.window.latest)
     for proposal in proposals:  # each tied to the other: the longer is the occasion
         target = targets.get(id(proposal))
         if target is not None and targets.get(id(target)) is proposal \

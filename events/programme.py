@@ -48,6 +48,8 @@ _PLACE_KEYS = {"where", "venue", "location", "place"}
 _SEPARATOR = re.compile(r"\s*(?::\s|\s[–—-]\s)\s*")
 # What is left of a side once its date is taken out: a weekday, a time of day, a dash.
 _LEFTOVER = re.compile(r"^[\s,–—:-]*(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day)?[\s,–—:-]*"
+                       r"(?:(?:in\s+the\s+)?(?:morning|afternoon|evening|noon|night|all\s+day)"
+                       r"[\s,–—:-]*)?"
                        r"(?:(?:from\s+)?\d{1,2}(?:[.:]\d\d)?\s*(?:a\.?m\.?|p\.?m\.?|h|hrs)?"
                        r"(?:\s*[-–]\s*\d{1,2}(?:[.:]\d\d)?\s*(?:a\.?m\.?|p\.?m\.?|h|hrs)?)?|"
                        r"\d{4}\s*[-–]\s*\d{4})?\s*(?:(?:GMT|UTC|[A-Z]{2,4}T|local\s+time)"

@@ -111,7 +111,7 @@ def _prose(text: str) -> bool:
     resolution's semicolon), or long enough that a missing full stop is a slip."""
     words = len(text.split())
     ended = bool(re.search(r"[.!?;][\"”’)]?\s*$", text))
-    return ((words >= 8 and ended) or words >= 25
+    return ((words >= 5 and ended) or words >= 25
             or (words >= (4 if ended else 6) and bool(_COMMITS.search(text))))
 
 
@@ -126,7 +126,7 @@ _PARTICULAR = re.compile(r"^(?:event|what|title|meeting|activity|occasion|date|d
 # "5 June: Opening ceremony", "Assembly Press Conference: 24 September – 1300-1330",
 # "Monday 25 September - Official closing".
 _DAY_LINE = re.compile(r"\b(?:\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH_NAME + r"|" + _MONTH_NAME
-                       + r"\.?\s+\d{1,2}\b)")
+                       + r"\.?\s+\d{1,2}\b|\d{1,2}\.\s?\d{1,2}\.\s?(?:19|20)\d\d)")
 _SEPARATOR = re.compile(r":\s|\s[–—-]\s")
 
 
@@ -136,6 +136,16 @@ def _listing(line: str) -> bool:
         return True
     return len(line.split()) <= 20 and bool(_SEPARATOR.search(line)) \
         and bool(_DAY_LINE.search(line))
+
+
+def _labelled(line: str) -> bool:
+    """"Deadline for submission of applications: 16. 3. 2020 (12:00 p.m.)": a label and a
+    date, whatever punctuation ends it."""
+    label, colon, value = line.partition(": ")
+    return bool(colon) and len(line.split()) <= 20 and (
+        _PARTICULAR.match(line) is not None
+        or (len(value.split()) <= 6 and bool(_DAY_LINE.search(value)))
+        or (len(label.split()) <= 6 and bool(_DAY_LINE.search(label))))
 
 
 def _unwrap(lines: list[str]) -> list[str]:
@@ -185,7 +195,7 @@ def paragraphs(text: str) -> tuple[str | None, list[Paragraph]]:
             continue
         bullet = _BULLET.match(line)
         body = bullet[1] if bullet else line
-        if not _prose(body):
+        if not _prose(body) or _labelled(body):
             if _listing(body):
                 if not use_numbers:
                     number += 1
@@ -217,7 +227,9 @@ _ABBREVIATIONS = ("a.m", "p.m", "Dr", "Mr", "Mrs", "Ms", "Prof", "No", "Nos", "S
                   "Fig", "e.g", "i.e", "U.S", "U.K", "U.N", "E.U", *(m.capitalize()
                   for m in _MONTHS if len(m) <= 4 and m not in ("may", "june", "july")))
 _PROTECT = re.compile(r"\b(" + "|".join(re.escape(a) for a in _ABBREVIATIONS) + r")\.|"
-                      r"\b([A-Z])\.(?=\s*[A-Z])")
+                      r"\b([A-Z])\.(?=\s*[A-Z])|"
+                      # "16. 1. 2020": a date, not three sentences
+                      r"\b\d{1,2}\.\s?\d{1,2}\.(?=\s?(?:19|20)\d\d)")
 _END = re.compile(r"(?<=[.!?])([\"”’)]*)\s+(?=[\"“(]?[A-Z0-9])")
 _MARK = "\x00"
 

@@ -349,6 +349,12 @@ def _year_only(ctx: _Context, match: re.Match[str]) -> Window:
     return Window.year(int(match["year"]))
 
 
+def _dotted(ctx: _Context, match: re.Match[str]) -> Window | None:
+    """"16. 3. 2020", "16.03.2020": day, month, year, as Europe writes them."""
+    day = _safe_day(int(match["year"]), int(match["m"]), int(match["d"]))
+    return Window.day(day) if day is not None else None
+
+
 def _iso(ctx: _Context, match: re.Match[str]) -> Window | None:
     try:
         return Window.day(date.fromisoformat(match["iso"]))
@@ -376,6 +382,8 @@ _WORDS = re.compile(r"[a-z]+|\d")
 _RULES: list[tuple[re.Pattern[str], object, frozenset[str] | None]] = [
     (re.compile(p, re.I), f, gate) for p, f, gate in [
     (r"\b(?P<iso>(?:19|20)\d\d-[01]\d-[0-3]\d)\b", _iso, _DIGIT_GATE),
+    (r"(?<![\d.])(?P<d>[0-3]?\d)\.\s?(?P<m>[01]?\d)\.\s?(?P<year>(?:19|20)\d\d)\b", _dotted,
+     _DIGIT_GATE),
     # the week of a day
     (rf"\b(?:during\s+|in\s+)?the\s+week\s+of\s+{MONTH}\s+{DAY}(?:,?\s+{YEAR})?\b",
      _week_of, _MONTH_GATE),
