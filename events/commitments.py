@@ -72,7 +72,10 @@ EVENT_NOUN = (
     r"tournaments?|concerts?|rallies|vigils?|hackathons?|town\s+halls?|open\s+days?|"
     r"open\s+houses?|(?:media|press)\s+availabilit(?:y|ies)|photo\s+op(?:portunit(?:y|ies))?s?|"
     r"stakeouts?|walkabouts?|caucus(?:es)?|conclaves?|marathons?|screenings?|"
-    r"graduations?|hearings?|(?:in-person|virtual|online)\s+events?|events?(?=\s+(?:on|in|at|"
+    r"graduations?|hearings?|(?:in-person|virtual|online)\s+events?|lectures?|keynotes?|"
+    r"speeches|speech|(?:media|press|photo)\s+opportunit(?:y|ies)|finals?|semi-?finals?|"
+    r"quarter-?finals?|play-?offs?|matches|championships?|draws?|premieres?|debates?|"
+    r"events?(?=\s+(?:on|in|at|"
     r"for|to)\b)")
 DOCUMENT_NOUN = (
     r"reports?|assessments?|reviews?|studies|study|surveys?|papers?|white papers?|"
@@ -181,7 +184,8 @@ _PARTICIPLE = (r"held|convened|hosted|organi[sz]ed|staged|signed|concluded|inked
                r"provided|postmarked|accepted|evaluated|assessed|examined|chosen|picked|"
                r"formed|founded|convened|put\s+in\s+place|laid\s+out|outlined|"
                r"implemented|brought\s+into\s+force|translated|distributed|posted|"
-               r"broadcast|streamed|webcast|opened\s+for\s+signature|renewed|briefed|"
+               r"broadcast|streamed|webcast|opened\s+for\s+signature|renewed|briefed|arranged|"
+               r"welcomed|greeted|"
                r"put\s+to\s+a\s+vote|voted\s+on|passed\s+on|forwarded|put\s+online|"
                r"posted\s+online|made\s+available|played|contested")
 # Happening verbs, their subject the event: "the forum takes place", "talks begin".
@@ -226,6 +230,7 @@ _CUE = re.compile(
     r"|(?P<tasked>\b(?:tasked|instructed|directed|mandated|asked|requested|commissioned|"
     r"charged|entrusted|committed)\s+(?:the\s+)?(?:[\w’'-]+\s+){1,8}?(?:to|with)\s+)"
     rf"|(?P<future>\b(?:will|shall|’ll|'ll)\s+{_ADVERBS})"
+    rf"|(?P<reported>\bwould\s+{_ADVERBS})"
     rf"|(?P<duein>\b(?:is|are)\s+{_ADVERBS}due\s+(?:back\s+)?(?=(?:in|at)\s+[A-Z]))"
     rf"|(?P<progressive>\b(?:is|are)\s+{_ADVERBS}(?=(?:holding|hosting|organi[sz]ing|"
     r"convening|welcoming|launching|signing|publishing|releasing|visiting|opening|staging|"
@@ -254,7 +259,11 @@ _CUE = re.compile(
     re.I)
 # Cues that begin an action; the next one ends the words of the one before.
 _ACTION_CUES = {"agreed", "future", "expected", "plans", "obliged", "tobe", "tasked",
-                "progressive", "duein"}
+                "progressive", "duein", "reported"}
+# "X said that the results would go to the Committee": reported speech.
+_REPORTING = re.compile(r"\b(?:said|says|announced|stated|told\s+[\w ]{1,30}?|added|noted|"
+                        r"confirmed|explained|indicated|informed\s+[\w ]{1,30}?|reported|"
+                        r"revealed|disclosed)\b(?!.*\b(?:if|unless|whether)\b)", re.I)
 
 # Words in -ing that are names, not verbs, so they do not end a name ("a press briefing").
 _ING_NOUNS = (r"meeting|meetings|briefing|signing|training|opening|gathering|hearing|building|"
@@ -358,6 +367,16 @@ _HEADLINE = re.compile(
     r"went|came|tried|failed|able|according|due|set|expected|likely)\b)[\w’'.-]+){0,6}?"
     r"\s+(?=to\s+[a-z])(?P<to>to\s+)")
 _TO = re.compile(r"to\s+")
+_RELATIVE_SUBJECT = re.compile(r"^\W*(?P<np>(?:The|A|An|This|Its|Their|Any|Each)\s+[^,;]{1,60}?)"
+                               r"\s+(?:that|which|who)\s+[^,;]*$")
+# What can be visited besides a place with a name: "a hydrogen electrolyser plant".
+_SITE = re.compile(r"\b(?:plants?|sites?|factor(?:y|ies)|facilit(?:y|ies)|ports?|harbou?rs?|"
+                   r"centres?|centers?|museums?|schools?|universit(?:y|ies)|hospitals?|projects?|"
+                   r"farms?|mines?|refiner(?:y|ies)|exhibitions?|fairs?|headquarters|offices?|"
+                   r"bases?|camps?|region|regions|provinces?|cit(?:y|ies)|towns?|villages?|"
+                   r"islands?|parks?|reserves?|stations?|laborator(?:y|ies)|labs?|institutes?|"
+                   r"embass(?:y|ies)|consulates?|parliament|capital|area|areas|border|"
+                   r"countries|country|states?)\b", re.I)
 _DATED_OPENING = re.compile(r"^(?:On|In|From|By)\s+(?:\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+|"
                             r"[A-Z][a-z]+\s+\d{1,2}(?:st|nd|rd|th)?)(?:,?\s+\d{4})?,?\s+")
 _WELCOME = re.compile(r"(welcom(?:e|ing)|receiv(?:e|ing)|invit(?:e|ing)|host(?:ing)?)\s+"
@@ -467,7 +486,7 @@ _CUE_WORDS = frozenset([
     "jointly", "soon", "now", "again", "first", "both", "each", "formally", "officially",
     "subsequently", "later", "further", "shortly", "together", "personally", "still",
     "separately", "respectively", "thereafter", "probably", "finally", "eventually",
-    "immediately", "reportedly", "initially", "duly", "ultimately", "all", "offer",
+    "immediately", "reportedly", "initially", "duly", "ultimately", "all", "offer", "would",
     "decision", "agreement", "commitment", "intention", "undertaking", "pledge"
 ])
 _BOUNDARY_WORDS = frozenset([
@@ -500,8 +519,10 @@ def clean(name: str) -> str:
         name = name[:name.rindex("(")].rstrip()
     name = re.sub(r"^(?:a\s+)?(?:number|series|couple|range|host|handful)\s+of\s+", "", name,
                   flags=re.I)
+    name = re.sub(r"^(?:(?:one|two|three|four|five|six|seven|\d+)-day|day-long|week-long|"
+                  r"two-week|half-day|full-day)\s+", "", name, flags=re.I)
     return re.sub(r"\s+(?:to\s+come|ahead|in\s+question|there|here|soon|again|together|"
-                  r"as\s+well|too|also)$", "", name)
+                  r"as\s+well|too|also|continued|\(continued\))$", "", name)
 
 
 def kind_of(text: str) -> Kind:
@@ -702,6 +723,9 @@ class _Clause:
         head = re.sub(r"^To\s+(?:that|this)\s+end,?\s*|^To\s+[a-z]+\b[^,]{0,80},\s*", "", head)
         head = _DATED_OPENING.sub("", head)  # "On 29 May the meeting continues"
         head = _FRAME.split(head)[-1]
+        relative = _RELATIVE_SUBJECT.match(head)
+        if relative is not None and not _FINITE.search(relative["np"]):
+            return relative["np"]  # "An agreement that gives Land Rover a basis (will be)"
         head = _CLAUSE_EDGE.split(head)[-1]
         while (shorter := _OPENING.sub("", head.strip())) != head.strip():
             head = shorter
@@ -723,6 +747,8 @@ class _Clause:
         cues = _scan(_CUE, self.text, _CUE_WORDS)
         for index, cue in enumerate(cues):
             kind = cue.lastgroup or ""
+            if kind == "reported" and not _REPORTING.search(self.text, 0, cue.start()):
+                continue  # "would" is a future only in what someone said would happen
             if kind in _ACTION_CUES and self.hedged(cue):
                 continue
             stop = next((c.start() for c in cues[index + 1:] if c.lastgroup in _ACTION_CUES),
@@ -753,6 +779,7 @@ class _Clause:
                 (c.start() for c in cues if c.lastgroup in _ACTION_CUES), len(self.text)),
                 "tobe"))
         found.extend(self.present(cues))
+        found.extend(self.hosting())
         found.extend(self.occasions(cues))
         if any(c.lastgroup in _ACTION_CUES or c.lastgroup == "scheduled" for c in cues):
             found.extend(self.enumerated())
@@ -882,8 +909,9 @@ class _Clause:
             target, end = self.phrase_after(after)
             determined = re.match(r"\s*(?:a|an|the)\s", self.text[after:])
             target = clean(target)
-            if not target or not (re.match(r"[A-Z]", target) or determined):
-                return None
+            if not target or not (re.match(r"[A-Z]", target) or (
+                    determined and _SITE.search(_head(target)))):
+                return None  # "visit the presentation room of each City": not a trip
             sent = re.search(r"(?:lead|head|send|dispatch)\s+(?P<what>.+?)\s+to$", word)
             if sent:  # "head a trade and investment mission to Kenya"
                 what = _capital(clean(sent["what"]))
@@ -893,7 +921,9 @@ class _Clause:
             return self.meeting(cue, position, after, word, said)
         obj, end = self.phrase_after(after)
         name = clean(obj)
-        if not name and _HAPPEN_ALONE.fullmatch(word):
+        if re.match(r"(?:on|to|in|at|for|with|by|from|into|onto|upon|over|about|back|out|up)\b",
+                    name, re.I) and not verb.group("visit"):
+            return None  # "send on to the Assembly the draft resolutions": not a name
             # "talks will resume next week": nothing is resumed, the talks resume.
             return self.subject_event(cue.start(), said, after, participle="",
                                       deadline=obliged, happen=word)
@@ -922,6 +952,9 @@ class _Clause:
             if word in ("renew", "extend", "exchange") and not _AGREEMENT.search(name):
                 return None
             return Commitment(_capital(name), Kind.OTHER, said, after, end)
+        if verb.group("hold") and re.fullmatch(r"address|speak\s+at", word) and names_event(name):
+            who = clean(self.subject(cue.start())) or "the speaker"
+            return Commitment(f"Address by {who} to the {name}", Kind.MEETING, said, after, end)
         if verb.group("hold"):
             purpose = re.search(r"\bfor\s+(?:the|a|an|its|their)\s+(?P<event>.+)$", name)
             if purpose and names_event(purpose["event"]) and not names_event(
@@ -1151,6 +1184,9 @@ class _Clause:
             return Commitment(_capital(name), _event_kind(name), said, start, after)
         if participle.lower() == "briefed":  # "the Committee will be briefed on the Summit"
             return Commitment(f"Briefing of {name}", Kind.MEETING, said, start, after)
+        if re.match(r"(?:welcomed|greeted|received)$", participle, re.I) and not _DUE.search(
+                name):  # "the delegations will be welcomed by the President"
+            return Commitment(f"Welcome of {name}", Kind.MEETING, said, start, after)
         people = re.match(r"(?:designated|appointed|named|elected|selected|chosen|picked|"
                           r"awarded|announced|put\s+to\s+a\s+vote|voted\s+on|"
                           r"handed\s+over)$", participle, re.I)
@@ -1284,6 +1320,8 @@ class _Clause:
     def present(self, cues: list[re.Match[str]]) -> list[Commitment]:
         """The present tense with a date still to come: "the forum convenes on 18 May"."""
         found: list[Commitment] = []
+        if _HABIT.search(self.text):
+            return found  # "every year we begin on 1 October": a habit, not a plan
         for verb in _scan(_PRESENT, self.text, _PRESENT_WORDS):
             if any(c.start() <= verb.start() <= c.end() + 30 for c in cues
                    if c.lastgroup in _ACTION_CUES or c.lastgroup == "passive"):
@@ -1333,6 +1371,24 @@ class _Clause:
                                     made.deadline, needs_date=True))
         return found
 
+    def hosting(self) -> list[Commitment]:
+        """"When Westminster College holds its two-day Symposium next week": the present
+        tense of holding, with a date still to come."""
+        found: list[Commitment] = []
+        if _HABIT.search(self.text):
+            return found
+        for verb in _HOLDS.finditer(self.text):
+            if re.search(r"\b(?:was|were|had|has|have|did|yesterday|last|every|each|usually|"
+                         r"traditionally|annually)\b",
+                         self.text[max(0, verb.start() - 40):verb.start()], re.I):
+                continue
+            name, end = self.phrase_after(verb.end(), limit=12)
+            if names_event(clean(name)):
+                found.append(Commitment(_capital(clean(name)), _event_kind(clean(name)),
+                                        verb.group(0).strip(), verb.end(), end,
+                                        needs_date=True, at=verb.start()))
+        return found
+
     def dated(self) -> list[Commitment]:
         """"... ahead of the APEC Economic Leaders' Meeting on 12 November": an event named
         by its proper name with its own date is one to chase, whatever the sentence says
@@ -1377,7 +1433,7 @@ _VERB = re.compile(
     rf"(?P<hold>{_HOLD})\b|(?P<launch>{_LAUNCH})\b|(?P<publish>{_PUBLISH})\b|"
     rf"be\s+{_ADVERBS}(?P<participle>{_PARTICIPLE})\b|"
     r"(?P<happen>" + _HAPPEN + r")\b|"
-    r"(?P<beon>be)\s+(?=on\b|in\s+(?:session|place))",
+    r"(?P<beon>be)\s+(?=on\b|in\s+(?:session|place)|at\s+(?:\d|noon|midday))",
     re.I)
 
 # The present tense with a date still to come: "the forum convenes on 18 February".
@@ -1395,6 +1451,11 @@ _PRESENT = re.compile(
     r"shifted|fixed|set|scheduled)\s+(?:to|for)|follows?(?=\s+(?:on|in)\b)|tips?\s+off|"
     r"close(?=\s+(?:at|on|by)\b))\b", re.I)
 
+
+_HABIT = re.compile(r"\b(?:every|each)\s+(?:year|month|week|time|spring|summer|autumn|fall|"
+                    r"winter)\b|\b(?:usually|typically|traditionally|always|normally|generally|"
+                    r"customarily|regularly)\b", re.I)
+_HOLDS = re.compile(r"\b(?:holds|hosts|co-hosts|stages|organi[sz]es|convenes)\s+", re.I)
 
 _PRESENT_WORDS = frozenset(["meet",
     "takes", "begins", "starts", "opens", "convenes", "runs", "kicks", "meets", "resumes", "is",

@@ -21,7 +21,7 @@ from events.commitments import Commitment, clean
 from events.derive import derived_window
 from events.model import Kind
 from events.places import Place, countries_in, find_places, is_country, places_named
-from events.programme import Listed, listed
+from events.programme import Listed, dated_line, listed
 from events.reading import Release, sentences
 from events.temporal import TimeMention, find_times
 from events.window import Precision, Window
@@ -38,7 +38,7 @@ _ANY_CUE = re.compile(
     r"opening|staging|co-hosting|co-chairing|chairing|leading|heading|attending|"
     r"travell?ing|flying|receiving|unveiling|inaugurating|offer|decision|agreement|"
     r"commitment|intention|undertaking|pledge|moved|rescheduled|fixed|follows?|under\s*way|"
-    r"tips?\s+off|(?:is|are)\s+(?:now\s+)?on|close|played|continues|ends)\b", re.I)
+    r"tips?\s+off|(?:is|are)\s+(?:now\s+)?on|close|played|continues|ends|would)\b", re.I)
 
 # "South Africa to head a mission", a headline's or an outcome list's plan.
 _TO_ACT = re.compile(r"\bto\s+(?:visit|hold|host|head|lead|sign|launch|meet|attend|open|send|"
@@ -197,7 +197,13 @@ def _merge(into: Proposal, other: Proposal) -> None:
     if _dates_better(other.window, into.window) and not other.reason.startswith("named"):
         # The mention that dates the event best is where it is said to happen.
         into.paragraph, into.sentence = other.paragraph, other.sentence
-    if (into.window.is_undated or other.reason.startswith("listed")) \
+    if into.reason.startswith("listed") and other.reason.startswith("listed") \
+            and into.window.precision is other.window.precision is Precision.DAY \
+            and into.window.earliest and other.window.latest \
+            and 0 < (other.window.latest - into.window.earliest).days <= 14:
+        # "11 July: Briefing" and "12 July: Briefing continued": one event, both days.
+        into.window = Window.days(into.window.earliest, other.window.latest)
+    elif (into.window.is_undated or other.reason.startswith("listed")) \
             and not other.window.is_undated:
         # A programme's line says its day outright: it outweighs a date read from prose.
         into.window, into.phrase = other.window, other.phrase
@@ -264,6 +270,14 @@ def propose(release: Release, published: date) -> list[Proposal]:
         if paragraph.listing:
             if paragraph.text in lines:
                 proposals.append(_from_listing(lines[paragraph.text]))
+            elif (line := dated_line(paragraph, published)) is not None:
+                # Read as the sentence it is, on the day the line gives.
+                time, rest = line
+                for proposal in _from_clause(f"On {time.phrase}, {rest}", paragraph.text,
+                                             paragraph.number, published, countries,
+                                             proposals):
+                    _refer(proposal, rest, proposals)
+                    proposals.append(proposal)
             continue
         for sentence in sentences(paragraph.text):
             if not _ANY_CUE.search(sentence) and not _TO_ACT.search(sentence):
@@ -321,7 +335,8 @@ def _from_listing(item: Listed) -> Proposal:
 
 def _is_generic(name: str) -> bool:
     """"The meeting", "their meeting in Melbourne": an event named before, by what it is."""
-    core = re.sub(r"^(?:the|their|its|this|that|our|his|her)\s+", "", name.strip(), flags=re.I)
+    core = re.sub(r"^(?:the|their|its|this|that|our|his|her|each|every)\s+", "", name.strip(),
+                  flags=re.I)
     core = re.split(r"\s+(?:in|at|on)\s+", core)[0]
     return bool(_GENERIC.fullmatch(core))
 
@@ -428,6 +443,10 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
              and (t.window.latest is None or t.window.latest >= published - timedelta(days=1))
              and not _FRAMED.search(clause[max(0, t.start - 40):t.start])
              and not _is_dateline(clause, t)]
+    called_off = bool(_CALLED_OFF.search(clause))
+    # Every date said of something, the past ones too.
+    said = [t for t in mentions if not _FRAMED.search(clause[max(0, t.start - 40):t.start])
+            and not _is_dateline(clause, t)]
     anchors = list(_ANCHOR.finditer(clause)) if _ANCHOR_CUE.search(clause) else []
     places = places_named(clause, countries=countries) if _CAPITAL.search(clause) else []
     found = commitments.find(clause, _stops(clause, mentions, places, anchors))
@@ -448,26 +467,13 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
         cut = min(following if following > event.start else len(clause),
                   anchor.start() if anchor is not None and anchor.start() > event.start
                   else len(clause))
-        # Its dates are said after its name (or, for "in May the summit will ...", before
-        # it when nothing else in the clause has a date); never the words of its name.
-        own = [t for t in times if event.at <= t.start < event.start] or [
-            t for t in times if event.end - 1 <= t.start < cut
-            and (not event.near or t.start - event.end <= 40)]
-        if not own:
-            own = [t for t in times if event.start <= t.start < event.end
-                   and (t.phrase.endswith(("’s", "'s"))
-                        or re.match(r"(?:’s|'s)\b", clause[t.end:t.end + 2]))]
-        if not own and event.shares_time:
-            own = [t for t in times if t.end <= event.start][-1:]
-        if not own and opening is not None and opening.end <= event.start \
-                and not event.near:
-            own = [opening]  # "On October 10, the committee will be briefed ..."
-        if not own and len(found) == 1 and not event.near:
-            # The date said last before it: "17 October - On Wednesday, 24 October, EMA is
-            # holding a workshop" is on the 24th.
-            own = [t for t in times if t.end <= event.start and not (
-                anchor is not None and anchor.start() <= t.start < anchor.end() + 30
-                and anchor.start() < event.start)][-1:]
+        if event.needs_date and called_off:
+            continue  # "not to go ahead with next week's round": nothing to chase
+        if _VAGUE.fullmatch(event.title):
+            continue  # "a series of meetings", "more than 10 meetings": no one event
+        own = _own(event, times, clause, cut, opening, len(found) == 1, anchor)
+        if not own and _own(event, said, clause, cut, None, len(found) == 1, anchor):
+            continue  # its date is past: "will go to the Vatican on 6 May", a week ago
         parent = None
         title = _TIMED.sub("", event.title) or event.title  # "Friday's meeting": a meeting
         # "The summit is to take place at the hotel": the summit named before, not a part
@@ -627,6 +633,45 @@ _FRAMED = re.compile(r"(?:(?<!\bbe\s)(?<!\bbeen\s)\b(?:said|says|told\s+[\w ]{1,
 
 _TIMED = re.compile(r"^(?:(?:next|this|last|coming)\s+(?:week|month|year|weekend)|today|"
                     r"tomorrow|(?:mon|tues|wednes|thurs|fri|satur|sun)day)(?:’s|'s)\s+", re.I)
+
+
+# What will not happen: "agreed not to go ahead with", "will not be held", "postponed".
+_CALLED_OFF = re.compile(
+    r"\b(?:not\s+(?:to\s+)?(?:go\s+ahead|be\s+held|take\s+place|hold|proceed)|(?:won[’']t|"
+    r"cannot|can[’']t)\s+(?:go\s+ahead|be\s+held|take\s+place)|cancel(?:l?ed|s|l?ing)?|"
+    r"call(?:ed|s|ing)?\s+off|postpone[ds]?|postponing|suspend(?:ed|s)?|scrapped|"
+    r"shelved|no\s+longer)\b", re.I)
+
+
+_VAGUE = re.compile(r"(?:(?:more\s+than|over|some|several|numerous|many|various|a\s+few|"
+                    r"\d+|dozens\s+of|a\s+number\s+of)\s+)?(?:(?:other|further|more|bilateral|"
+                    r"business|high-level)\s+)?(?:meetings|events|sessions|activities|"
+                    r"engagements|appointments)", re.I)
+
+
+def _own(event: Commitment, times: list[TimeMention], clause: str, cut: int,
+         opening: TimeMention | None, alone: bool, anchor: re.Match[str] | None
+         ) -> list[TimeMention]:
+    """The dates said of an event: after its name (or, for "in May the summit will ...",
+    before it when nothing else in the clause has a date); never the words of its name."""
+    own = [t for t in times if event.at <= t.start < event.start] or [
+        t for t in times if event.end - 1 <= t.start < cut
+        and (not event.near or t.start - event.end <= 40)]
+    if not own:
+        own = [t for t in times if event.start <= t.start < event.end
+               and (t.phrase.endswith(("’s", "'s"))
+                    or re.match(r"(?:’s|'s)\b", clause[t.end:t.end + 2]))]
+    if not own and event.shares_time:
+        own = [t for t in times if t.end <= event.start][-1:]
+    if not own and opening is not None and opening.end <= event.start and not event.near:
+        own = [opening]  # "On October 10, the committee will be briefed ..."
+    if not own and alone and not event.near:
+        # The date said last before it: "17 October - On Wednesday, 24 October, EMA is
+        # holding a workshop" is on the 24th.
+        own = [t for t in times if t.end <= event.start and not (
+            anchor is not None and anchor.start() <= t.start < anchor.end() + 30
+            and anchor.start() < event.start)][-1:]
+    return own
 
 
 def _is_dateline(clause: str, time: TimeMention) -> bool:
@@ -842,6 +887,7 @@ def _within_parents(proposals: list[Proposal]) -> None:
     visit) is part of it."""
     parents = [p for p in proposals if p.kind in (Kind.MEETING, Kind.VISIT)
                and p.window.precision is Precision.DAY and p.window.earliest is not None
+               and re.search(r"\d", p.phrase or "")  # its days are said, not "next week"
                and p.window.latest is not None
                and 1 <= (p.window.latest - p.window.earliest).days <= 21]
     keys = {p.anchor for p in proposals if p.anchor is not None}
@@ -851,6 +897,8 @@ def _within_parents(proposals: list[Proposal]) -> None:
                 or window.precision is not Precision.DAY or window.earliest is None \
                 or window.latest is None or proposal.kind is Kind.DEADLINE:
             continue
+        if not _PART.search(proposal.title):
+            continue  # another event on the same days, not a part of it
         length = (window.latest - window.earliest).days
         parent = next((p for p in parents if p is not proposal
                        and p.window.earliest <= window.earliest  # type: ignore[operator]
@@ -867,6 +915,16 @@ def _span(window: Window) -> int:
     if window.earliest is None or window.latest is None:
         return 100_000
     return (window.latest - window.earliest).days
+
+
+# What a meeting has parts of its own called: an opening ceremony, a press conference.
+_PART = re.compile(r"\b(?:ceremon(?:y|ies)|opening|closing|press\s+conferences?|news\s+"
+                   r"conferences?|briefings?|(?:media|press)\s+availabilit(?:y|ies)|"
+                   r"(?:media|photo|press)\s+opportunit(?:y|ies)|receptions?|dinners?|"
+                   r"luncheons?|lunch(?:es)?|breakfasts?|banquets?|plenar(?:y|ies)|segments?|"
+                   r"side\s+events?|bilateral|address|speech|keynote|family\s+photo|"
+                   r"session\s+\d+|(?:opening|closing|final|plenary|high-level)\s+sessions?)\b",
+                   re.I)
 
 
 def _tied_window(proposal: Proposal, target: Proposal, published: date) -> Window:

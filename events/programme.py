@@ -25,7 +25,7 @@ from events.reading import Paragraph
 from events.temporal import TimeMention, find_times
 from events.window import Window
 
-__all__ = ["Listed", "listed"]
+__all__ = ["Listed", "dated_line", "listed"]
 
 
 @dataclass(frozen=True)
@@ -117,10 +117,28 @@ def _line(paragraph: Paragraph, published: date) -> Listed | None:
         if time is None:
             continue
         name = clean(re.sub(r"\s*\([^()]*\)\s*$", "", what))
-        if not name or not listed_event(name):
+        place = None
+        head, comma, rest = name.partition(", ")
+        if comma and listed_event(head) and not _SENTENCE.search(name):
+            name, place = head, rest  # "IOC Extraordinary Session, SwissTech Convention Centre"
+        if not name or not listed_event(name) or _SENTENCE.search(name):
             return None
-        return Listed(name, time.window, time.phrase, paragraph.text, paragraph.number)
+        return Listed(name, time.window, time.phrase, paragraph.text, paragraph.number, place)
     return None
+
+
+def dated_line(paragraph: Paragraph, published: date) -> tuple[TimeMention, str] | None:
+    """"10 July, afternoon: The delegations will be welcomed by the President": a line that
+    gives a day, then says what happens on it in a sentence of its own."""
+    when, colon, rest = paragraph.text.partition(": ")
+    if not colon or not _SENTENCE.search(rest):
+        return None
+    time = _whole(when, published)
+    return (time, rest) if time is not None else None
+
+
+# A verb of its own: a sentence, not a name.
+_SENTENCE = re.compile(r"\b(?:will|shall|is|are|was|were|has|have|be)\b")
 
 
 def _whole(text: str, published: date) -> TimeMention | None:
