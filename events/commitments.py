@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 
 from events.model import Kind
 
-__all__ = ["EVENT_NOUN", "Commitment", "clean", "find", "kind_of", "listed_event"]
+__all__ = ["EVENT_NOUN", "Commitment", "clean", "event_kind", "find", "kind_of", "listed_event"]
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,9 @@ _NUMBERED = re.compile(r"\b[A-Z][A-Za-z-]*[A-Z]\s?-?\d{1,4}\b|\bG-?(?:7|8|20)\b|
                        # "Trade Week", "World Day Against Child Labour": named days and weeks
                        r"\b[A-Z][\w’'-]+\s+(?:Week|Day|Days|Fortnight)\b")
 _REPORTISH = re.compile(r"\b(?:reports?|outcomes?|assessments?|studies|study|outlooks?|reviews?|"
+                        r"declarations?|communiqu[ée]s?|strateg(?:y|ies)|summar(?:y|ies)|"
+                        r"overviews?|advice|recommendations?|conclusions|plans?|roadmaps?|"
+                        r"road\s+maps?|guidelines?|white\s+papers?|"
                         r"findings|results|papers?|atlas|surveys?|evaluations?|analys[ie]s|"
                         r"publications?|report card|data|statistics|inventor(?:y|ies))\b", re.I)
 _DUE_PHRASE = re.compile(r"\b(?:the|a|an|your|their|its)\s+((?:[\w-]+\s+){0,3}?(?:forms?|"
@@ -185,6 +188,7 @@ _PARTICIPLE = (r"held|convened|hosted|organi[sz]ed|staged|signed|concluded|inked
                r"formed|founded|convened|put\s+in\s+place|laid\s+out|outlined|"
                r"implemented|brought\s+into\s+force|translated|distributed|posted|"
                r"broadcast|streamed|webcast|opened\s+for\s+signature|renewed|briefed|arranged|"
+               r"given|put\s+before|laid\s+before|brought\s+before|put\s+to|"
                r"welcomed|greeted|"
                r"put\s+to\s+a\s+vote|voted\s+on|passed\s+on|forwarded|put\s+online|"
                r"posted\s+online|made\s+available|played|contested")
@@ -377,8 +381,9 @@ _SITE = re.compile(r"\b(?:plants?|sites?|factor(?:y|ies)|facilit(?:y|ies)|ports?
                    r"islands?|parks?|reserves?|stations?|laborator(?:y|ies)|labs?|institutes?|"
                    r"embass(?:y|ies)|consulates?|parliament|capital|area|areas|border|"
                    r"countries|country|states?)\b", re.I)
-_DATED_OPENING = re.compile(r"^(?:On|In|From|By)\s+(?:\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+|"
-                            r"[A-Z][a-z]+\s+\d{1,2}(?:st|nd|rd|th)?)(?:,?\s+\d{4})?,?\s+")
+_DATED_OPENING = re.compile(r"^(?:On|In|From|By)\s+(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?"
+                            r"\s+)?(?:\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+|[A-Z][a-z]+\s+\d{1,2}"
+                            r"(?:st|nd|rd|th)?)(?:,?\s+\d{4})?,?\s+")
 _WELCOME = re.compile(r"(welcom(?:e|ing)|receiv(?:e|ing)|invit(?:e|ing)|host(?:ing)?)\s+"
                       r"[^,;.]{1,100}?\b(?:to|for)\s+(?:a|an|the|their|its)\s+", re.I)
 # A verb of the clause's own: then "X to do" is not a headline ("The decision to hold the
@@ -527,11 +532,23 @@ def clean(name: str) -> str:
 
 def kind_of(text: str) -> Kind:
     """What kind of follow-up an event's name says it is."""
+    if _OCCASION_NOUN.search(_head(text)) and not re.match(
+            r"(?:meeting|session|conference|talks)\b", text, re.I):
+        return Kind.OTHER  # a festival, a match, a lecture, a reception: not a meeting
     for kind, pattern in _KIND_WORDS:
         if pattern.search(text):
             return kind
     return Kind.OTHER
 
+
+# Events that are not meetings: what is watched, celebrated or handed over.
+_OCCASION_NOUN = re.compile(
+    r"\b(?:festivals?|games|match(?:es)?|finals?|finale|semi-?finals?|quarter-?finals?|"
+    r"play-?offs?|draws?|cups?|championships?|tournaments?|concerts?|parades?|exhibitions?|"
+    r"lectures?|speech(?:es)?|address|keynotes?|receptions?|luncheons?|lunch(?:es)?|"
+    r"banquets?|galas?|handover|hand-over|elections?|exercises?|drills?|manoeuvres|"
+    r"maneuvers|awards?|premieres?|screenings?|performances?|marathons?|races?|rallies|"
+    r"welcome)\b|\bRound\s+of\s+\d+", re.I)
 
 _KIND_WORDS = [(kind, re.compile(pattern, re.I)) for kind, pattern in [
     (Kind.DEADLINE, r"\b(?:deadline|due\s+date|closing\s+date|cut-off)\b"),
@@ -612,8 +629,10 @@ def listed_event(name: str) -> bool:
                 or re.search(r"\b(?:opening|closing|launch)\b", head, re.I))
 
 
-def _event_kind(name: str) -> Kind:
+def event_kind(name: str) -> Kind:
     found = kind_of(name)
+    if found is Kind.OTHER and _OCCASION_NOUN.search(_head(name)):
+        return Kind.OTHER  # a festival, a match, a reception
     return found if found in (Kind.MEETING, Kind.VISIT) else Kind.MEETING
 
 
@@ -726,7 +745,14 @@ class _Clause:
         relative = _RELATIVE_SUBJECT.match(head)
         if relative is not None and not _FINITE.search(relative["np"]):
             return relative["np"]  # "An agreement that gives Land Rover a basis (will be)"
-        head = _CLAUSE_EDGE.split(head)[-1]
+        parts = _CLAUSE_EDGE.split(head)
+        if len(parts) > 1 and re.search(r"\s(?:that|this)\s*$", head[:len(head) - len(parts[-1])]) \
+                and len(parts[-1].split()) <= 2:
+            # "the results of that meeting": "that" as a determiner, not a clause's start
+            head = head[:len(head) - len(parts[-1])].rsplit(None, 1)[0].split(";")[-1]
+            head = _CLAUSE_EDGE.split(head)[-1] + " that " + parts[-1]
+        else:
+            head = parts[-1]
         while (shorter := _OPENING.sub("", head.strip())) != head.strip():
             head = shorter
         head = _TRAILING_ADVERB.sub("", head.strip())
@@ -802,7 +828,7 @@ class _Clause:
         if not (names_event(name) or _is_event_head(name)):
             return None
         relation = "before" if order["rel"] == "preceded" else "after"
-        return Commitment(_capital(name), _event_kind(name),
+        return Commitment(_capital(name), event_kind(name),
                           f"{cue.group(0).strip()} {order.group(0).strip()}",
                           position + order.end(), end, relative=(relation, subject))
 
@@ -844,8 +870,8 @@ class _Clause:
             more = re.search(r"(?:,\s*|\s+)(?:and|as\s+well\s+as|then|before|after\s+which)\s+"
                              rf"(?:(?:will|shall|to|would)\s+)?{_ADVERBS}(?=\w)",
                              self.text[position:stop])
-            if more is None:
-                break
+            if more is None or _MAYBE.search(self.text, position, position + more.end()):
+                break  # "... so that recommendations could then be put before the Board"
             position += more.end()
         return found
 
@@ -869,7 +895,7 @@ class _Clause:
             # "welcome her counterparts to a two-day working meeting"
             name, end = self.phrase_after(position + welcome.end(), limit=14)
             if names_event(clean(name)):
-                return Commitment(_capital(clean(name)), _event_kind(clean(name)),
+                return Commitment(_capital(clean(name)), event_kind(clean(name)),
                                   f"{cue.group(0).strip()} {welcome.group(1)}",
                                   position + welcome.end(), end)
         if _ONGOING.match(phrase):
@@ -892,7 +918,7 @@ class _Clause:
                 if before is not None and (_is_event_head(clean(before[0])) or re.fullmatch(
                         r"[A-Z][A-Za-z]*[A-Z](?:\s?-?\d{1,4})?", clean(before[0]))):
                     name = clean(before[0])
-                    return Commitment(_capital(name), _event_kind(name), said, before[1],
+                    return Commitment(_capital(name), event_kind(name), said, before[1],
                                       after)
                 return None
             made = self.subject_event(cue.start(), said, after,
@@ -912,6 +938,16 @@ class _Clause:
             if not target or not (re.match(r"[A-Z]", target) or (
                     determined and _SITE.search(_head(target)))):
                 return None  # "visit the presentation room of each City": not a trip
+            who = clean(self.subject(cue.start()))
+            if word.startswith("go to") and who and _DOCUMENT.search(_head(who)) and (
+                    _BODY.search(target) or names_event(target)):
+                # "the results would go to the Executive Committee next July": a report to
+                # it, at its meeting.
+                body = re.sub(r"^(?:the\s+)?", "", target)
+                self.beside.append(Commitment(_capital(body), Kind.MEETING, said, after, end,
+                                              needs_date=True))
+                return Commitment(_capital(who), Kind.REPORT, said, position, after,
+                                  relative=("during", body))
             sent = re.search(r"(?:lead|head|send|dispatch)\s+(?P<what>.+?)\s+to$", word)
             if sent:  # "head a trade and investment mission to Kenya"
                 what = _capital(clean(sent["what"]))
@@ -965,13 +1001,13 @@ class _Clause:
                 # "join her counterparts for the Trilateral Strategic Dialogue"
                 occasion, occasion_end = self.phrase_after(end + joined.end(), limit=14)
                 if names_event(clean(occasion)):
-                    return Commitment(_capital(clean(occasion)), _event_kind(clean(occasion)),
+                    return Commitment(_capital(clean(occasion)), event_kind(clean(occasion)),
                                       said, end + joined.end(), occasion_end)
             if not names_event(name):
                 if re.fullmatch(r"open|run|head", word):
                     return self.launch(name, word, said, after, end)  # "open the consulate"
                 return None
-            return Commitment(_capital(name), _event_kind(name), said, after, end)
+            return Commitment(_capital(name), event_kind(name), said, after, end)
         if verb.group("publish"):
             return self.document(name, word, said, after, end, obliged,
                                  who=clean(self.subject(cue.start())))
@@ -991,13 +1027,13 @@ class _Clause:
             return Commitment(f"Address by {who}{where}", Kind.MEETING, said, position,
                               max(named_end, after))
         if names_event(clean(named)) and not re.match(r"\s*(?:with|in|on|at|again)\b", rest):
-            return Commitment(_capital(clean(named)), _event_kind(clean(named)), said, after,
+            return Commitment(_capital(clean(named)), event_kind(clean(named)), said, after,
                               named_end)
         purpose = re.search(r"\bfor\s+(?:the\s+|a\s+|an\s+|their\s+|its\s+)?", rest)
         if purpose is not None and purpose.start() < 60:
             name, end = self.phrase_after(after + purpose.end(), limit=14)
             if is_event(clean(name)):
-                return Commitment(_capital(clean(name)), _event_kind(clean(name)), said,
+                return Commitment(_capital(clean(name)), event_kind(clean(name)), said,
                                   after + purpose.end(), end, at=after)
         _, end = self.phrase_after(after)
         end = max(end, after)
@@ -1046,7 +1082,7 @@ class _Clause:
                               f"{cue.group(0).strip()} {verb.group(0).strip()}",
                               position + verb.end(), end)
         if names_event(name) or _is_event_head(name):
-            return Commitment(_capital(name), _event_kind(name),
+            return Commitment(_capital(name), event_kind(name),
                               f"{cue.group(0).strip()} {verb.group(0).strip()}",
                               position + verb.end(), end)
         return None
@@ -1064,7 +1100,7 @@ class _Clause:
                 name, end = self.phrase_after(start, limit=10)
                 name = clean(name)
                 if name and (names_event(name) or _NOMINAL.match(name)):
-                    found.append(Commitment(_capital(name), _event_kind(name), lead.group(0)
+                    found.append(Commitment(_capital(name), event_kind(name), lead.group(0)
                                             .strip(), start, end, needs_date=True,
                                             shares_time=True))
                 elif found:
@@ -1121,7 +1157,7 @@ class _Clause:
                     "resume", "restart") and re.search(
                         r"\b(?:talks|negotiations?|consultations?|dialogue|rounds?|meetings?|"
                         r"sessions?|conferences?|summits?)\b", name, re.I):
-            return Commitment(_capital(name), _event_kind(name), said, start, end)
+            return Commitment(_capital(name), event_kind(name), said, start, end)
         if not (_LAUNCHED.search(name) or _DOCUMENT.search(name) or is_event(name)):
             return None
         if word in ("launch", "inaugurate", "establish", "set up", "create", "introduce",
@@ -1129,7 +1165,7 @@ class _Clause:
                     "put into operation", "operate"):
             if is_event(name) and (not _LAUNCHED.search(name) or re.search(
                     r"\b(?:sessions?|meetings?|talks|dialogue)\b", name, re.I)):
-                return Commitment(_capital(name), _event_kind(name), said, start, end)
+                return Commitment(_capital(name), event_kind(name), said, start, end)
             return Commitment(f"Launch of {name}", Kind.LAUNCH, said, start, end)
         found = kind_of(name)
         if found in (Kind.OTHER, Kind.DEADLINE):
@@ -1170,6 +1206,20 @@ class _Clause:
             # "Written submissions now close at 11.59pm on Sunday, 5 February"
             return Commitment(f"Deadline for {name}", Kind.DEADLINE, said, start, after,
                               deadline=True)
+        if re.fullmatch(r"(?:further\s+|more\s+)?(?:details|information|updates?|instructions|"
+                        r"guidance|news|announcements?|more)", name, re.I):
+            return None  # "Further details will follow"
+        if re.match(r"pass(?:es)?$", happen, re.I) and re.search(
+                r"\b(?:chair\w*|presidency|leadership)\b", name, re.I):
+            # "The chairmanship of the Committee passes today from Andorra to Armenia"
+            return Commitment(f"Handover of the {name}", Kind.OTHER, said, start, after)
+        if re.match(r"(?:follows?|given)$", happen or participle, re.I):
+            # "The semi-finals follow on Wednesday", "the keynote address will be given by":
+            # only of what is an event by its name.
+            if not names_event(name):
+                return None
+            return Commitment(_capital(name), event_kind(name), said, start, after,
+                              needs_date=True)
         if _HELD.match(happen or participle) and not (
                 _PERSON.search(name) and not _is_event_head(name)):
             # Only an event takes place or is held: whatever the subject is, it is one;
@@ -1179,9 +1229,9 @@ class _Clause:
             if other and _is_event_head(clean(other["name"])) and not _FINITE.search(
                     other["name"]):
                 self.beside.append(Commitment(_capital(clean(other["name"])),
-                                              _event_kind(clean(other["name"])), said,
+                                              event_kind(clean(other["name"])), said,
                                               other.start("name"), after))
-            return Commitment(_capital(name), _event_kind(name), said, start, after)
+            return Commitment(_capital(name), event_kind(name), said, start, after)
         if participle.lower() == "briefed":  # "the Committee will be briefed on the Summit"
             return Commitment(f"Briefing of {name}", Kind.MEETING, said, start, after)
         if re.match(r"(?:welcomed|greeted|received)$", participle, re.I) and not _DUE.search(
@@ -1203,7 +1253,7 @@ class _Clause:
             return Commitment(f"Deadline for {name}", Kind.DEADLINE, said, start, after,
                               deadline=True)
         if _is_event_head(name):
-            return Commitment(_capital(name), _event_kind(name), said, start, after)
+            return Commitment(_capital(name), event_kind(name), said, start, after)
         if _DOCUMENT.search(_head(name)) or _AGREEMENT.search(name):
             report = bool(_REPORTISH.search(_head(name)))
             if re.match(r"(?:discussed|considered|reviewed|examined)$", participle, re.I):
@@ -1246,7 +1296,7 @@ class _Clause:
                          or _AGREEMENT.search(name) or _LAUNCHED.search(name)):
                 report = bool(_REPORTISH.search(_head(name)))
                 if _is_event_head(name):
-                    return [Commitment(_capital(name), _event_kind(name), said, start, after)]
+                    return [Commitment(_capital(name), event_kind(name), said, start, after)]
                 if report and re.match(r"(?:published|released|issued)$", word):
                     return [Commitment(f"Publication of {name}", Kind.REPORT, said, start,
                                        after)]
@@ -1259,7 +1309,7 @@ class _Clause:
         made = self.subject_event(cue.start(), said, after, participle=word, deadline=False)
         if made is None and (event := self.event_before(cue.start())) is not None:
             name = clean(event[0])
-            made = Commitment(_capital(name), _event_kind(name), said, event[1], after)
+            made = Commitment(_capital(name), event_kind(name), said, event[1], after)
         return [made] if made is not None else []
 
     def scheduled(self, cue: re.Match[str]) -> list[Commitment]:
@@ -1267,13 +1317,13 @@ class _Clause:
         before = self.noun_before(cue.start())
         if before is not None and is_event(clean(before[0])):
             name = clean(before[0])
-            return [Commitment(_capital(name), _event_kind(name), cue.group(0).strip(),
+            return [Commitment(_capital(name), event_kind(name), cue.group(0).strip(),
                                before[1], cue.end())]
         made = self.subject_event(cue.start(), cue.group(0).strip(), cue.end(),
                                   participle="", deadline=False)
         if made is None and (event := self.event_before(cue.start())) is not None:
             name = clean(event[0])
-            made = Commitment(_capital(name), _event_kind(name), cue.group(0).strip(),
+            made = Commitment(_capital(name), event_kind(name), cue.group(0).strip(),
                               event[1], cue.end())
         if made is None:
             # "the first payments are planned for the autumn": whatever is scheduled for a
@@ -1293,7 +1343,7 @@ class _Clause:
             name, end = self.phrase_after(cue.end() + timed.end(), limit=12)
             name = clean(name)
             if name and names_event(name):
-                return [Commitment(_capital(name), _event_kind(name), cue.group(0).strip(),
+                return [Commitment(_capital(name), event_kind(name), cue.group(0).strip(),
                                    cue.end() + timed.end(), end, needs_date=True,
                                    at=cue.start())]
             return []
@@ -1302,7 +1352,7 @@ class _Clause:
             if before is None or not is_event(clean(before[0])):
                 return []
             name = clean(before[0])
-            return [Commitment(_capital(name), _event_kind(name), "to come", before[1],
+            return [Commitment(_capital(name), event_kind(name), "to come", before[1],
                                cue.end(), needs_date=True)]
         if re.match(r"(?:week|month|year|day|time|weekend|spring|summer|autumn|fall|winter|"
                     r"quarter|half|decade|up\b|on\b|few|several|steps?|stages?|phase)",
@@ -1314,7 +1364,7 @@ class _Clause:
             return []
         said = cue.group(0).strip()
         title = f"{said} {name}" if said.lower() in ("next", "first") else name
-        return [Commitment(_capital(clean(title)), _event_kind(name), said, cue.start(), end,
+        return [Commitment(_capital(clean(title)), event_kind(name), said, cue.start(), end,
                            needs_date=True)]
 
     def present(self, cues: list[re.Match[str]]) -> list[Commitment]:
@@ -1342,7 +1392,7 @@ class _Clause:
                     whole = None
                 if clean(name):
                     found.append(Commitment(
-                        _capital(clean(name)), _event_kind(clean(name)), f"{verb.group(0)} with",
+                        _capital(clean(name)), event_kind(clean(name)), f"{verb.group(0)} with",
                         verb.end() + opened.end(), end, needs_date=True, at=verb.start(),
                         relative=relative))
                     if whole is not None and not opened.group(0).strip().startswith("with"):
@@ -1365,7 +1415,7 @@ class _Clause:
                 if before is None or not is_event(clean(before[0])):
                     continue
                 name = clean(before[0])
-                made = Commitment(_capital(name), _event_kind(name), verb.group(0),
+                made = Commitment(_capital(name), event_kind(name), verb.group(0),
                                   before[1], verb.end())
             found.append(Commitment(made.title, made.kind, made.cue, made.start, made.end,
                                     made.deadline, needs_date=True))
@@ -1384,7 +1434,7 @@ class _Clause:
                 continue
             name, end = self.phrase_after(verb.end(), limit=12)
             if names_event(clean(name)):
-                found.append(Commitment(_capital(clean(name)), _event_kind(clean(name)),
+                found.append(Commitment(_capital(clean(name)), event_kind(clean(name)),
                                         verb.group(0).strip(), verb.end(), end,
                                         needs_date=True, at=verb.start()))
         return found
@@ -1396,7 +1446,7 @@ class _Clause:
         found: list[Commitment] = []
         for named in _PROPER_EVENT.finditer(self.text):
             name = clean(_OPENING_WORD.sub("", named.group("name")))
-            found.append(Commitment(_capital(name), _event_kind(name), "named with a date",
+            found.append(Commitment(_capital(name), event_kind(name), "named with a date",
                                     named.start("name"), named.end("name"), needs_date=True,
                                     near=True))
         return found
@@ -1423,7 +1473,7 @@ class _Clause:
                     r"congress|COP\s?\d+|rounds?)\b|\b[A-Z][A-Za-z-]*[A-Z]\s?-?\d{1,4}\b",
                     name):
                 continue
-            found.append(Commitment(_capital(name), _event_kind(name), at.group(0).strip(),
+            found.append(Commitment(_capital(name), event_kind(name), at.group(0).strip(),
                                     at.end(), end, needs_date=True))
         return found
 
@@ -1449,7 +1499,7 @@ _PRESENT = re.compile(
     r"held|are\s+being\s+held|(?:is|are)\s+(?:now\s+)?(?:fixed|set)\s+for|"
     r"(?:has|have)\s+(?:now\s+)?been\s+(?:moved|rescheduled|brought\s+forward|pushed\s+back|"
     r"shifted|fixed|set|scheduled)\s+(?:to|for)|follows?(?=\s+(?:on|in)\b)|tips?\s+off|"
-    r"close(?=\s+(?:at|on|by)\b))\b", re.I)
+    r"close(?=\s+(?:at|on|by)\b)|passes(?=\s+(?:today|tomorrow|on|from|to)\b))\b", re.I)
 
 
 _HABIT = re.compile(r"\b(?:every|each)\s+(?:year|month|week|time|spring|summer|autumn|fall|"
@@ -1460,7 +1510,7 @@ _HOLDS = re.compile(r"\b(?:holds|hosts|co-hosts|stages|organi[sz]es|convenes)\s+
 _PRESENT_WORDS = frozenset(["meet",
     "takes", "begins", "starts", "opens", "convenes", "runs", "kicks", "meets", "resumes", "is",
     "are", "closes", "concludes", "ends", "comes", "enters", "falls", "gets", "continues",
-    "has", "have", "follow", "follows", "tip", "tips", "close"
+    "has", "have", "follow", "follows", "tip", "tips", "close", "passes"
 ])
 _OCCASION = re.compile(r"\b(?:at|for|during|in)\s+(?:the\s+|its\s+|their\s+|a\s+|an\s+)?")
 

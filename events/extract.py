@@ -300,7 +300,9 @@ def propose(release: Release, published: date) -> list[Proposal]:
 # "The meeting", "Friday's session", "the talks": an event named before, not a new one.
 _GENERIC = re.compile(
     r"(?:(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|today|tomorrow|this\s+week)(?:’s|'s)\s+|"
-    r"two-day\s+|three-day\s+|one-day\s+)?(?:meeting|session|conference|summit|talks|"
+    r"two-day\s+|three-day\s+|one-day\s+)?(?:(?:ministerial|bilateral|annual|plenary|joint|"
+    r"high-level|leaders[’']?|main|official|next|upcoming|forthcoming)\s+)?"
+    r"(?:meeting|session|conference|summit|talks|"
     r"event|forum|council|gathering|dialogue|consultations|discussions|round|visit|trip|"
     r"ministerial|sessions|meetings|edition)", re.I)
 # "hold bilateral meetings there", "during the visit", "while in Malaysia", "will also
@@ -309,12 +311,14 @@ _ALONG = re.compile(
     r"\b(?:there|on\s+that\s+occasion|on\s+the\s+same\s+(?:day|occasion|trip)|"
     r"during\s+(?:the|that|this|his|her|their)\s+(?P<noun>session|meeting|conference|summit|"
     r"visit|event|trip|forum|stay|tour)|while\s+(?:in|there|at)\b(?:\s+(?P<place>[A-Z][\w-]+"
-    r"(?:\s+[A-Z][\w-]+)?))?|at\s+(?:the|that|this)\s+(?P<noun2>meeting|session|conference|"
-    r"summit|event|forum|JCM|[A-Z]{2,6})\b(?!\s+(?:of|on|in)\b))", re.I)
+    r"(?:\s+[A-Z][\w-]+)?))?|(?:at|to)\s+(?:the|that|this)\s+(?:(?:ministerial|plenary|"
+    r"annual|main)\s+)?(?P<noun2>meeting|session|conference|summit|event|forum|assembly|"
+    r"symposium|games|festival|JCM|[A-Z]{2,6})\b(?!\s+(?:of|on|in|for)\b)|"
+    r"over\s+the\s+course\s+of\s+the\s+(?P<noun3>visit|mission|trip|tour|stay))", re.I)
 _ALSO = re.compile(r"\balso\b", re.I)
 # "On the opening day, ...": a day of the event just named.
 _ON_DAY = re.compile(r"\b(?:on|during)\s+the\s+(?P<day>opening|first|second|third|last|final|"
-                     r"closing)\s+day\b(?P<noun>)(?P<noun2>)(?P<place>)", re.I)
+                     r"closing)\s+day\b(?P<noun>)(?P<noun2>)(?P<noun3>)(?P<place>)", re.I)
 # "Cavusoglu's visit", "the minister's trip": the visit named before, by whose it is.
 _POSSESSOR = re.compile(r"^(?:[A-Z][\w.’'-]*\s+){0,3}[A-Z][\w.-]*(?:’s|'s)\s+")
 
@@ -327,7 +331,8 @@ _DONE = re.compile(r"(?:the\s+)?(sign(?:ature|ing)|adoption|publication|launch|o
 def _from_listing(item: Listed) -> Proposal:
     kind = kind_of(item.name)
     return Proposal(key=slug(item.name), title=_title(item.name),
-                    kind=kind if kind is not Kind.OTHER else Kind.MEETING, window=item.window,
+                    kind=kind if kind is not Kind.OTHER else commitments.event_kind(item.name),
+                    window=item.window,
                     phrase=item.phrase, location=item.location, paragraph=item.paragraph,
                     sentence=item.line, reason=f"listed for '{item.phrase}'", confidence=0.8,
                     aliases=aliases(item.name))
@@ -408,7 +413,7 @@ def _along(clause: str, event: Commitment, own: list[TimeMention], earlier: list
             r"(?:agreed|agree|decided|resolved|pledged|committed|undertook|promised)",
             event.cue, re.I)):
         return None
-    noun = (along["noun"] or along["noun2"] or "") if along else ""
+    noun = (along["noun"] or along["noun2"] or along["noun3"] or "") if along else ""
     # "Also" reaches back a little; "during the visit" names what it reaches for.
     parent = _recent(earlier, noun, dated=True, paragraph=paragraph,
                      reach=10 if along is not None else 3)
@@ -444,6 +449,7 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
              and not _FRAMED.search(clause[max(0, t.start - 40):t.start])
              and not _is_dateline(clause, t)]
     called_off = bool(_CALLED_OFF.search(clause))
+    gone = False
     # Every date said of something, the past ones too.
     said = [t for t in mentions if not _FRAMED.search(clause[max(0, t.start - 40):t.start])
             and not _is_dateline(clause, t)]
@@ -472,13 +478,18 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
         if _VAGUE.fullmatch(event.title):
             continue  # "a series of meetings", "more than 10 meetings": no one event
         own = _own(event, times, clause, cut, opening, len(found) == 1, anchor)
-        if not own and _own(event, said, clause, cut, None, len(found) == 1, anchor):
-            continue  # its date is past: "will go to the Vatican on 6 May", a week ago
+        if not own and (gone or _own(event, said, clause, cut, None, len(found) == 1, anchor)):
+            # Its date is past ("will go to the Vatican on 6 May", a week ago), or that of
+            # what it goes with ("... and meet the Pope").
+            gone = True
+            continue
         parent = None
         title = _TIMED.sub("", event.title) or event.title  # "Friday's meeting": a meeting
         # "The summit is to take place at the hotel": the summit named before, not a part
         # of anything.
-        generic = bool(_GENERIC.fullmatch(_POSSESSOR.sub("", title)))
+        core = _POSSESSOR.sub("", title)
+        generic = bool(_GENERIC.fullmatch(core)) and (core != title or bool(re.search(
+            rf"\b(?:the|this|that|these|those|its|their)\s+{re.escape(core)}", clause, re.I)))
         if not event.near and not generic and (anchor is None or (
                 _is_generic(_anchor_name(clause, anchor))
                 and anchor["cue"].lower() not in (*_BEFORE, *_AFTER))):
@@ -517,6 +528,10 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
             proposal.anchor_name = name
             proposal.anchor = slug(name)
             proposal.anchor_cue = anchor["cue"].lower()
+            if proposal.anchor_cue == "before" and re.search(
+                    r"\b(?:put|laid|brought|come|go|placed|tabled)\s+$",
+                    clause[max(0, anchor.start() - 12):anchor.start()], re.I):
+                proposal.anchor_cue = "at"  # "put before the Summit": at it, not ahead of it
             proposal.margin = _MARGIN.get(proposal.kind, 1)
             proposal.phrase = proposal.phrase or anchor.group(0)
             reason.append(f"anchor '{anchor['cue']} {name}'")
@@ -782,9 +797,7 @@ def _anchor_event(name: str, anchor: re.Match[str], times: list[TimeMention],
     after = [t for t in times if anchor.start() <= t.start <= max(anchor.end(), end) + 16]
     occasion = Commitment(name, kind_of(name), anchor["cue"], anchor.start("name"),
                           len(clause))
-    kind = kind_of(name)
-    event = Proposal(key=slug(name), title=_title(name), kind=kind if kind in (
-                         Kind.MEETING, Kind.VISIT) else Kind.MEETING,
+    event = Proposal(key=slug(name), title=_title(name), kind=commitments.event_kind(name),
                      paragraph=paragraph, sentence=sentence,
                      location=_place_of(occasion, clause, places, len(clause)),
                      confidence=0.6, reason=f"named as the occasion ('{anchor['cue']}')",
@@ -897,10 +910,12 @@ def _within_parents(proposals: list[Proposal]) -> None:
                 or window.precision is not Precision.DAY or window.earliest is None \
                 or window.latest is None or proposal.kind is Kind.DEADLINE:
             continue
-        if not _PART.search(proposal.title):
+        listed_line = proposal.reason.startswith("listed")
+        if not (_PART.search(proposal.title) or listed_line):
             continue  # another event on the same days, not a part of it
         length = (window.latest - window.earliest).days
         parent = next((p for p in parents if p is not proposal
+                       and not (listed_line and p.reason.startswith("listed"))
                        and p.window.earliest <= window.earliest  # type: ignore[operator]
                        and window.latest <= p.window.latest  # type: ignore[operator]
                        and length < (p.window.latest - p.window.earliest).days  # type: ignore[operator]
@@ -923,7 +938,8 @@ _PART = re.compile(r"\b(?:ceremon(?:y|ies)|opening|closing|press\s+conferences?|
                    r"(?:media|photo|press)\s+opportunit(?:y|ies)|receptions?|dinners?|"
                    r"luncheons?|lunch(?:es)?|breakfasts?|banquets?|plenar(?:y|ies)|segments?|"
                    r"side\s+events?|bilateral|address|speech|keynote|family\s+photo|"
-                   r"session\s+\d+|(?:opening|closing|final|plenary|high-level)\s+sessions?)\b",
+                   r"session\s+\d+|(?:opening|closing|final|plenary|high-level)\s+sessions?|"
+                   r"announcement|awards?|prizes?)\b",
                    re.I)
 
 
