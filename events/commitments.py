@@ -75,6 +75,8 @@ EVENT_NOUN = (
     r"graduations?|hearings?|(?:in-person|virtual|online)\s+events?|lectures?|keynotes?|"
     r"speeches|speech|(?:media|press|photo)\s+opportunit(?:y|ies)|finals?|semi-?finals?|"
     r"quarter-?finals?|play-?offs?|matches|championships?|draws?|premieres?|debates?|"
+    r"(?<=[A-Za-z][’']\s)Meet|(?<=s[’']\s)meet|(?<=[A-Z][a-z]{2}\s)Meet\b|conclaves?|"
+    r"(?<=\w\s)events(?=\s|$)|performances?|proclamations?|"
     r"events?(?=\s+(?:on|in|at|"
     r"for|to)\b)")
 DOCUMENT_NOUN = (
@@ -147,11 +149,12 @@ _VISIT = (r"visit|tour|travel\s+to|travel\s+on\s+to|go\s+on\s+to|go\s+to|head\s+
           r"(?:visits?|trips?|tours?|journeys?)\s+to|undertake\s+(?:an?\s+)?(?:\w+\s+){0,3}visits?\s+to|"
           r"embark\s+on\s+(?:an?\s+)?(?:\w+\s+){0,3}(?:visit|trip|tour)\s+to|"
           r"(?:lead|head|send|dispatch)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,4}"
-          r"(?:delegation|mission|team)\s+to")
+          r"(?:delegation|mission|team)(?:\s+of\s+(?:[\w’'-]+\s+){1,8}?)?\s*to")
 _MEET = (r"brief\s+(?:reporters|journalists|the\s+press|the\s+media|media)|"
          r"pay\s+(?:a\s+|an\s+)?(?:courtesy\s+|separate\s+|official\s+)?calls?\s+on|"
          r"speak\s+(?:to|at|before)|deliver\s+(?:a\s+)?(?:speech|address|remarks)|"
-         r"give\s+(?:a\s+)?(?:speech|address|lecture|talk)|address\s+(?:the\s+)?"
+         r"give\s+(?:a\s+)?(?:speech|address|lecture|talk|statement|presentation|remarks)|"
+         r"address\s+(?:the\s+)?"
          r"(?:delegates|participants|audience|nation|parliament)|"
          r"meet|gather|sit\s+down|confer|get\s+together|come\s+together|assemble|reconvene|"
          r"convene|hold\s+talks|hold\s+consultations|hold\s+discussions|hold\s+bilateral\s+"
@@ -159,7 +162,7 @@ _MEET = (r"brief\s+(?:reporters|journalists|the\s+press|the\s+media|media)|"
 _HOLD = (r"hold|host|convene|organi[sz]e|stage|co-host|co-organi[sz]e|arrange|attend|"
          r"participate\s+in|take\s+part\s+in|join|chair|co-chair|have|run|resume|call|"
          r"schedule|mark|celebrate|commemorate|observe|open|head|be\s+present\s+at|"
-         r"coordinate|preside\s+over|moderate|lead|facilitate|"
+         r"coordinate|preside\s+over|moderate|lead|facilitate|give|watch|see|witness|"
          r"address|speak\s+at|deliver\s+(?:a\s+)?(?:keynote|speech|address)\s+at")
 _SIGN = (r"sign|ink|conclude|seal|initial|ratify|finali[sz]e|agree\s+on|strike|enter\s+into|"
          r"renew|extend|exchange|hand\s+over|take\s+over|assume")
@@ -243,6 +246,7 @@ _CUE = re.compile(
     rf"|(?P<expected>(?:\b(?:is|are|was|were|be|been|remain|remains|being)\s+{_ADVERBS})?"
     r"\b(?:expected|scheduled|set|slated|planned|poised|likely|going|supposed|"
     r"tentatively\s+scheduled|tentatively\s+set|penciled\s+in|pencilled\s+in|confirmed|"
+    r"targeted|timed|slotted|"
     r"required|requested|invited|asked|encouraged|due)\s+to\s+(?!(?:the|a|an|its|their|"
     r"this|that|these|those|bad|poor|lack|high|low|heavy|concerns?|covid)\b))"
     r"|(?P<plans>\b(?:plans?|planned|planning|intends?|intended|intending|aims?|aimed|"
@@ -339,10 +343,14 @@ _NAME_EDGE = re.compile(
 
 # What stands between a verb and its subject, to be taken off: an aside between commas
 # (", who arrived on Monday,"), a reporting frame, an opening phrase, an earlier clause.
-_ASIDE = re.compile(r",\s+(?:who|which|whose|where|when)\b[^,;]{0,120},")
+_ASIDE = re.compile(r",\s+(?:(?:the|a|an)\s+[\w-]+(?:\s+[\w-]+)?\s+)?(?:who|which|whose|where|"
+                    r"when|that)\b[^,;]{0,120},")
 _FRAME = re.compile(r"\b(?:said|says|announced|announces|told\s+[\w ]{1,40}?|reported|reports|"
                     r"added|noted|notes|stated|states|explained|confirmed|indicated|"
-                    r"informed\s+[\w ]{1,40}?)\b[^.;]{0,60}?\bthat\s+")
+                    r"informed\s+[\w ]{1,40}?)\b[^.;]{0,60}?\bthat\s+|\b(?:said|says|added|noted|"
+                    r"stated|explained)\s*,\s+|\b(?:said|says|announced|"
+                    r"added|noted|stated|confirmed|explained|believes|expects)\s+(?=(?:the|a|an|"
+                    r"its|their|this|these)\s)")
 _CLAUSE_EDGE = re.compile(r";\s+|,\s+(?:and|but|while|whereas|so)\s+|\s+(?:but|when|where|"
                           r"while|whereas|which|who|that|as|so|because|since|once|after|"
                           r"before|if|although)\s+|\b(?:and|but)\s+(?=(?:the|a|an|its|their)"
@@ -371,6 +379,10 @@ _HEADLINE = re.compile(
     r"went|came|tried|failed|able|according|due|set|expected|likely)\b)[\w’'.-]+){0,6}?"
     r"\s+(?=to\s+[a-z])(?P<to>to\s+)")
 _TO = re.compile(r"to\s+")
+# Where an obligation says by when: "..., no later than 13.00 on 21 November".
+_DEADLINE_AFTER = re.compile(r",?\s+(?:no\s+later\s+than|not\s+later\s+than|by|before|until)\s+"
+                             r"(?=\S*\d|(?:the\s+)?(?:end|close|mon|tue|wed|thu|fri|sat|sun|jan|"
+                             r"feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))", re.I)
 _RELATIVE_SUBJECT = re.compile(r"^\W*(?P<np>(?:The|A|An|This|Its|Their|Any|Each)\s+[^,;]{1,60}?)"
                                r"\s+(?:that|which|who)\s+[^,;]*$")
 # What can be visited besides a place with a name: "a hydrogen electrolyser plant".
@@ -381,7 +393,9 @@ _SITE = re.compile(r"\b(?:plants?|sites?|factor(?:y|ies)|facilit(?:y|ies)|ports?
                    r"islands?|parks?|reserves?|stations?|laborator(?:y|ies)|labs?|institutes?|"
                    r"embass(?:y|ies)|consulates?|parliament|capital|area|areas|border|"
                    r"countries|country|states?)\b", re.I)
-_DATED_OPENING = re.compile(r"^(?:On|In|From|By)\s+(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?"
+_DATED_OPENING = re.compile(r"^(?:(?:This|Next|Later\s+this|Early\s+next)\s+(?:year|month|week|"
+                            r"spring|summer|autumn|fall|winter),?\s+|(?:Today|Tomorrow|Tonight),?\s+)"
+                            r"|^(?:On|In|From|By)\s+(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?"
                             r"\s+)?(?:\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+|[A-Z][a-z]+\s+\d{1,2}"
                             r"(?:st|nd|rd|th)?)(?:,?\s+\d{4})?,?\s+")
 _WELCOME = re.compile(r"(welcom(?:e|ing)|receiv(?:e|ing)|invit(?:e|ing)|host(?:ing)?)\s+"
@@ -401,7 +415,8 @@ _PERSON = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|minister|president|secretary|direc
                      r"queen|prince|princess|he|she|they|we|I|you|spokes(?:man|woman|person)|"
                      r"official|officials|delegation|team|side|sides|leader|leaders)\b", re.I)
 _HAPPEN_ALONE = re.compile(r"begin|start|open|resume|restart|reopen|commence|kick\s+off|"
-                           r"launch|convene|close|conclude|run|end", re.I)
+                           r"launch|convene|close|conclude|run|end|lift\s+off|blast\s+off",
+                           re.I)
 _TRAILING_ADVERB = re.compile(r"(?:\s+(?:further|also|then|jointly|now|again|both|each|"
                               r"together|separately|themselves|itself|too|soon|later))+$",
                               re.I)
@@ -551,7 +566,7 @@ _OCCASION_NOUN = re.compile(
     r"welcome)\b|\bRound\s+of\s+\d+", re.I)
 
 _KIND_WORDS = [(kind, re.compile(pattern, re.I)) for kind, pattern in [
-    (Kind.DEADLINE, r"\b(?:deadline|due\s+date|closing\s+date|cut-off)\b"),
+    (Kind.DEADLINE, r"\b(?:deadline|due\s+date|closing\s+date|cut-off|last\s+date|last\s+day)\b"),
     (Kind.VISIT, r"\b(?:visits?|trips?|tours?)\b"),
     (Kind.MEETING, rf"\b(?:{EVENT_NOUN})\b|\b[A-Z]{{2,}}\s?-?\d{{1,4}}\b"),
     (Kind.REPORT, r"\b(?:reports?|publications?|white\s+papers?|assessments?|outlooks?|"
@@ -887,6 +902,14 @@ class _Clause:
                 return Commitment(f"Deadline for {who}", Kind.DEADLINE,
                                   f"{cue.group(0).strip()} {phrase.split()[0]}",
                                   max(0, cue.start() - len(who)), position, deadline=True)
+        named = re.match(r"be\s+(?:the|a|an)\s+", phrase)
+        if named is not None and _NOMINAL.match(phrase, named.end()):
+            # "The high point will be the election of a new president"
+            name, end = self.phrase_after(position + named.end(), limit=14)
+            nominal = _NOMINAL.match(name)
+            if nominal is not None:
+                return Commitment(_capital(clean(name)), nominal_kind(nominal.group(1)),
+                                  f"{cue.group(0).strip()} be", position + named.end(), end)
         order = re.match(r"be\s+(?:\w+ly\s+)?(?P<rel>preceded|followed)\s+by\s+", phrase)
         if order is not None:
             return self.ordered(order, position, cue)
@@ -905,6 +928,13 @@ class _Clause:
             base = _base_form(phrase)  # "committed to hosting": "host"
             verb, shift = _VERB.match(base), len(phrase) - len(base)
         if verb is None:
+            if kind == "obliged" and (due := _DEADLINE_AFTER.search(phrase)):
+                # "Journalists must register in advance, no later than 13.00 on 21 November"
+                what = clean(phrase[:due.start()])
+                if what and len(what.split()) <= 12 and re.match(r"[a-z]", what):
+                    return Commitment(f"Deadline to {what}", Kind.DEADLINE,
+                                      f"{cue.group(0).strip()} {what.split()[0]}", position,
+                                      position + due.start(), deadline=True)
             return None
         said = f"{cue.group(0).strip()} {verb.group(0).strip()}"
         after = position + verb.end() + shift
@@ -957,12 +987,14 @@ class _Clause:
             return self.meeting(cue, position, after, word, said)
         obj, end = self.phrase_after(after)
         name = clean(obj)
-        if re.match(r"(?:on|to|in|at|for|with|by|from|into|onto|upon|over|about|back|out|up)\b",
-                    name, re.I) and not verb.group("visit"):
-            return None  # "send on to the Assembly the draft resolutions": not a name
+        prepositional = re.match(r"(?:on|to|in|at|for|with|by|from|into|onto|upon|over|about|"
+                                 r"back|out|up)\b", name, re.I)
+        if (not name or prepositional) and _HAPPEN_ALONE.fullmatch(word):
             # "talks will resume next week": nothing is resumed, the talks resume.
             return self.subject_event(cue.start(), said, after, participle="",
                                       deadline=obliged, happen=word)
+        if prepositional:
+            return None  # "send on to the Assembly the draft resolutions": not a name
         if re.fullmatch(r"(?:it|them|this|that|these|those)", name, re.I):
             # "agreed to hold it in June": the event named just before; "fill in the form
             # and submit it by": the thing.
@@ -1198,6 +1230,10 @@ class _Clause:
                 name, start = clean(event[0]), event[1]  # "X they are working on is to be held"
             else:
                 return None
+        if re.fullmatch(r"launch|lift\s+off|take\s+off|blast\s+off", happen, re.I) \
+                and not _is_event_head(name):
+            # "Space shuttle Discovery is targeted to launch on 12 February"
+            return Commitment(f"Launch of {name}", Kind.LAUNCH, said, start, after)
         if re.match(r"(?:takes?|comes?|enters?|entered|came|took)\s+(?:effect|into\s+force)",
                     happen, re.I):
             return Commitment(f"Entry into force of {name}", Kind.OTHER, said, start, after)

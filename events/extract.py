@@ -498,6 +498,8 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
                 parent = None  # "announce new dates": only a date makes it one to chase
             if parent is not None:
                 anchor, anchored = None, True
+        if (event.deadline or event.kind is Kind.DEADLINE) and not own and not anchored:
+            continue  # a deadline with no day is nothing to keep
         if event.needs_date and not own and (not anchored or event.near or (
                 anchor is not None and anchor["cue"].lower() == "for")):
             continue  # named in passing ("announce dates for the next round"), undated

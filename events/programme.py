@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from events.commitments import clean, listed_event
-from events.reading import Paragraph
+from events.reading import HOUR, Paragraph
 from events.temporal import TimeMention, find_times
 from events.window import Window
 
@@ -63,7 +63,21 @@ def listed(paragraphs: Sequence[Paragraph], published: date,
     found: list[Listed] = []
     block: list[Paragraph] = []
     prose = False
+    day: TimeMention | None = None  # the day a heading gave the lines below it
     for paragraph in paragraphs:
+        if paragraph.listing and (heading := _day_heading(paragraph.text, published)):
+            if prose:  # above the text, a day is the page's date
+                day = heading
+            continue
+        if not paragraph.listing and not prose:
+            # The lead says what day the programme below it is on, if it names one day.
+            day = next((t for t in find_times(paragraph.text, published) if not t.past
+                        and t.window.earliest is not None
+                        and t.window.earliest == t.window.latest
+                        and t.window.earliest >= published), None)
+        if paragraph.listing and day is not None and (timed := _hour(paragraph, day)):
+            found.append(timed)
+            continue
         if paragraph.listing and _KEY.match(paragraph.text) and _key(paragraph.text) in (
                 _NAME_KEYS | _DATE_KEYS | _PLACE_KEYS | {"time", "end", "ends"}):
             block.append(paragraph)
@@ -107,8 +121,39 @@ def _particulars(block: list[Paragraph], published: date, title: str | None) -> 
                    place)]
 
 
+def _day_heading(text: str, published: date) -> TimeMention | None:
+    """"Wednesday", "Friday, Jan. 9": the day of the programme lines that follow."""
+    if not re.fullmatch(r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?(?:\s+\S+){0,3}|"
+                        r"day\s+\d+\b.{0,30})", text.strip().rstrip(":"), re.I):
+        return None
+    time = _whole(text.strip().rstrip(":"), published) or _whole(
+        re.sub(r"^day\s+\d+\s*[-–:,]?\s*", "", text.strip(), flags=re.I), published)
+    if time is None or time.window.earliest != time.window.latest:
+        return None
+    return time
+
+
+def _hour(paragraph: Paragraph, day: TimeMention) -> Listed | None:
+    """"9:30 a.m. -- STS-119 Mission Overview" under a day's heading: on that day."""
+    hour = HOUR.match(paragraph.text)
+    if hour is None:
+        return None
+    what = clean(re.sub(r"\s*\([^()]*\)\s*$", "", paragraph.text[hour.end():]))
+    name, comma, place = what.partition(", ")
+    if not name or _SENTENCE.search(name):
+        return None
+    return Listed(name, day.window, day.phrase, paragraph.text, paragraph.number,
+                  place if comma and re.match(r"[A-Z]", place) else None)
+
+
 def _line(paragraph: Paragraph, published: date) -> Listed | None:
     """"5 June: Opening ceremony", "Assembly Press Conference: 24 September – 1300"."""
+    item = re.match(r"^(?P<what>.+),\s+(?P<when>[^,]+?)\s*[;.]?$", paragraph.text)
+    if item and (time := _whole(item["when"], published)) is not None \
+            and listed_event(clean(item["what"])):
+        # "Plenary meeting of the Panel on Plant Health (PLH), 30-31 January 2013;"
+        return Listed(clean(item["what"]), time.window, time.phrase, paragraph.text,
+                      paragraph.number)
     parts = _SEPARATOR.split(paragraph.text, maxsplit=1)
     if len(parts) != 2:
         return None

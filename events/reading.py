@@ -132,15 +132,30 @@ _SEPARATOR = re.compile(r":\s|\s[–—-]\s")
 
 def _listing(line: str) -> bool:
     """A programme line or an advisory's particular, worth reading though not prose."""
-    if _PARTICULAR.match(line):
+    if _PARTICULAR.match(line) or HOUR.match(line) or _DAY_HEADING.match(line):
         return True
     return len(line.split()) <= 20 and bool(_SEPARATOR.search(line)) \
         and bool(_DAY_LINE.search(line))
 
 
+# "8 a.m. -- Mission Overview", "9-9:20 a.m.: opening", "1130GMT - News conference": the
+# hour, up to what happens at it.
+HOUR = re.compile(r"^\d{1,2}(?:[:.]\d\d)?(?:\s*[-–]\s*\d{1,2}(?:[:.]\d\d)?)?\s*(?:a\.m\.|p\.m\.|am|"
+                  r"pm|h|hrs|GMT|UTC)?\s*(?:[-–—]{1,2}|:)\s+(?=\S)|^\d{4}\s*(?:GMT|UTC|hrs)\s+"
+                  r"[-–—]?\s*(?=\S)", re.I)
+# "Wednesday", "Friday, Jan. 9", "Day 2 - 5 May": the day the lines below it are on
+_DAY_HEADING = re.compile(r"^(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?(?:\s+\S+){0,3}|"
+                          r"Day\s+\d+\b.{0,30})$", re.I)
+# "Plenary meeting of the Panel on Plant Health (PLH), 30-31 January 2013;"
+_DATED_ITEM = re.compile(r"^[A-Z][^:;]{3,200},\s+(?:from\s+)?\d{1,2}(?:\s*[-–]\s*\d{1,2})?\s+"
+                         + _MONTH_NAME + r"(?:\s+(?:19|20)\d\d)?\s*[;.]?$")
+
+
 def _labelled(line: str) -> bool:
     """"Deadline for submission of applications: 16. 3. 2020 (12:00 p.m.)": a label and a
     date, whatever punctuation ends it."""
+    if _DATED_ITEM.match(line) or HOUR.match(line):
+        return True
     label, colon, value = line.partition(": ")
     return bool(colon) and len(line.split()) <= 20 and (
         _PARTICULAR.match(line) is not None
@@ -196,11 +211,11 @@ def paragraphs(text: str) -> tuple[str | None, list[Paragraph]]:
         bullet = _BULLET.match(line)
         body = bullet[1] if bullet else line
         if not _prose(body) or _labelled(body):
-            if _listing(body):
+            if _listing(body) or _labelled(body):
                 if not use_numbers:
                     number += 1
                 found.append(Paragraph(number, body, listing=True))
-            elif not found and not current and len(body.split()) >= 3 \
+            elif all(p.listing for p in found) and not current and len(body.split()) >= 3 \
                     and not body.endswith("."):
                 title = body  # the last heading-like line before the text starts
             continue

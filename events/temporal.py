@@ -355,6 +355,21 @@ def _dotted(ctx: _Context, match: re.Match[str]) -> Window | None:
     return Window.day(day) if day is not None else None
 
 
+_NAMED_EVENT = (r"(?:Games|Summit|Conference|Expo|Cup|Forum|Olympics|Paralympics|"
+                r"Championships?|Festival|Congress|Assembly|Week|Fair|Show|Biennale|Olympiad|"
+                r"Meetings|Ministerial|Dialogue|Marathon|Tour|Exhibition)")
+
+
+def _named_year(ctx: _Context, match: re.Match[str]) -> Window | None:
+    """"the Pacific Games 2023", "the 2027 Pacific Games": a year in an event's name."""
+    before, after = match.string[:match.start()], match.string[match.end():]
+    if re.search(_NAMED_EVENT + r"\s*$", before) or (
+            re.search(r"\b(?:the|its|their|of)\s+$", before, re.I)
+            and re.match(r"\s+(?:[A-Z][\w’'-]*\s+){0,4}" + _NAMED_EVENT + r"\b", after)):
+        return Window.year(int(match["year"]))
+    return None
+
+
 def _iso(ctx: _Context, match: re.Match[str]) -> Window | None:
     try:
         return Window.day(date.fromisoformat(match["iso"]))
@@ -466,6 +481,7 @@ _RULES: list[tuple[re.Pattern[str], object, frozenset[str] | None]] = [
      _re_gate("this")),
     (r"\b(?:in|during|by|within|until|since|of)\s+(?:the\s+year\s+)?(?P<year>(?:19|20)\d\d)\b",
      _year_only, _DIGIT_GATE),
+    (r"(?<![\w./-])(?P<year>(?:19|20)\d\d)(?![\w/-])", _named_year, _DIGIT_GATE),
 ]]
 
 

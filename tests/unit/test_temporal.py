@@ -163,6 +163,27 @@ PHRASES = [
     # years
     ("The law will take effect in 2021.", "in 2021", "2021", "year"),
     ("The project will run during 2020.", "during 2020", "2020", "year"),
+    # weekdays and weekends, from the release's Thursday; its own weekday is that day
+    ("The ministers will meet on Monday.", "on Monday", "2019-01-28", "day"),
+    ("Talks resume on Thursday.", "on Thursday", "2019-01-24", "day"),
+    ("The ministers will meet on Tuesday and Wednesday.", "on Tuesday and Wednesday",
+     "2019-01-29..2019-01-30", "day"),
+    ("The forum will be held on Friday, 1 February.", "Friday, 1 February", "2019-02-01",
+     "day"),
+    ("The leaders will meet this weekend.", "this weekend", "2019-01-26..2019-01-27", "day"),
+    ("The experts will meet this week.", "this week", "2019-01-24..2019-01-27", "day"),
+    ("The panel will meet the week of 11 February.", "the week of 11 February",
+     "2019-02-11..2019-02-17", "day"),
+    # deadlines at the end of a month: from the release to that day
+    ("Applications are due by end-March.", "by end-March", "2019-01-24..2019-03-31", "day"),
+    ("Comments are due by the end of March.", "by the end of March",
+     "2019-01-24..2019-03-31", "day"),
+    # parts of seasons, months named as an event's, starts, European dates
+    ("The survey will start in early autumn.", "in early autumn", "2019-09", "month"),
+    ("The count will end in late spring.", "in late spring", "2019-05", "month"),
+    ("The Council will take it up at its June session.", "June", "2019-06", "month"),
+    ("The project will start from March 2019.", "from March 2019", "2019-03", "month"),
+    ("Registration closes on 16. 3. 2019.", "16. 3. 2019", "2019-03-16", "day"),
 ]
 
 
@@ -186,6 +207,7 @@ def test_the_table_is_long_enough() -> None:
         ("NEACAP, launched in October 2018, will continue.", "in October 2018"),
         ("Air quality improved by 40% since 2013.", "since 2013"),
         ("The meetings took place on January 23 and 22, respectively.", "January 23 and 22"),
+        ("They met in Seoul earlier this week.", "this week"),
     ],
 )
 def test_background_in_the_past_tense_is_marked(sentence: str, phrase: str) -> None:
