@@ -680,7 +680,8 @@ def _own(event: Commitment, times: list[TimeMention], clause: str, cut: int,
                     or re.match(r"(?:’s|'s)\b", clause[t.end:t.end + 2]))]
     if not own and event.shares_time:
         own = [t for t in times if t.end <= event.start][-1:]
-    if not own and opening is not None and opening.end <= event.start and not event.near:
+    if not own and opening is not None and opening.end <= event.start and not event.near \
+            and not re.fullmatch(r"(?:at|for|during|in)(?:\s+\w+)?", event.cue):
         own = [opening]  # "On October 10, the committee will be briefed ..."
     if not own and alone and not event.near:
         # The date said last before it: "17 October - On Wednesday, 24 October, EMA is

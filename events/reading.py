@@ -151,10 +151,16 @@ _DATED_ITEM = re.compile(r"^[A-Z][^:;]{3,200},\s+(?:from\s+)?\d{1,2}(?:\s*[-–]
                          + _MONTH_NAME + r"(?:\s+(?:19|20)\d\d)?\s*[;.]?$")
 
 
+# A verb of its own: a sentence, not an item of a list.
+_VERBED = re.compile(r"\b(?:is|are|was|were|will|shall|has|have|had|be|been|follows?|opens?|"
+                     r"begins?|starts?|ends?|closes?)\b")
+
+
 def _labelled(line: str) -> bool:
     """"Deadline for submission of applications: 16. 3. 2020 (12:00 p.m.)": a label and a
     date, whatever punctuation ends it."""
-    if _DATED_ITEM.match(line) or HOUR.match(line):
+    if HOUR.match(line) or (_DATED_ITEM.match(line) and not _VERBED.search(
+            line.rpartition(",")[0])):
         return True
     label, colon, value = line.partition(": ")
     return bool(colon) and len(line.split()) <= 20 and (

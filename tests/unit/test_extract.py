@@ -1,0 +1,409 @@
+"""Reading releases: the constructions general English commits to follow-ups with.
+
+Each row is a short release as a user might ingest it, published on Wednesday 12 March 2025,
+and what `followup ingest` proposes from it: title, kind, window, place and the title of the
+follow-up it is tied to. The rows cover the constructions the seed release does not use
+(passives, obligations, appositions, programme lines, visits' parts, reported speech, ...)
+and the ones that must propose nothing (possibilities, ongoing work, the past, what is called
+off, habits).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from events.extract import propose
+from events.reading import read_release
+from events.window import format_window
+
+PUBLISHED = date(2025, 3, 12)
+
+Row = tuple[str, str, str, str | None, str | None]
+
+CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
+    (
+        "The new regulation will take effect in July.",
+        [
+            ("Entry into force of regulation", "other", "2025-07", None, None),
+        ],
+    ),
+    (
+        "The two ministers will sign a memorandum of understanding on green shipping in "
+        "Rotterdam on 3 April.",
+        [
+            ("Memorandum of understanding on green shipping",
+             "other",
+             "2025-04-03",
+             "Rotterdam",
+             None),
+        ],
+    ),
+    (
+        "The commission will publish its annual fisheries report in June.",
+        [
+            ("Publication of annual fisheries report", "report", "2025-06", None, None),
+        ],
+    ),
+    (
+        "Negotiations on the partnership agreement will begin next month.",
+        [
+            ("Negotiations on the partnership agreement", "meeting", "2025-04", None, None),
+        ],
+    ),
+    (
+        "The council will adopt the new work plan at its session in May.",
+        [
+            ("Work plan", "report", "2025-05", None, "Session"),
+            ("Session", "meeting", "2025-05", None, None),
+        ],
+    ),
+    (
+        "The ministers will meet again in Lisbon in the autumn.",
+        [
+            ("Meeting of ministers", "meeting", "2025-09..2025-11", "Lisbon", None),
+        ],
+    ),
+    (
+        "The plan will be finalised by the end of the year.",
+        [
+            ("Plan", "report", "2025-03-12..2025-12-31", None, None),
+        ],
+    ),
+    (
+        "The summit will take place in Nairobi on 14 and 15 May.",
+        [
+            ("Summit", "meeting", "2025-05-14..2025-05-15", "Nairobi", None),
+        ],
+    ),
+    (
+        "A regional forum on water security is to be held this year.",
+        [
+            ("Regional forum on water security", "meeting", "2025-03-12..2025-12-31", None, None),
+        ],
+    ),
+    (
+        "The agreement is to be signed in Brussels in April.",
+        [
+            ("Agreement", "other", "2025-04", "Brussels", None),
+        ],
+    ),
+    (
+        "The feasibility study is expected to be completed by June.",
+        [
+            ("Feasibility study", "report", "2025-03-12..2025-06-30", None, None),
+        ],
+    ),
+    (
+        "The ministry plans to launch a national hydrogen strategy in the second half of the "
+        "year.",
+        [
+            ("Launch of national hydrogen strategy", "launch", "2025-H2", None, None),
+        ],
+    ),
+    (
+        "Talks on a free trade agreement are set to resume in Geneva next week.",
+        [
+            ("Talks on a free trade agreement",
+             "meeting",
+             "2025-03-17..2025-03-23",
+             "Geneva",
+             None),
+        ],
+    ),
+    (
+        "Member states should submit their national plans no later than 30 June 2025.",
+        [
+            ("Submission of national plans", "deadline", "2025-06-30", None, None),
+        ],
+    ),
+    (
+        "Comments must be received by 15 April 2025.",
+        [
+            ("Deadline for Comments", "deadline", "2025-04-15", None, None),
+        ],
+    ),
+    (
+        "Two events are scheduled for the autumn, including a technical workshop in Oslo and a "
+        "ministerial roundtable in Bergen.",
+        [
+            ("Technical workshop", "meeting", "2025-09..2025-11", "Oslo", None),
+            ("Ministerial roundtable", "meeting", "2025-09..2025-11", "Bergen", None),
+        ],
+    ),
+    (
+        "The findings will be reported to the Council at its June session.",
+        [
+            ("Findings", "report", "2025-06", None, "June session"),
+            ("June session", "meeting", "2025-06", None, None),
+        ],
+    ),
+    (
+        "The International Coffee Council, the body's governing forum, will convene in London "
+        "on 23 September.",
+        [
+            ("Meeting of International Coffee Council", "meeting", "2025-09-23", "London", None),
+        ],
+    ),
+    (
+        "The ministers will hold talks in Berlin on 2 April. Following the talks, the two "
+        "leaders will hold a joint press conference.",
+        [
+            ("Talks", "meeting", "2025-04-02", "Berlin", None),
+            ("Joint press conference", "meeting", "2025-04-02..2025-04-09", None, None),
+        ],
+    ),
+    (
+        "Ahead of the summit on 20 May, the two sides will hold consultations in Jakarta.",
+        [
+            ("Consultations", "meeting", "2025-03-12..2025-05-20", "Jakarta", None),
+            ("Summit", "meeting", "2025-05-20", "Jakarta", None),
+        ],
+    ),
+    (
+        "The two countries agreed to hold consultations on maritime security in the first "
+        "quarter of this year.",
+        [
+            ("Consultations on maritime security", "meeting", "2025-03-12..2025-03-31", None, None),
+        ],
+    ),
+    (
+        "The delegations will hold talks in Hanoi on Thursday.",
+        [
+            ("Talks", "meeting", "2025-03-13", "Hanoi", None),
+        ],
+    ),
+    (
+        "The ministers will hold a retreat this weekend.",
+        [
+            ("Retreat", "meeting", "2025-03-15..2025-03-16", None, None),
+        ],
+    ),
+    (
+        "The panel will meet the week of 14 April.",
+        [
+            ("Meeting of panel", "meeting", "2025-04-14..2025-04-20", None, None),
+        ],
+    ),
+    (
+        "Applications are due by end-March.",
+        [
+            ("Deadline for Applications", "deadline", "2025-03-31", None, None),
+        ],
+    ),
+    (
+        "The survey will be carried out in early autumn.",
+        [
+            ("Survey", "report", "2025-09", None, None),
+        ],
+    ),
+    (
+        "▷ The working group will meet in Tokyo in May.",
+        [
+            ("Meeting of working group", "meeting", "2025-05", "Tokyo", None),
+        ],
+    ),
+    (
+        "※ A workshop on rice pests will be organised in Bangkok in October.",
+        [
+            ("Workshop on rice pests", "meeting", "2025-10", "Bangkok", None),
+        ],
+    ),
+    (
+        "■ The joint committee will convene in Manila in November.",
+        [
+            ("Meeting of joint committee", "meeting", "2025-11", "Manila", None),
+        ],
+    ),
+    (
+        "1. The next round of negotiations will be held in Canberra in August.\n2. The two "
+        "sides will exchange letters on the fisheries protocol by 30 June.",
+        [
+            ("Next round of negotiations", "meeting", "2025-08", "Canberra", None),
+            ("Letters on the fisheries protocol", "other", "2025-03-12..2025-06-30", None, None),
+        ],
+    ),
+    (
+        "The two ministers agreed to launch a joint early-warning system by the end of March "
+        "next year and to hold their next meeting in Phnom Penh in the second half of next year",
+        [
+            ("Launch of joint early-warning system",
+             "launch",
+             "2025-03-12..2026-03-31",
+             None,
+             None),
+            ("Next meeting", "meeting", "2026-H2", "Phnom Penh", None),
+        ],
+    ),
+    (
+        "The two sides discussed the possibility of holding a summit next year.",
+        [],
+    ),
+    (
+        "The parties may consider a further meeting in 2026.",
+        [],
+    ),
+    (
+        "Both countries will continue to cooperate on grid integration.",
+        [],
+    ),
+    (
+        "The ministers met in Vienna on 10 March and signed a declaration.",
+        [],
+    ),
+    (
+        "The minister will pay an official visit to Ghana on 2-4 April. During the visit, she "
+        "will open the new embassy in Accra and hold talks with her counterpart.",
+        [
+            ("Visit to Ghana", "visit", "2025-04-02..2025-04-04", "Ghana", None),
+            ("Launch of embassy", "launch", "2025-04-02..2025-04-04", "Accra", "Visit to Ghana"),
+            ("Talks with counterpart",
+             "meeting",
+             "2025-04-02..2025-04-04",
+             "Ghana",
+             "Visit to Ghana"),
+        ],
+    ),
+    (
+        "South Africa to head a trade mission to Kenya by the end of May;",
+        [
+            ("Trade mission to Kenya", "visit", "2025-03-12..2025-05-31", "Kenya", None),
+        ],
+    ),
+    (
+        "The Summit is to be preceded by the 5th Ministerial Meeting.\nThe Summit will be held "
+        "in Bangkok on 30 November.",
+        [
+            ("5th Ministerial Meeting", "meeting", "2025-03-12..2025-11-30", None, None),
+            ("Summit", "meeting", "2025-11-30", "Bangkok", None),
+        ],
+    ),
+    (
+        "Event: Media availability\nDate: Friday, March 14, 2025\nLocation: Parliament Hill, "
+        "Ottawa",
+        [
+            ("Media availability", "meeting", "2025-03-14", "Parliament Hill, Ottawa", None),
+        ],
+    ),
+    (
+        "5 April: Opening ceremony\n6 April: Decision on the next venue",
+        [
+            ("Opening ceremony", "meeting", "2025-04-05", None, None),
+        ],
+    ),
+    (
+        "The Presidential Meeting and the 3rd Binational Cabinet will take place in the city of "
+        "Tumbes on 6-7 May.",
+        [
+            ("Presidential Meeting", "meeting", "2025-05-06..2025-05-07", "Tumbes", None),
+            ("3rd Binational Cabinet", "meeting", "2025-05-06..2025-05-07", "Tumbes", None),
+        ],
+    ),
+    (
+        "On 14 April, the committee will be briefed on the preparations for the summit.",
+        [
+            ("Briefing of committee", "meeting", "2025-04-14", None, "summit"),
+        ],
+    ),
+    (
+        "The Ministers welcomed the offer of Japan to host the next meeting in 2026.",
+        [
+            ("Next meeting", "meeting", "2026", "Japan", None),
+        ],
+    ),
+    (
+        "The quarter-finals are on Wednesday, 19 March. The semi-finals follow on Wednesday, 26 "
+        "March, and the final is on Saturday, 29 March.",
+        [
+            ("Quarter-finals", "other", "2025-03-19", None, None),
+            ("Semi-finals", "other", "2025-03-26", None, None),
+            ("Final", "other", "2025-03-29", None, None),
+        ],
+    ),
+    (
+        "The draw has now been moved to Friday, 14 March.",
+        [
+            ("Draw", "other", "2025-03-14", None, None),
+        ],
+    ),
+    (
+        "The meeting of the ministers opens in Vienna on 24 March with a working dinner. On 25 "
+        "March the meeting continues with a plenary session, and it ends with a press "
+        "conference.",
+        [
+            ("Meeting of the ministers", "meeting", "2025-03-24..2025-03-25", "Vienna", None),
+            ("Working dinner", "meeting", "2025-03-24", "Vienna", "Meeting of the ministers"),
+            ("Plenary session", "meeting", "2025-03-25", "Vienna", "Meeting of the ministers"),
+            ("Press conference", "meeting", "2025-03-25", "Vienna", "Meeting of the ministers"),
+        ],
+    ),
+    (
+        "The minister said the talks would resume in Geneva on 2 April.",
+        [
+            ("Talks", "meeting", "2025-04-02", "Geneva", None),
+        ],
+    ),
+    (
+        "An agreement that gives the company a legal basis will be signed by the end of this "
+        "year.",
+        [
+            ("Agreement", "other", "2025-03-12..2025-12-31", None, None),
+        ],
+    ),
+    (
+        "Deadline for applications: 16. 5. 2025",
+        [
+            ("Deadline for applications", "deadline", "2025-05-16", None, None),
+        ],
+    ),
+    (
+        "In view of the situation, the two sides agreed not to go ahead with next week's round "
+        "of talks.",
+        [],
+    ),
+    (
+        "The minister will travel to Rome on 6 March to attend the ceremony.",
+        [],
+    ),
+    (
+        "Every year the committee meets in October.",
+        [],
+    ),
+    (
+        "Five weeks of work pay off next week, when the college holds its two-day symposium.",
+        [
+            ("Symposium", "meeting", "2025-03-17..2025-03-23", None, None),
+        ],
+    ),
+    (
+        "The forum will bring together ministers from ten countries.\nThe "
+        "programme:\nWednesday, 19 March\n9 a.m. -- Opening of the forum\n10:30 a.m. -- Plenary "
+        "Session 1, Main Hall\nPlenary meeting of the Panel on Plant Health (PLH), 30-31 March "
+        "2025;",
+        [
+            ("Opening of the forum", "meeting", "2025-03-19", None, None),
+            ("Plenary Session 1", "meeting", "2025-03-19", "Main Hall", None),
+            ("Plenary meeting of the Panel on Plant Health (PLH)",
+             "meeting",
+             "2025-03-30..2025-03-31",
+             None,
+             None),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CONSTRUCTIONS)
+def test_construction(text: str, expected: list[Row]) -> None:
+    found = propose(read_release(text.encode(), "release.txt"), PUBLISHED)
+    titles = {p.key: p.title for p in found}
+    assert [(p.title, str(p.kind), format_window(p.window), p.location,
+             titles.get(p.anchor or "", p.anchor)) for p in found] == expected
+
+
+def test_every_proposal_says_where_it_comes_from() -> None:
+    for text, _ in CONSTRUCTIONS:
+        for proposal in propose(read_release(text.encode(), "release.txt"), PUBLISHED):
+            assert proposal.sentence in " ".join(text.split())
+            assert proposal.reason and 0 < proposal.confidence < 1
