@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from events.model import Kind
 
@@ -111,6 +112,56 @@ LAUNCH_NOUN = (
     r"representations?|liaison\s+offices?|trade\s+offices?|missions?")
 
 _EVENT = re.compile(rf"\b(?:{EVENT_NOUN})\b", re.I)
+_EVENT_AT = re.compile(rf"(?:{EVENT_NOUN})\b", re.I)
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """The alternatives of a pattern's top level."""
+    parts, depth, current, escaped = [], 0, "", False
+    for char in pattern:
+        if escaped:
+            current, escaped = current + char, False
+            continue
+        escaped = char == "\\"
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "|" and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [*parts, current]
+
+
+def _prefix(alternative: str) -> str:
+    """The letters every match of an alternative begins with ("meeting" of "meetings?")."""
+    letters = re.match(r"[A-Za-z-]*", alternative)
+    assert letters is not None
+    prefix = letters.group(0)
+    if alternative[len(prefix):len(prefix) + 1] == "?":
+        prefix = prefix[:-1]  # the letter before "?" may be absent
+    return prefix.lower()
+
+
+# The first letters of every event noun, for finding them without trying the whole pattern at
+# every character; the nouns written with a group first have theirs by hand.
+_EVENT_PREFIXES = tuple(sorted({p for p in map(_prefix, _alternatives(EVENT_NOUN)) if p}
+                               | {"media", "press", "photo", "in", "virtual", "online", "meet",
+                                  "event"}))
+
+
+def event_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` names an event by its noun: what ``_EVENT.finditer`` finds, faster."""
+    spans: list[tuple[int, int]] = []
+    end = 0
+    for start, word in _words(text):
+        if start < end or not word.startswith(_EVENT_PREFIXES) or (
+                start and (text[start - 1].isalnum() or text[start - 1] == "_")):
+            continue
+        match = _EVENT_AT.match(text, start)
+        if match is not None:
+            spans.append(match.span())
+            end = match.end()
+    return spans
 _EVENT_LAST = re.compile(rf"\b(?:{EVENT_NOUN})$", re.I)
 _DOCUMENT = re.compile(rf"\b(?:{DOCUMENT_NOUN})\b", re.I)
 _AGREEMENT = re.compile(rf"\b(?:{AGREEMENT_NOUN})\b", re.I)
@@ -467,15 +518,16 @@ _ACRONYM_THEN = re.compile(r"(\([A-Z][A-Za-z0-9-]{1,12}(?:\s?\d{1,4})?\))\s+(?:w
 _WORD_START = re.compile(r"[A-Za-z’']+")
 
 
+@lru_cache(maxsize=16)
 def _scan(pattern: re.Pattern[str], text: str, triggers: frozenset[str],
-          marks: str = "") -> list[re.Match[str]]:
+          marks: str = "") -> tuple[re.Match[str], ...]:
     """``pattern.finditer(text)``, tried only where a word in ``triggers`` (or a character
     in ``marks``) starts: a long alternation tried at every character is the slow part of
-    reading a release."""
+    reading a release. A clause is scanned for its cues more than once: the last few scans
+    are kept."""
     found: list[re.Match[str]] = []
     position = 0
-    starts = [w.start() for w in _WORD_START.finditer(text)
-              if w.group(0).lower() in triggers]
+    starts = [start for start, word in _words(text) if word in triggers]
     if marks:
         starts = sorted({*starts, *(i for i, c in enumerate(text) if c in marks)})
     for start in starts:
@@ -485,7 +537,30 @@ def _scan(pattern: re.Pattern[str], text: str, triggers: frozenset[str],
         if match is not None and match.end() > match.start():
             found.append(match)
             position = match.end()
-    return found
+    return tuple(found)
+
+
+def _every(pattern: re.Pattern[str], text: str, triggers: frozenset[str],
+           marks: re.Pattern[str]) -> list[re.Match[str]]:
+    """Every match of ``pattern`` starting where a word in ``triggers`` or a mark does,
+    overlapping or not, in the order they start."""
+    starts = sorted({*(start for start, word in _words(text) if word in triggers),
+                     *(m.start() for m in marks.finditer(text))})
+    return [m for m in (pattern.match(text, start) for start in starts)
+            if m is not None and m.end() > m.start()]
+
+
+_MARKS = re.compile(r"[,;:(–—-]")
+_OWN_ACRONYM = re.compile(r"\s*\([A-Z][\w\s.&-]{0,40}\)")
+_CAPITALISED_END = re.compile(r"(?:^|\s)[A-Z][\w-]*$")
+
+
+@lru_cache(maxsize=8)
+def _words(text: str) -> tuple[tuple[int, str], ...]:
+    """Where each word of ``text`` starts, and the word in lower case: a clause is scanned
+    for cues several times."""
+    lower = text.lower()
+    return tuple((w.start(), w.group(0)) for w in _WORD_START.finditer(lower))
 
 
 # The words the cues and the boundaries of names can begin with, for ``_scan``.
@@ -537,14 +612,19 @@ def clean(name: str) -> str:
         name = shorter
     if name.count("(") > name.count(")"):
         name = name[:name.rindex("(")].rstrip()
-    name = re.sub(r"^(?:a\s+)?(?:number|series|couple|range|host|handful)\s+of\s+", "", name,
-                  flags=re.I)
-    name = re.sub(r"^(?:(?:one|two|three|four|five|six|seven|\d+)-day|day-long|week-long|"
-                  r"two-week|half-day|full-day)\s+", "", name, flags=re.I)
-    return re.sub(r"\s+(?:to\s+come|ahead|in\s+question|there|here|soon|again|together|"
-                  r"as\s+well|too|also|continued|\(continued\))$", "", name)
+    name = _QUANTITY.sub("", name)
+    name = _DURATION.sub("", name)
+    return _TAIL_WORDS.sub("", name)
 
 
+_QUANTITY = re.compile(r"^(?:a\s+)?(?:number|series|couple|range|host|handful)\s+of\s+", re.I)
+_DURATION = re.compile(r"^(?:(?:one|two|three|four|five|six|seven|\d+)-day|day-long|week-long|"
+                       r"two-week|half-day|full-day)\s+", re.I)
+_TAIL_WORDS = re.compile(r"\s+(?:to\s+come|ahead|in\s+question|there|here|soon|again|together|"
+                         r"as\s+well|too|also|continued|\(continued\))$")
+
+
+@lru_cache(maxsize=512)
 def kind_of(text: str) -> Kind:
     """What kind of follow-up an event's name says it is."""
     if _OCCASION_NOUN.search(_head(text)) and not re.match(
@@ -676,6 +756,7 @@ class _Clause:
         self.stops = sorted(stops)
         #: Events found beside the one a reading returns ("A and B will take place").
         self.beside: list[Commitment] = []
+        self._boundaries: list[re.Match[str]] | None = None
 
     # -- names ---------------------------------------------------------------------------
 
@@ -687,17 +768,21 @@ class _Clause:
         # A name is a few words: looking further than this for where it ends is waste.
         rest = self.text[start:start + 240]
         cut = len(rest)
-        for boundary in _scan(_BOUNDARY, rest, _BOUNDARY_WORDS, ",;:(–—-"):
-            if boundary.start() == 0 and boundary.group(0).strip()[:1] not in "(,;:":
+        for boundary in self.boundaries():
+            at = boundary.start() - start
+            if at < 0:
                 continue
-            if boundary.group(0).strip().startswith("(") and re.match(
-                    r"\s*\([A-Z][\w\s.&-]{0,40}\)", rest[boundary.start():]):
+            if at >= len(rest):
+                break
+            said = boundary.group(0).strip()
+            if at == 0 and said[:1] not in "(,;:":
+                continue
+            if said.startswith("(") and _OWN_ACRONYM.match(rest, at):
                 continue  # an acronym in parentheses belongs to the name
-            last = rest[:boundary.start()].split(" ")[-1]
-            if boundary.group(0).strip() == "," and re.match(r"[A-Z][\w-]*$", last) \
-                    and _TITLE_LIST.match(rest, boundary.start()):
+            if said == "," and _CAPITALISED_END.search(rest, 0, at) \
+                    and _TITLE_LIST.match(rest, at):
                 continue  # "the Justice, Freedom and Security Ministerial Meeting"
-            cut = boundary.start()
+            cut = at
             break
         verb = _ING.search(rest, 1, cut)
         if verb is not None:
@@ -716,6 +801,12 @@ class _Clause:
         phrase = _HANGING.sub("", rest[:cut])
         phrase = phrase.rstrip(" .,;:")
         return phrase, start + len(phrase)
+
+    def boundaries(self) -> list[re.Match[str]]:
+        """Every place in the clause where a name can end, found once for all its names."""
+        if self._boundaries is None:
+            self._boundaries = _every(_BOUNDARY, self.text, _BOUNDARY_WORDS, _MARKS)
+        return self._boundaries
 
     def noun_before(self, end: int) -> tuple[str, int] | None:
         """The name just before ``end``: "a summit (to be held)", "“a report” (to be
@@ -1403,7 +1494,7 @@ class _Clause:
         return [Commitment(_capital(clean(title)), event_kind(name), said, cue.start(), end,
                            needs_date=True)]
 
-    def present(self, cues: list[re.Match[str]]) -> list[Commitment]:
+    def present(self, cues: Sequence[re.Match[str]]) -> list[Commitment]:
         """The present tense with a date still to come: "the forum convenes on 18 May"."""
         found: list[Commitment] = []
         if _HABIT.search(self.text):
@@ -1487,18 +1578,22 @@ class _Clause:
                                     near=True))
         return found
 
-    def occasions(self, cues: list[re.Match[str]]) -> list[Commitment]:
+    def occasions(self, cues: Sequence[re.Match[str]]) -> list[Commitment]:
         """"Will be discussed at working-level meetings in February": in a clause that
         commits to something, an event things are done at is an event to chase."""
         if not any(c.lastgroup in _ACTION_CUES and not self.hedged(c) for c in cues):
             return []
         found: list[Commitment] = []
+        # Where the clause names events at all: an occasion must have one soon after it.
+        named = [end for _, end in event_spans(self.text)] + [
+            m.end() for m in _NUMBERED.finditer(self.text)]
+        if not named:
+            return found
         for at in _OCCASION.finditer(self.text):
-            if not _EVENT.search(self.text, at.end(), at.end() + 120) and not _NUMBERED.search(
-                    self.text, at.end(), at.end() + 120):
+            if not any(at.end() < end <= at.end() + 120 for end in named):
                 continue
-            if at.group(0).lower().startswith("in ") and not re.match(
-                    r"(?:next|upcoming|forthcoming|\d+\w*\s)", self.text[at.end():], re.I):
+            if at.group(0).lower().startswith("in ") and not _IN_OCCASION.match(
+                    self.text, at.end()):
                 continue
             name, end = self.phrase_after(at.end(), limit=12)
             name = clean(re.sub(r"^(?:this|next|last)\s+(?:year|month|week)(?:’s|'s)\s+", "",
@@ -1549,6 +1644,7 @@ _PRESENT_WORDS = frozenset(["meet",
     "has", "have", "follow", "follows", "tip", "tips", "close", "passes"
 ])
 _OCCASION = re.compile(r"\b(?:at|for|during|in)\s+(?:the\s+|its\s+|their\s+|a\s+|an\s+)?")
+_IN_OCCASION = re.compile(r"(?:next|upcoming|forthcoming|\d+\w*\s)", re.I)
 
 
 def _distinct(found: list[Commitment]) -> list[Commitment]:

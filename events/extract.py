@@ -119,7 +119,7 @@ def _stem(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def tokens(text: str) -> frozenset[str]:
     """The words that name an event, singular, without articles, ordinals and fillers."""
     words = re.findall(r"[a-z0-9]+", text.lower().replace("’s", "").replace("'s", ""))
@@ -180,10 +180,14 @@ def same_event(a: Proposal, b: Proposal) -> bool:
 _ORDINALS = re.compile(r"\b\d+(?:st|nd|rd|th)\b", re.I)
 
 
-def _proper(title: str) -> set[str]:
+@lru_cache(maxsize=1024)
+def _proper(title: str) -> frozenset[str]:
     """The capitalised words of a name after its first: its proper parts."""
-    words = re.findall(r"[A-Za-z][\w/-]*", title)[1:]
-    return {w.lower() for w in words if w[0].isupper() and w.lower() not in _STOP}
+    words = _NAME_WORD.findall(title)[1:]
+    return frozenset(w.lower() for w in words if w[0].isupper() and w.lower() not in _STOP)
+
+
+_NAME_WORD = re.compile(r"[A-Za-z][\w/-]*")
 
 
 def _merge(into: Proposal, other: Proposal) -> None:

@@ -15,12 +15,15 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 
 from events.window import Precision, Window
 
 GRACE = timedelta(days=7)
 # How far back a cue is looked for: enough for a clause, and a long text stays linear.
-_LOOKBACK = 200
+# How far before a date its verb can be ("which had begun in May 2017").
+_LOOKBACK = 90
+_EARLIER = re.compile(r"\b(?:earlier|last|past|previous)\s*$", re.I)
 
 _MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr)
@@ -75,8 +78,14 @@ class _Context:
     def __init__(self, text: str, published: date) -> None:
         self.text = text
         self.published = published
-        self.future = bool(_FUTURE.search(text))
-        self.past = bool(_PAST.search(text)) and not self.future
+
+    @cached_property
+    def future(self) -> bool:
+        return bool(_FUTURE.search(self.text))
+
+    @cached_property
+    def past(self) -> bool:
+        return bool(_PAST.search(self.text)) and not self.future
 
     def year_for(self, month: int, day: int | None, before: str) -> int:
         """The year a month (and day) without one falls in, by tense."""
@@ -381,6 +390,11 @@ def _re_gate(words: str) -> frozenset[str]:
     return frozenset(words.split("|"))
 
 
+def _also(words: str) -> frozenset[str]:
+    """Words of which a rule needs one besides its gate: "week" for "the week of 3 May"."""
+    return frozenset(words.split("|"))
+
+
 _MONTH_GATE = frozenset(_MONTHS)
 _WEEKDAY_GATE = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday",
                            "saturday", "sunday", "mon", "tue", "tues", "wed", "thu", "thur",
@@ -389,126 +403,180 @@ _WEEKDAY_GATE = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday
 _SEASON_GATE = frozenset(["spring", "summer", "autumn", "fall", "winter"])
 _DIGIT_GATE = frozenset(["0"])  # stands for "any digit"
 _YEAR_GATE = frozenset(["0", "year"])
-_WORDS = re.compile(r"[a-z]+|\d")
+_TOKEN = re.compile(r"[A-Za-z]+|\d+")
+# How many words a rule's pattern may start before the word it needs ("in the early part
+# of March": five before the month).
+_REACH = 7
 
 
 # Each rule with a gate: a word (or a digit) it cannot match without, looked for first, so
 # that a sentence is not tried against every rule.
-_RULES: list[tuple[re.Pattern[str], object, frozenset[str] | None]] = [
-    (re.compile(p, re.I), f, gate) for p, f, gate in [
-    (r"\b(?P<iso>(?:19|20)\d\d-[01]\d-[0-3]\d)\b", _iso, _DIGIT_GATE),
-    (r"(?<![\d.])(?P<d>[0-3]?\d)\.\s?(?P<m>[01]?\d)\.\s?(?P<year>(?:19|20)\d\d)\b", _dotted,
-     _DIGIT_GATE),
+_Rule = tuple[re.Pattern[str], object, frozenset[str] | None, frozenset[str] | None]
+# What a month can name the session of: "its June session".
+_SESSION = ("session|sessions|meeting|meetings|summit|round|plenary|conference|council|edition|"
+            "ministerial|workshop|forum")
+
+
+def _rule(pattern: str, build: object, gate: frozenset[str] | None,
+          also: frozenset[str] | None = None) -> _Rule:
+    """A rule: its pattern, what builds its window, its gate and, if any, words of which it
+    needs one as well."""
+    return re.compile(pattern, re.I), build, gate, also
+
+
+_RULES: list[_Rule] = [
+    _rule(r"\b(?P<iso>(?:19|20)\d\d-[01]\d-[0-3]\d)\b", _iso, _DIGIT_GATE),
+    _rule(r"(?<![\d.])(?P<d>[0-3]?\d)\.\s?(?P<m>[01]?\d)\.\s?(?P<year>(?:19|20)\d\d)\b", _dotted,
+          _DIGIT_GATE),
     # the week of a day
-    (rf"\b(?:during\s+|in\s+)?the\s+week\s+of\s+{MONTH}\s+{DAY}(?:,?\s+{YEAR})?\b",
-     _week_of, _MONTH_GATE),
-    (rf"\b(?:during\s+|in\s+)?the\s+week\s+of\s+{DAY}\s+{MONTH}(?:,?\s+{YEAR})?\b",
-     _week_of, _MONTH_GATE),
+    _rule(rf"\b(?:during\s+|in\s+)?the\s+week\s+of\s+{MONTH}\s+{DAY}(?:,?\s+{YEAR})?\b",
+          _week_of, _MONTH_GATE,
+          _also("week")),
+    _rule(rf"\b(?:during\s+|in\s+)?the\s+week\s+of\s+{DAY}\s+{MONTH}(?:,?\s+{YEAR})?\b",
+          _week_of, _MONTH_GATE,
+          _also("week")),
     # a weekday with its date: the date says it all
-    (rf"\b{WEEKDAY},?\s+(?:the\s+)?{MONTH}\s+{DAY}(?:,?\s+{YEAR})?\b", _days, _WEEKDAY_GATE),
-    (rf"\b{WEEKDAY},?\s+(?:the\s+)?{DAY}\s+{MONTH}(?:,?\s+{YEAR})?\b", _days, _WEEKDAY_GATE),
+    _rule(rf"\b{WEEKDAY},?\s+(?:the\s+)?{MONTH}\s+{DAY}(?:,?\s+{YEAR})?\b", _days, _WEEKDAY_GATE,
+          _also("0")),
+    _rule(rf"\b{WEEKDAY},?\s+(?:the\s+)?{DAY}\s+{MONTH}(?:,?\s+{YEAR})?\b", _days, _WEEKDAY_GATE,
+          _also("0")),
     # by the end of a month: a deadline from the release to that day
-    (rf"\b(?:by|before|until)\s+(?:the\s+)?end(?:\s+of\s+|-|\s+){MONTH}"
-     rf"(?:,?\s+(?:{YEAR}|(?P<rel>this|next)\s+year))?\b", _by_end_of_month, _MONTH_GATE),
+    _rule(rf"\b(?:by|before|until)\s+(?:the\s+)?end(?:\s+of\s+|-|\s+){MONTH}"
+          rf"(?:,?\s+(?:{YEAR}|(?P<rel>this|next)\s+year))?\b", _by_end_of_month, _MONTH_GATE,
+          _also("end")),
     # days and spans of days
-    (rf"\b(?:from\s+)?{MONTH}\s+{DAY}\s+(?:to|until|through|-|–)\s+{DAY2}(?:,?\s+{YEAR})?\b",
-     _days, _MONTH_GATE),
-    (rf"\b(?:from\s+)?{DAY}\s+{MONTH}\s+(?:to|until|-|–)\s+{DAY2}\s+{MONTH2}(?:,?\s+{YEAR})?\b",
-     _days, _MONTH_GATE),
-    (rf"\b{DAY}\s*(?:-|–|to|and)\s*{DAY2}\s+{MONTH}(?:,?\s+{YEAR})?\b", _days, _MONTH_GATE),
-    (rf"\b{MONTH}\s+{DAY}\s*(?:-|–|and)\s*{DAY2}(?:,?\s+{YEAR})?\b", _days, _MONTH_GATE),
-    (rf"\b{MONTH}\s+{DAY}(?:,?\s+{YEAR})?(?![\d:])\b", _days, _MONTH_GATE),
-    (rf"\b{DAY}\s+{MONTH}(?:,?\s+{YEAR})?\b", _days, _MONTH_GATE),
+    _rule(rf"\b(?:from\s+)?{MONTH}\s+{DAY}\s+(?:to|until|through|-|–)\s+{DAY2}(?:,?\s+{YEAR})?\b",
+          _days, _MONTH_GATE,
+          _also("0")),
+    _rule(rf"\b(?:from\s+)?{DAY}\s+{MONTH}\s+(?:to|until|-|–)\s+{DAY2}\s+{MONTH2}(?:,?\s+{YEAR})?\b",
+          _days, _MONTH_GATE,
+          _also("0")),
+    _rule(rf"\b{DAY}\s*(?:-|–|to|and)\s*{DAY2}\s+{MONTH}(?:,?\s+{YEAR})?\b", _days, _MONTH_GATE,
+          _also("0")),
+    _rule(rf"\b{MONTH}\s+{DAY}\s*(?:-|–|and)\s*{DAY2}(?:,?\s+{YEAR})?\b", _days, _MONTH_GATE,
+          _also("0")),
+    _rule(rf"\b{MONTH}\s+{DAY}(?:,?\s+{YEAR})?(?![\d:])\b", _days, _MONTH_GATE,
+          _also("0")),
+    _rule(rf"\b{DAY}\s+{MONTH}(?:,?\s+{YEAR})?\b", _days, _MONTH_GATE,
+          _also("0")),
     # parts of a month
-    (rf"\b(?:in\s+)?(?:the\s+)?(?P<part>early|mid|late|beginning|middle|end)"
-     rf"(?:-|\s+(?:of|in)\s+|\s+){MONTH}(?:,?\s+{YEAR})?\b", _part_of_month, _MONTH_GATE),
+    _rule(rf"\b(?:in\s+)?(?:the\s+)?(?P<part>early|mid|late|beginning|middle|end)"
+          rf"(?:-|\s+(?:of|in)\s+|\s+){MONTH}(?:,?\s+{YEAR})?\b", _part_of_month, _MONTH_GATE),
     # open-ended months
-    (rf"\b(?:from|since|starting(?:\s+in)?|beginning(?:\s+in)?)\s+{MONTH}(?:\s+{YEAR})?\s+"
-     r"(?:on(?:wards?)?|and\s+on(?:wards?)?|and\s+beyond)\b", _open_month, _MONTH_GATE),
-    (rf"\b(?:in\s+)?{MONTH}(?:\s+{YEAR})?\s+(?:and\s+on(?:wards?)?|onwards?|and\s+beyond|"
-     r"and\s+after)\b", _open_month, _MONTH_GATE),
-    (rf"\bfrom\s+{MONTH}(?:\s+{YEAR})?\s+onwards?\b", _open_month, _MONTH_GATE),
+    _rule(rf"\b(?:from|since|starting(?:\s+in)?|beginning(?:\s+in)?)\s+{MONTH}(?:\s+{YEAR})?\s+"
+          r"(?:on(?:wards?)?|and\s+on(?:wards?)?|and\s+beyond)\b", _open_month, _MONTH_GATE,
+          _also("on|onward|onwards|beyond")),
+    _rule(rf"\b(?:in\s+)?{MONTH}(?:\s+{YEAR})?\s+(?:and\s+on(?:wards?)?|onwards?|and\s+beyond|"
+          r"and\s+after)\b", _open_month, _MONTH_GATE,
+          _also("on|onward|onwards|beyond|after")),
+    _rule(rf"\bfrom\s+{MONTH}(?:\s+{YEAR})?\s+onwards?\b", _open_month, _MONTH_GATE,
+          _also("onward|onwards")),
     # "launch the project from March 2019": it starts that month
-    (rf"\b(?:from|starting(?:\s+in)?|beginning(?:\s+in)?|as\s+of|effective)\s+{MONTH}"
-     rf"(?:,?\s+{YEAR})?\b(?!\s+(?:to|until|through|and|-|–)\b)", _month, _MONTH_GATE),
+    _rule(rf"\b(?:from|starting(?:\s+in)?|beginning(?:\s+in)?|as\s+of|effective)\s+{MONTH}"
+          rf"(?:,?\s+{YEAR})?\b(?!\s+(?:to|until|through|and|-|–)\b)", _month, _MONTH_GATE,
+          _also("from|starting|beginning|as|effective")),
     # spans of months
-    (rf"\b(?:from|between)\s+{MONTH}\s+(?:to|and|until|through)\s+{MONTH2}(?:,?\s+{YEAR})?\b",
-     _month_range, _MONTH_GATE),
+    _rule(rf"\b(?:from|between)\s+{MONTH}\s+(?:to|and|until|through)\s+{MONTH2}(?:,?\s+{YEAR})?\b",
+          _month_range, _MONTH_GATE,
+          _also("from|between")),
     # halves and quarters
-    (rf"\b(?:in\s+)?(?:the\s+)?(?P<which>first|second|latter|former|1st|2nd)\s+half{YEAR_REF}",
-     _half, _re_gate("half")),
-    (r"\bH(?P<which>[12])\s+(?P<year>(?:19|20)\d\d)\b", _half_short, _DIGIT_GATE),
-    (r"\b(?P<year>(?:19|20)\d\d)\s*H(?P<which>[12])\b", _half_short, _DIGIT_GATE),
-    (rf"\b(?:in\s+)?(?:the\s+)?(?P<which>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter"
-     rf"{YEAR_REF}", _quarter, _re_gate("quarter")),
-    (r"\bQ(?P<which>[1-4])\s+(?P<year>(?:19|20)\d\d)\b", _quarter_short, _DIGIT_GATE),
-    (r"\b(?P<year>(?:19|20)\d\d)\s*Q(?P<which>[1-4])\b", _quarter_short, _DIGIT_GATE),
+    _rule(rf"\b(?:in\s+)?(?:the\s+)?(?P<which>first|second|latter|former|1st|2nd)\s+half{YEAR_REF}",
+          _half, _re_gate("half")),
+    _rule(r"\bH(?P<which>[12])\s+(?P<year>(?:19|20)\d\d)\b", _half_short, _DIGIT_GATE,
+          _also("h")),
+    _rule(r"\b(?P<year>(?:19|20)\d\d)\s*H(?P<which>[12])\b", _half_short, _DIGIT_GATE,
+          _also("h")),
+    _rule(rf"\b(?:in\s+)?(?:the\s+)?(?P<which>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter"
+          rf"{YEAR_REF}", _quarter, _re_gate("quarter")),
+    _rule(r"\bQ(?P<which>[1-4])\s+(?P<year>(?:19|20)\d\d)\b", _quarter_short, _DIGIT_GATE,
+          _also("q")),
+    _rule(r"\b(?P<year>(?:19|20)\d\d)\s*Q(?P<which>[1-4])\b", _quarter_short, _DIGIT_GATE,
+          _also("q")),
     # vague spans
-    (r"\bby\s+the\s+end\s+of\s+(?:(?P<rel>this|next)\s+|the\s+)?(?P<unit>year|month)\b",
-     _by_end, _re_gate("end")),
-    (r"\bby\s+the\s+end\s+of\s+(?P<unit>)(?P<year>(?:19|20)\d\d)\b", _by_end, _re_gate("end")),
-    (r"\blater\s+(?:this|in\s+the)\s+(?P<unit>year|month)\b", _later_this, _re_gate("later")),
-    (r"\b(?:in\s+)?(?:the\s+)?(?P<part>early|mid|late|beginning|start|middle|end)"
-     r"(?:-|\s+|\s+of\s+)(?:(?P<rel>this|next)\s+year|(?P<year>(?:19|20)\d\d))\b",
-     _part_of_year, _YEAR_GATE),
-    (r"\bwithin\s+(?:the\s+next\s+)?(?P<count>\d+|one|two|three|four|five|six|seven|eight|"
-     r"nine|ten|twelve|a|an)\s+(?P<unit>days?|weeks?|months?|years?)\b",
-      _within, _re_gate("within")),
-    (r"\b(?:in\s+)?the\s+coming\s+(?P<unit>months|weeks)\b", _coming, _re_gate("coming")),
-    (r"\b(?:in\s+)?(?:the\s+)?(?P<part>early|mid|late|beginning|middle|end)(?:-|\s+of\s+"
-     r"(?:the\s+)?|\s+)(?P<season>spring|summer|autumn|fall|winter)(?:\s+of)?"
-     r"(?:\s+(?:(?P<year>(?:19|20)\d\d)|(?P<rel>this|next)\s+year))?\b",
-      _part_of_season, _SEASON_GATE),
-    (r"\b(?:in\s+)?(?:the\s+)?(?P<season>spring|summer|autumn|fall|winter)"
-     r"(?:\s+of)?(?:\s+(?:(?P<year>(?:19|20)\d\d)|(?P<rel>this|next)\s+year))?\b",
-      _season, _SEASON_GATE),
-    (r"\bnext\s+(?P<unit>week|month|year)\b", _next_unit, _re_gate("next")),
-    (rf"\b(?:next|this\s+coming|coming)\s+{MONTH}(?:\s+{YEAR})?\b", _month, _MONTH_GATE),
-    (r"\b(?P<word>today|tonight|tomorrow|the\s+day\s+after\s+tomorrow|yesterday)\b",
-     _today, _re_gate("today|tonight|tomorrow|yesterday")),
+    _rule(r"\bby\s+the\s+end\s+of\s+(?:(?P<rel>this|next)\s+|the\s+)?(?P<unit>year|month)\b",
+          _by_end, _re_gate("end")),
+    _rule(r"\bby\s+the\s+end\s+of\s+(?P<unit>)(?P<year>(?:19|20)\d\d)\b", _by_end, _re_gate("end")),
+    _rule(r"\blater\s+(?:this|in\s+the)\s+(?P<unit>year|month)\b", _later_this, _re_gate("later")),
+    _rule(r"\b(?:in\s+)?(?:the\s+)?(?P<part>early|mid|late|beginning|start|middle|end)"
+          r"(?:-|\s+|\s+of\s+)(?:(?P<rel>this|next)\s+year|(?P<year>(?:19|20)\d\d))\b",
+          _part_of_year, _YEAR_GATE),
+    _rule(r"\bwithin\s+(?:the\s+next\s+)?(?P<count>\d+|one|two|three|four|five|six|seven|eight|"
+          r"nine|ten|twelve|a|an)\s+(?P<unit>days?|weeks?|months?|years?)\b",
+          _within, _re_gate("within")),
+    _rule(r"\b(?:in\s+)?the\s+coming\s+(?P<unit>months|weeks)\b", _coming, _re_gate("coming")),
+    _rule(r"\b(?:in\s+)?(?:the\s+)?(?P<part>early|mid|late|beginning|middle|end)(?:-|\s+of\s+"
+          r"(?:the\s+)?|\s+)(?P<season>spring|summer|autumn|fall|winter)(?:\s+of)?"
+          r"(?:\s+(?:(?P<year>(?:19|20)\d\d)|(?P<rel>this|next)\s+year))?\b",
+          _part_of_season, _SEASON_GATE),
+    _rule(r"\b(?:in\s+)?(?:the\s+)?(?P<season>spring|summer|autumn|fall|winter)"
+          r"(?:\s+of)?(?:\s+(?:(?P<year>(?:19|20)\d\d)|(?P<rel>this|next)\s+year))?\b",
+          _season, _SEASON_GATE),
+    _rule(r"\bnext\s+(?P<unit>week|month|year)\b", _next_unit, _re_gate("next")),
+    _rule(rf"\b(?:next|this\s+coming|coming)\s+{MONTH}(?:\s+{YEAR})?\b", _month, _MONTH_GATE,
+          _also("next|coming")),
+    _rule(r"\b(?P<word>today|tonight|tomorrow|the\s+day\s+after\s+tomorrow|yesterday)\b",
+          _today, _re_gate("today|tonight|tomorrow|yesterday")),
     # weekdays and weekends, after the release (or before it, said of the past)
-    (r"\b(?P<which>this|next|the\s+coming|coming)\s+weekend\b", _weekend, _re_gate("weekend")),
-    (rf"\b(?:on\s+|this\s+|next\s+|coming\s+)?{WEEKDAY}\s+(?:and|to|through|-|–)\s+"
-     rf"{WEEKDAY2}\b", _weekday, _WEEKDAY_GATE),
-    (rf"\b(?:on\s+|this\s+|next\s+|coming\s+|from\s+)?{WEEKDAY}(?![\w-])", _weekday, _WEEKDAY_GATE),
-    (r"\b(?:around|about|circa)\s+" + MONTH + r"(?:\s+" + YEAR + r")?\b", _month, _MONTH_GATE),
-    (rf"\b(?:in|during|by|around|until|for|of|since)\s+{MONTH}(?:,?\s+{YEAR})?\b",
-     _month, _MONTH_GATE),
-    (rf"(?:(?<=\bthe\s)|(?<=\bits\s)|(?<=\btheir\s)|(?<=\bthis\s)|(?<=\bnext\s)){MONTH}(?:\s+{YEAR})?(?=\s+(?:session|sessions|"
-     r"meeting|meetings|summit|round|plenary|conference|council|edition|ministerial|"
-     r"workshop|forum)\b)", _named_month, _MONTH_GATE),
-    (r"\b(?:later\s+)?this\s+(?:coming\s+)?(?P<unit>year|month|week)\b(?!\s*end)", _this_unit,
-     _re_gate("this")),
-    (r"\b(?:in|during|by|within|until|since|of)\s+(?:the\s+year\s+)?(?P<year>(?:19|20)\d\d)\b",
-     _year_only, _DIGIT_GATE),
-    (r"(?<![\w./-])(?P<year>(?:19|20)\d\d)(?![\w/-])", _named_year, _DIGIT_GATE),
-]]
+    _rule(r"\b(?P<which>this|next|the\s+coming|coming)\s+weekend\b", _weekend,
+          _re_gate("weekend")),
+    _rule(rf"\b(?:on\s+|this\s+|next\s+|coming\s+)?{WEEKDAY}\s+(?:and|to|through|-|–)\s+"
+          rf"{WEEKDAY2}\b", _weekday, _WEEKDAY_GATE),
+    _rule(rf"\b(?:on\s+|this\s+|next\s+|coming\s+|from\s+)?{WEEKDAY}(?![\w-])", _weekday,
+          _WEEKDAY_GATE),
+    _rule(r"\b(?:around|about|circa)\s+" + MONTH + r"(?:\s+" + YEAR + r")?\b", _month,
+          _MONTH_GATE, _also("around|about|circa")),
+    _rule(rf"\b(?:in|during|by|around|until|for|of|since)\s+{MONTH}(?:,?\s+{YEAR})?\b",
+          _month, _MONTH_GATE, _also("in|during|by|around|until|for|of|since")),
+    _rule(rf"(?:(?<=\bthe\s)|(?<=\bits\s)|(?<=\btheir\s)|(?<=\bthis\s)|(?<=\bnext\s)){MONTH}"
+          rf"(?:\s+{YEAR})?(?=\s+(?:{_SESSION})\b)", _named_month, _MONTH_GATE,
+          _also(_SESSION)),
+    _rule(r"\b(?:later\s+)?this\s+(?:coming\s+)?(?P<unit>year|month|week)\b(?!\s*end)",
+          _this_unit, _re_gate("this")),
+    _rule(r"\b(?:in|during|by|within|until|since|of)\s+(?:the\s+year\s+)?"
+          r"(?P<year>(?:19|20)\d\d)\b", _year_only, _DIGIT_GATE,
+          _also("in|during|by|within|until|since|of")),
+    _rule(r"(?<![\w./-])(?P<year>(?:19|20)\d\d)(?![\w/-])", _named_year, _DIGIT_GATE),
+]
 
 
 
 # Every rule needs one of these words (or a digit) to match at all.
-_ANY_TIME = re.compile(
-    r"\d|\b(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r"|year|month|week|"
-    r"quarter|half|spring|summer|autumn|fall|winter|coming|within|today|tomorrow|weekend|"
-    r"tonight|yesterday|"
-    r"next|later|early|mid|late|end|beginning|start|middle|around|about|circa|H[12]|Q[1-4]|"
-    r"mon|tue|wed|thu|fri|sat|sun)",
-    re.I)
+# Every rule needs one of these words (or a digit, "0").
+_ANY_TIME = frozenset().union(*(gate for _, _, gate, _ in _RULES if gate is not None))
 
 
 def find_times(text: str, published: date) -> list[TimeMention]:
     """Every time expression in ``text``, left to right, longest first where they overlap."""
-    if not _ANY_TIME.search(text):
+    # Each rule is tried only at the words just before one it cannot match without (a month
+    # name, a digit, "half", ...): a long pattern tried at every character is the slow part.
+    tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(text.lower())]
+    keys = ["0" if word[0].isdigit() else word for _, word in tokens]
+    words = set(keys)
+    if words.isdisjoint(_ANY_TIME):
         return []  # most sentences of a release: no need to try every rule
+    starts = [start for start, _ in tokens]
     ctx = _Context(text, published)
     taken: list[tuple[int, int]] = []
     found: list[TimeMention] = []
-    words = {w if not w.isdigit() else "0" for w in _WORDS.findall(text.lower())}
-    for pattern, build, gate in _RULES:
-        if gate is not None and words.isdisjoint(gate):
+    places: dict[int, list[int]] = {}  # where to try the rules of one gate
+    for pattern, build, gate, also in _RULES:
+        if (gate is not None and words.isdisjoint(gate)) or (
+                also is not None and words.isdisjoint(also)):
             continue
-        for match in pattern.finditer(text):
+        tried = places.get(id(gate))
+        if tried is None:
+            hits = [i for i, key in enumerate(keys) if gate is None or key in gate]
+            tried = sorted({starts[j] for i in hits for j in range(max(0, i - _REACH), i + 1)})
+            places[id(gate)] = tried
+        position = 0
+        for at in tried:
+            if at < position:
+                continue
+            match = pattern.match(text, at)
+            if match is None:
+                continue
             start, end = match.span()
+            position = end
             if any(start < b and a < end for a, b in taken):
                 continue
             try:
@@ -520,7 +588,7 @@ def find_times(text: str, published: date) -> list[TimeMention]:
             phrase = text[start:end].strip()
             before = text[max(0, start - _LOOKBACK):start]
             past = bool(_BACKGROUND.search(before)) or phrase.lower().startswith("since") \
-                or bool(re.search(r"\b(?:earlier|last|past|previous)\s*$", before, re.I))
+                or bool(_EARLIER.search(before))
             taken.append((start, end))
             found.append(TimeMention(window, phrase, start, end, past))
     return sorted(found, key=lambda m: m.start)
