@@ -16,13 +16,15 @@ date, a place or an occasion: the caller says where those are. Pure functions ov
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from events.model import Kind
 
-__all__ = ["EVENT_NOUN", "Commitment", "clean", "event_kind", "find", "kind_of", "listed_event"]
+__all__ = ["EVENT_NOUN", "Commitment", "clean", "event_kind", "find", "kind_of", "listed_event",
+           "words"]
 
 
 @dataclass(frozen=True)
@@ -144,8 +146,9 @@ def _prefix(alternative: str) -> str:
 
 # The first letters of every event noun, for finding them without trying the whole pattern at
 # every character; the nouns written with a group first have theirs by hand.
-_EVENT_PREFIXES = tuple(sorted({p for p in map(_prefix, _alternatives(EVENT_NOUN)) if p}
-                               | {"media", "press", "photo", "in", "virtual", "online", "meet",
+_EVENT_PREFIXES = tuple(sorted({p for p in map(_prefix, _alternatives(EVENT_NOUN))
+                                if len(p) > 1}
+                               | {"media", "press", "photo", "virtual", "online", "meet",
                                   "event"}))
 
 
@@ -153,8 +156,9 @@ def event_spans(text: str) -> list[tuple[int, int]]:
     """Where ``text`` names an event by its noun: what ``_EVENT.finditer`` finds, faster."""
     spans: list[tuple[int, int]] = []
     end = 0
-    for start, word in _words(text):
-        if start < end or not word.startswith(_EVENT_PREFIXES) or (
+    for start, word in words(text):
+        if start < end or not (word.startswith(_EVENT_PREFIXES) or word == "g" or (
+                word == "in" and text.startswith("-person", start + 2))) or (
                 start and (text[start - 1].isalnum() or text[start - 1] == "_")):
             continue
         match = _EVENT_AT.match(text, start)
@@ -505,6 +509,10 @@ _PROPER_EVENT = re.compile(
     r"Roundtable|Retreat|Lecture|Final|Finals|Cup|Championships?)s?(?:\s+of\s+\d{1,3})?"
     r"(?:\s+\([A-Z][\w\s-]{1,20}\))?"
     r"|\b[A-Z][A-Za-z-]*[A-Z]\s?-?\d{1,4}\b|\bCOP\s?\d+\b)")
+_PROPER_HINT = re.compile(r"Meeting|Summit|Conference|Forum|Council|Assembly|Session|Dialogue|"
+                          r"Congress|Ministerial|Talks|Symposium|Workshop|Festival|Expo|Games|"
+                          r"Round|Plenary|Convention|Retreat|Lecture|Final|Cup|Championship|"
+                          r"[A-Z]\s?-?\d")
 _EVENT_PHRASE = re.compile(rf"(?:\b(?:the|a|an|its|their)\s+|[\w-]+(?:’s|'s)\s+)"
                            rf"(?P<name>(?:(?!(?:the|a|an|to|of|for|and|or|was|were|is|are|"
                            rf"will|with|by)\b)[\w’'/-]+\s+){{0,6}}?"
@@ -527,7 +535,7 @@ def _scan(pattern: re.Pattern[str], text: str, triggers: frozenset[str],
     are kept."""
     found: list[re.Match[str]] = []
     position = 0
-    starts = [start for start, word in _words(text) if word in triggers]
+    starts = [start for start, word in words(text) if word in triggers]
     if marks:
         starts = sorted({*starts, *(i for i, c in enumerate(text) if c in marks)})
     for start in starts:
@@ -540,23 +548,13 @@ def _scan(pattern: re.Pattern[str], text: str, triggers: frozenset[str],
     return tuple(found)
 
 
-def _every(pattern: re.Pattern[str], text: str, triggers: frozenset[str],
-           marks: re.Pattern[str]) -> list[re.Match[str]]:
-    """Every match of ``pattern`` starting where a word in ``triggers`` or a mark does,
-    overlapping or not, in the order they start."""
-    starts = sorted({*(start for start, word in _words(text) if word in triggers),
-                     *(m.start() for m in marks.finditer(text))})
-    return [m for m in (pattern.match(text, start) for start in starts)
-            if m is not None and m.end() > m.start()]
-
-
 _MARKS = re.compile(r"[,;:(–—-]")
 _OWN_ACRONYM = re.compile(r"\s*\([A-Z][\w\s.&-]{0,40}\)")
 _CAPITALISED_END = re.compile(r"(?:^|\s)[A-Z][\w-]*$")
 
 
 @lru_cache(maxsize=8)
-def _words(text: str) -> tuple[tuple[int, str], ...]:
+def words(text: str) -> tuple[tuple[int, str], ...]:
     """Where each word of ``text`` starts, and the word in lower case: a clause is scanned
     for cues several times."""
     lower = text.lower()
@@ -756,7 +754,8 @@ class _Clause:
         self.stops = sorted(stops)
         #: Events found beside the one a reading returns ("A and B will take place").
         self.beside: list[Commitment] = []
-        self._boundaries: list[re.Match[str]] | None = None
+        self._candidates: list[int] | None = None
+        self._boundaries: dict[int, re.Match[str] | None] = {}
 
     # -- names ---------------------------------------------------------------------------
 
@@ -768,10 +767,8 @@ class _Clause:
         # A name is a few words: looking further than this for where it ends is waste.
         rest = self.text[start:start + 240]
         cut = len(rest)
-        for boundary in self.boundaries():
+        for boundary in self.boundaries(start):
             at = boundary.start() - start
-            if at < 0:
-                continue
             if at >= len(rest):
                 break
             said = boundary.group(0).strip()
@@ -802,11 +799,24 @@ class _Clause:
         phrase = phrase.rstrip(" .,;:")
         return phrase, start + len(phrase)
 
-    def boundaries(self) -> list[re.Match[str]]:
-        """Every place in the clause where a name can end, found once for all its names."""
-        if self._boundaries is None:
-            self._boundaries = _every(_BOUNDARY, self.text, _BOUNDARY_WORDS, _MARKS)
-        return self._boundaries
+    @cached_property
+    def habit(self) -> bool:
+        """Whether the clause tells what is done every year, not what is planned."""
+        return bool(_HABIT.search(self.text))
+
+    def boundaries(self, start: int) -> Iterator[re.Match[str]]:
+        """The places from ``start`` on where a name can end, in order: each looked for once
+        for all the names of the clause, and only as far as a name is read."""
+        if self._candidates is None:
+            self._candidates = sorted({
+                *(at for at, word in words(self.text) if word in _BOUNDARY_WORDS),
+                *(m.start() for m in _MARKS.finditer(self.text))})
+        for at in self._candidates[bisect_left(self._candidates, start):]:
+            if at not in self._boundaries:
+                self._boundaries[at] = _BOUNDARY.match(self.text, at)
+            match = self._boundaries[at]
+            if match is not None and match.end() > match.start():
+                yield match
 
     def noun_before(self, end: int) -> tuple[str, int] | None:
         """The name just before ``end``: "a summit (to be held)", "“a report” (to be
@@ -1497,7 +1507,7 @@ class _Clause:
     def present(self, cues: Sequence[re.Match[str]]) -> list[Commitment]:
         """The present tense with a date still to come: "the forum convenes on 18 May"."""
         found: list[Commitment] = []
-        if _HABIT.search(self.text):
+        if self.habit:
             return found  # "every year we begin on 1 October": a habit, not a plan
         for verb in _scan(_PRESENT, self.text, _PRESENT_WORDS):
             if any(c.start() <= verb.start() <= c.end() + 30 for c in cues
@@ -1552,7 +1562,7 @@ class _Clause:
         """"When Westminster College holds its two-day Symposium next week": the present
         tense of holding, with a date still to come."""
         found: list[Commitment] = []
-        if _HABIT.search(self.text):
+        if self.habit:
             return found
         for verb in _HOLDS.finditer(self.text):
             if re.search(r"\b(?:was|were|had|has|have|did|yesterday|last|every|each|usually|"
@@ -1571,6 +1581,8 @@ class _Clause:
         by its proper name with its own date is one to chase, whatever the sentence says
         of it; kept only when the date follows the name closely and is still to come."""
         found: list[Commitment] = []
+        if not _PROPER_HINT.search(self.text):
+            return found  # no capitalised event word, no "TEMM 21": nothing to look for
         for named in _PROPER_EVENT.finditer(self.text):
             name = clean(_OPENING_WORD.sub("", named.group("name")))
             found.append(Commitment(_capital(name), event_kind(name), "named with a date",

@@ -40,6 +40,34 @@ _ANY_CUE = re.compile(
     r"commitment|intention|undertaking|pledge|moved|rescheduled|fixed|follows?|under\s*way|"
     r"tips?\s+off|(?:is|are)\s+(?:now\s+)?on|close|played|continues|ends|would)\b", re.I)
 
+# The words _ANY_CUE and _TO_ACT cannot match without: a sentence with none of them is not
+# looked at further (most sentences of a release have one, a menu or a caption none).
+_CUE_WORDS = frozenset({
+    "will", "shall", "ll", "be", "to", "expected", "scheduled", "set", "slated", "due",
+    "planned", "plans", "plan", "planning", "intends", "intend", "agreed", "agree", "decided",
+    "decides", "resolved", "pledged", "committed", "undertook", "promised", "must", "should",
+    "need", "needs", "required", "requested", "invited", "upcoming", "forthcoming", "next",
+    "coming", "take", "takes", "begin", "begins", "start", "starts", "open", "opens",
+    "convene", "convenes", "run", "runs", "meet", "meets", "resume", "resumes", "kick",
+    "kicks", "close", "closes", "offered", "offering", "prepares", "preparing", "aim", "aims",
+    "look", "looks", "looking", "determined", "holding", "hosting", "organising",
+    "organizing", "convening", "welcoming", "launching", "signing", "publishing", "releasing",
+    "visiting", "opening", "staging", "co", "chairing", "leading", "heading", "attending",
+    "travelling", "traveling", "flying", "receiving", "unveiling", "inaugurating", "offer",
+    "decision", "agreement", "commitment", "intention", "undertaking", "pledge", "moved",
+    "rescheduled", "fixed", "follow", "follows", "under", "underway", "tip", "tips", "on",
+    "played", "continues", "ends", "would"
+})
+_CUE_WORD = re.compile(r"[a-z]+")
+
+
+def _may_commit(sentence: str) -> bool:
+    """A cheap first look at a sentence before its cues are read."""
+    if _CUE_WORDS.isdisjoint(_CUE_WORD.findall(sentence.lower())):
+        return False
+    return bool(_ANY_CUE.search(sentence) or _TO_ACT.search(sentence))
+
+
 # "South Africa to head a mission", a headline's or an outcome list's plan.
 _TO_ACT = re.compile(r"\bto\s+(?:visit|hold|host|head|lead|sign|launch|meet|attend|open|send|"
                      r"publish|release|begin|start|co-chair|chair|convene|establish|set\s+up)\b",
@@ -284,7 +312,7 @@ def propose(release: Release, published: date) -> list[Proposal]:
                     proposals.append(proposal)
             continue
         for sentence in sentences(paragraph.text):
-            if not _ANY_CUE.search(sentence) and not _TO_ACT.search(sentence):
+            if not _may_commit(sentence):
                 continue
             for clause in _clauses(sentence):
                 for proposal in _from_clause(clause, sentence, paragraph.number, published,
@@ -457,7 +485,7 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
     # Every date said of something, the past ones too.
     said = [t for t in mentions if not _FRAMED.search(clause[max(0, t.start - 40):t.start])
             and not _is_dateline(clause, t)]
-    anchors = list(_ANCHOR.finditer(clause)) if _ANCHOR_CUE.search(clause) else []
+    anchors = _anchors(clause)
     places = places_named(clause, countries=countries) if _CAPITAL.search(clause) else []
     found = commitments.find(clause, _stops(clause, mentions, places, anchors))
     # A date that opens the clause is said of all it commits to: "On 14 June, ...".
@@ -572,6 +600,27 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
         if occasion is not None:
             proposals.append(occasion)
     return proposals
+
+
+# The words an occasion's cue begins with ("on the sidelines of", "ahead of", "at the next").
+_ANCHOR_FIRST = frozenset({
+    "on", "at", "ahead", "in", "to", "preparing", "following", "alongside", "back", "within",
+    "as", "during", "for", "before", "after", "once"
+})
+
+
+def _anchors(clause: str) -> list[re.Match[str]]:
+    """What ``_ANCHOR.finditer`` finds, tried only where a cue's first word stands."""
+    found: list[re.Match[str]] = []
+    end = 0
+    for start, word in commitments.words(clause):
+        if start < end or word not in _ANCHOR_FIRST:
+            continue
+        match = _ANCHOR.match(clause, start)
+        if match is not None:
+            found.append(match)
+            end = match.end()
+    return found
 
 
 def _stops(clause: str, times: list[TimeMention], places: list[Place],

@@ -70,6 +70,8 @@ class _Gazetteer:
     demonyms: dict[str, str]  # "Japanese" -> "Japan"
     cities: dict[str, list[tuple[str, int]]]  # name -> [(country, population), ...]
     longest: int  # words in the longest name
+    #: The words names begin with: a word not among them begins no place.
+    firsts: frozenset[str] = frozenset()
 
 
 def _ascii(name: str) -> str:
@@ -126,7 +128,8 @@ def _gazetteer() -> _Gazetteer:
             if name not in countries:
                 cities.setdefault(name, []).append((country, population))
     longest = max(len(name.split()) for name in (*countries, *cities))
-    return _Gazetteer(countries, demonyms, cities, longest)
+    firsts = frozenset(name.split()[0] for name in (*countries, *cities))
+    return _Gazetteer(countries, demonyms, cities, longest, firsts)
 
 
 # A run of capitalised words, allowing the small words inside names ("Bosnia and
@@ -159,6 +162,9 @@ def find_places(text: str, *, countries: Collection[str] = ()) -> list[Place]:
 
 def _longest_at(words: list[tuple[str, int, int]], index: int, gazetteer: _Gazetteer,
                 countries: Collection[str]) -> Place | None:
+    first = words[index][0]
+    if first not in gazetteer.firsts and first.rstrip(".,;:’'") not in gazetteer.firsts:
+        return None  # no place begins with this word
     for size in range(min(gazetteer.longest, len(words) - index), 0, -1):
         piece = words[index:index + size]
         last = piece[-1][0]
