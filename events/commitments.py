@@ -24,7 +24,7 @@ from functools import cached_property, lru_cache
 from events.model import Kind
 
 __all__ = ["EVENT_NOUN", "Commitment", "clean", "event_kind", "find", "kind_of", "listed_event",
-           "words"]
+           "names_a_thing", "phrase_at", "subject_at", "words"]
 
 
 @dataclass(frozen=True)
@@ -737,6 +737,24 @@ def might_commit(clause: str) -> bool:
     """A cheap first look: whether ``clause`` has any cue at all (most do not)."""
     return bool(_scan(_CUE, clause, _CUE_WORDS) or _scan(_PRESENT, clause, _PRESENT_WORDS)
                 or _HEADLINE.match(clause))
+
+
+def subject_at(clause: str, position: int) -> str:
+    """The subject of the verb at ``position``, in the clause's words: what is left of the
+    words before it once frames, openings and asides are taken off."""
+    return clean(_Clause(clause, ()).subject(position))
+
+
+def phrase_at(clause: str, position: int, stops: Sequence[int] = ()) -> tuple[str, int]:
+    """The noun phrase from ``position``, up to where a name ends, and where it ends."""
+    phrase, end = _Clause(clause, stops).phrase_after(position)
+    return clean(phrase), end
+
+
+def names_a_thing(name: str) -> bool:
+    """Whether a name is one a follow-up can be about: an event, a document, an agreement."""
+    return bool(_is_event_head(name) or names_event(name) or _DOCUMENT.search(_head(name))
+                or _AGREEMENT.search(name))
 
 
 def find(clause: str, stops: Sequence[int] = ()) -> list[Commitment]:

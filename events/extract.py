@@ -130,6 +130,8 @@ class Proposal:
     reason: str = ""
     confidence: float = 0.5
     aliases: set[str] = field(default_factory=set)
+    #: Reported as done ("was held on 5 November"): news about a follow-up, not a new one.
+    done: bool = False
 
 
 def _title(text: str) -> str:

@@ -1,13 +1,17 @@
 """Storing what a release proposes: new follow-ups, or news about ones already kept.
 
 A proposal that names an event the register holds (same acronym or name, compatible window)
-is linked to it and may narrow its window or confirm its days; a match that is not certain is
-never merged silently: the person decides with ``--link KEY=ID`` or ``--new KEY``. The same
-release ingested twice (matched by the hash of its text) changes nothing.
+is linked to it and may narrow its window or confirm its days; an event the release reports
+as done ("was held on 5 November") marks the follow-up it names done on those days. A match
+that is not certain is never applied silently: the person decides with ``--link KEY=ID`` or
+``--new KEY`` (for a report of something done, ``--new`` leaves the register as it is). The
+same release ingested twice (matched by the hash of its text) changes nothing.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -43,6 +47,7 @@ class Outcome:
     source: Source | None
     created: list[str] = field(default_factory=list)
     linked: dict[str, str] = field(default_factory=dict)
+    completed: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     already: bool = False
 
@@ -51,6 +56,9 @@ def match(proposal: Proposal, followups: list[FollowUp]) -> Match | None:
     """The follow-up already kept that ``proposal`` most likely speaks of, if any."""
     best: Match | None = None
     for followup in followups:
+        if _ordinals(proposal.title) and _ordinals(followup.title) \
+                and _ordinals(proposal.title) != _ordinals(followup.title):
+            continue  # the 23rd meeting is not the 24th
         names = aliases(followup.title) | {followup.id}
         score = 0.0
         if proposal.aliases & names or proposal.key == followup.id:
@@ -60,6 +68,8 @@ def match(proposal: Proposal, followups: list[FollowUp]) -> Match | None:
             shared = mine & theirs
             if len(shared) >= 2:
                 score = 0.85 * len(shared) / min(len(mine), len(theirs))
+            elif shared and _ordinals(proposal.title) and _ordinals(followup.title):
+                score = 0.75  # "the 24th Joint Committee": the same number, a word in common
         if score == 0:
             continue
         if proposal.kind is followup.kind:
@@ -75,6 +85,15 @@ def match(proposal: Proposal, followups: list[FollowUp]) -> Match | None:
     return best
 
 
+_ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b|\b([A-Z]{2,}\s?-?\d{1,4})\b", re.I)
+
+
+def _ordinals(title: str) -> set[str]:
+    """"24th", "TEMM 21": what tells one meeting of a series from another."""
+    return {(a or b).lower().replace(" ", "").replace("-", "")
+            for a, b in _ORDINAL.findall(title)}
+
+
 def ingest(
     register: Register,
     *,
@@ -86,6 +105,7 @@ def ingest(
     url: str | None,
     links: dict[str, str],
     new: set[str],
+    done: Sequence[Proposal] = (),
 ) -> Outcome:
     existing_source = register.source_with_text(text)
     if existing_source is not None:
@@ -93,6 +113,23 @@ def ingest(
     followups = register.find()
     matches: dict[str, Match] = {}
     pending: list[Match] = []
+    finished: dict[str, Match] = {}
+    unmatched: list[Proposal] = []
+    open_ones = [f for f in followups if f.status in (Status.EXPECTED, Status.SCHEDULED)]
+    for report in done:
+        if report.key in new:
+            continue
+        if report.key in links:
+            register.get(links[report.key])
+            finished[report.key] = Match(report.key, links[report.key], 1.0, True)
+            continue
+        found = match(report, open_ones)
+        if found is not None and found.certain:
+            finished[report.key] = found
+        elif found is not None:
+            pending.append(found)
+        else:
+            unmatched.append(report)
     for proposal in proposals:
         if proposal.key in new:
             continue
@@ -136,7 +173,30 @@ def ingest(
         note = _update(register, proposal, found.followup_id, why)
         if note:
             outcome.notes.append(note)
+    for report in unmatched:
+        outcome.notes.append(f"the release reports {report.title!r} done "
+                             f"({format_window(report.window)}); no follow-up kept matches it")
+    for key, found in finished.items():
+        report = next(r for r in done if r.key == key)
+        note = _complete(register, report, found.followup_id, why)
+        if note:
+            outcome.notes.append(note)
+        else:
+            outcome.completed[key] = found.followup_id
     return outcome
+
+
+def _complete(register: Register, report: Proposal, followup_id: str, why: str) -> str | None:
+    """Mark a follow-up done on the days a release reports it held, signed or published."""
+    followup = register.get(followup_id)
+    if followup.status in (Status.DONE, Status.CANCELLED):
+        return f"{followup_id} is already {followup.status}; left as it is"
+    window = report.window
+    schedule = None
+    if window.precision is Precision.DAY and window.earliest and window.latest:
+        schedule = Schedule(window.earliest, window.latest)
+    register.complete(followup_id, why=why, schedule=schedule)
+    return None
 
 
 def _create(register: Register, proposal: Proposal, ids: dict[str, str], source: Source,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,6 +12,9 @@ from events.errors import FollowupError
 from events.window import Window
 from scheduler import views
 from scheduler.cli_common import WINDOW, current_app, emit_json, json_option
+
+if TYPE_CHECKING:
+    from events.extract import Proposal
 
 
 def _pairs(values: tuple[str, ...]) -> dict[str, str]:
@@ -73,6 +77,7 @@ def ingest(
     """Propose the follow-ups a release commits to, and store them (FILE, or - for stdin)."""
     from events.extract import propose
     from events.ingest import ingest as store_release
+    from events.outcomes import reported_done
     from events.reading import read_release
 
     name = "standard input" if str(release) == "-" else str(release)
@@ -89,16 +94,17 @@ def ingest(
             f"no publication date found in {name}: give it with --published YYYY-MM-DD"
         )
     proposals = propose(document, day)
+    done = _distinct_keys(reported_done(document, day), proposals)
     if dry_run and _ingested_before(document.text):
         click.echo(f"note: {name} was ingested before: storing it again would change "
                    "nothing.", err=True)
-    if dry_run or not proposals:
+    if dry_run or not (proposals or done):
         if as_json:
-            emit_json([views.proposal_json(p) for p in proposals])
-        elif not proposals:
+            emit_json([views.proposal_json(p) for p in (*proposals, *done)])
+        elif not (proposals or done):
             click.echo(f"No follow-ups found in {name}: nothing to store.")
         else:
-            views.console().print(views.proposals_table(proposals))
+            views.console().print(views.proposals_table([*proposals, *done]))
         return
     app = current_app()
     with app.register() as register:
@@ -112,6 +118,7 @@ def ingest(
             url=url,
             links=_pairs(links),
             new=set(new),
+            done=done,
         )
     if as_json:
         emit_json(
@@ -119,6 +126,7 @@ def ingest(
                 "already_ingested": outcome.already,
                 "created": outcome.created,
                 "linked": outcome.linked,
+                "completed": outcome.completed,
                 "notes": outcome.notes,
                 "changes": [views.change_json(c) for c in register.changes],
             }
@@ -132,9 +140,21 @@ def ingest(
     click.echo(
         f"Stored {len(outcome.created)} new follow-ups"
         + (f" and linked {len(outcome.linked)} to ones already kept" if outcome.linked else "")
+        + (f"; marked {len(outcome.completed)} done as the release reports"
+           if outcome.completed else "")
         + "."
     )
     views.console().print(views.changes_table(register.changes))
+
+
+def _distinct_keys(done: list[Proposal], proposals: list[Proposal]) -> list[Proposal]:
+    """Reports of what was done, keyed apart from the proposals: "--link KEY=ID" names one."""
+    taken = {p.key for p in proposals}
+    for report in done:
+        if report.key in taken:
+            report.key = f"{report.key}-done"
+        taken.add(report.key)
+    return done
 
 
 def _ingested_before(text: str) -> bool:

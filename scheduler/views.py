@@ -293,6 +293,7 @@ def proposal_json(proposal: Proposal) -> dict[str, Any]:
         "sentence": proposal.sentence,
         "reason": proposal.reason,
         "confidence": proposal.confidence,
+        "done": proposal.done,
     }
 
 
@@ -307,6 +308,8 @@ def proposals_table(proposals: Sequence[Proposal]) -> Table:
     for proposal in proposals:
         what = Text(proposal.key, style="bold cyan")
         what.append(f"\n{proposal.title} ({proposal.kind})")
+        if proposal.done:
+            what.append("\nreported done", style="green")
         table.add_row(what, describe_window(proposal.window), proposal.anchor or "",
                       proposal.location or "", str(proposal.paragraph or ""),
                       f"{proposal.reason} ({proposal.confidence:.2f})")

@@ -243,3 +243,64 @@ def test_a_dry_run_of_a_release_already_ingested_says_so(empty: Path) -> None:
     assert again.stderr == (f"note: {RELEASE} was ingested before: storing it again would "
                             "change nothing.\n")
     assert json.loads(again.stdout)  # the proposals are still shown
+
+
+OUTCOME = b"""Press release, 6 November 2019
+
+Outcome of the 24th Joint Committee
+
+1. The 24th ROK-China Joint Committee on Environmental Cooperation was held in Beijing on
+November 5, 2019, chaired by the directors-general of the two ministries.
+2. The two sides agreed to hold the 25th Joint Committee in Seoul in 2020.
+"""
+
+
+def test_a_release_reporting_an_event_held_marks_its_follow_up_done(seeded: Path,
+                                                                     tmp_path: Path) -> None:
+    outcome = tmp_path / "outcome.txt"
+    outcome.write_bytes(OUTCOME)
+    proposed = as_json(run(seeded, "ingest", str(outcome), "--dry-run", "--json"))
+    [report] = [p for p in proposed if p["done"]]
+    assert (report["window"], report["location"]) == ("2019-11-05", "Beijing")
+    result = as_json(run(seeded, "ingest", str(outcome), "--json"))
+    assert result["completed"] == {report["key"]: "jcec-24"}
+    assert len(result["created"]) == 1  # the 25th, a new promise
+    jcec = as_json(run(seeded, "show", "jcec-24", "--json"))
+    assert (jcec["status"], jcec["start"], jcec["end"]) == ("done", "2019-11-05", "2019-11-05")
+    assert jcec["history"][-1]["why"] == ("ingested from 'Outcome of the 24th Joint Committee' "
+                                         "(2019-11-06)")
+    # what is tied to it follows it, as when it is confirmed by hand
+    group = as_json(run(seeded, "show", "fine-dust-expert-group", "--json"))
+    assert (group["earliest"], group["latest"]) == ("2019-11-04", "2019-11-06")
+
+
+SHORT = b"""Press release, 6 November 2019
+
+1. The 24th Joint Committee was held in Beijing on November 5, 2019, chaired by the
+directors-general of the two ministries.
+2. The Clean Air Forum took place in Busan on 4 November.
+"""
+
+
+def test_a_report_that_may_be_of_a_follow_up_is_asked_about(seeded: Path,
+                                                            tmp_path: Path) -> None:
+    short = tmp_path / "short.txt"
+    short.write_bytes(SHORT)
+    asked = run(seeded, "ingest", str(short))
+    assert asked.exit_code == 2
+    assert asked.stderr.count("\n") == 1
+    assert "--link 24th-joint-committee=jcec-24" in asked.stderr
+    assert as_json(run(seeded, "show", "jcec-24", "--json"))["status"] == "expected"
+    kept = run(seeded, "ingest", str(short), "--new", "24th-joint-committee")
+    assert kept.exit_code == 0, kept.output
+    assert "Clean Air Forum" in kept.stderr  # reported done, but nothing kept matches it
+    assert as_json(run(seeded, "show", "jcec-24", "--json"))["status"] == "expected"
+
+
+def test_linking_a_report_marks_the_follow_up_done(seeded: Path, tmp_path: Path) -> None:
+    short = tmp_path / "short.txt"
+    short.write_bytes(SHORT)
+    result = as_json(run(seeded, "ingest", str(short), "--link",
+                         "24th-joint-committee=jcec-24", "--json"))
+    assert result["completed"] == {"24th-joint-committee": "jcec-24"}
+    assert as_json(run(seeded, "show", "jcec-24", "--json"))["status"] == "done"

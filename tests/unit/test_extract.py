@@ -407,3 +407,34 @@ def test_every_proposal_says_where_it_comes_from() -> None:
         for proposal in propose(read_release(text.encode(), "release.txt"), PUBLISHED):
             assert proposal.sentence in " ".join(text.split())
             assert proposal.reason and 0 < proposal.confidence < 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The 24th Joint Committee was held in Beijing on 5 March 2025.",
+         [("24th Joint Committee", "meeting", "2025-03-05", "Beijing")]),
+        ("The two sides signed a memorandum of understanding on air quality on Monday.",
+         [("Memorandum of understanding on air quality", "other", "2025-03-10", None)]),
+        ("The Tripartite Policy Dialogue took place in Tokyo on 3-4 March.",
+         [("Tripartite Policy Dialogue", "meeting", "2025-03-03..2025-03-04", "Tokyo")]),
+        ("The annual fisheries report was published on 11 March.",
+         [("Annual fisheries report", "report", "2025-03-11", None)]),
+        ("On 10 March, the ministers held the fifth round of talks in Hanoi.",
+         [("Fifth round of talks", "meeting", "2025-03-10", "Hanoi")]),
+        # plans, hopes, conditions and reports without a day are not reports of it done
+        ("The 25th Joint Committee will be held in Seoul on 5 May.", []),
+        ("The summit was expected to be held on 3 March.", []),
+        ("The summit was not held on 3 March as planned.", []),
+        ("The 24th Joint Committee was held in Beijing.", []),
+        ("The ministers discussed the outcome of the summit held in 2019.", []),
+    ],
+)
+def test_what_a_release_reports_done(text: str,
+                                     expected: list[tuple[str, str, str, str | None]]) -> None:
+    from events.outcomes import reported_done
+
+    found = reported_done(read_release(text.encode(), "release.txt"), PUBLISHED)
+    assert [(p.title, str(p.kind), format_window(p.window), p.location) for p in found] \
+        == expected
+    assert all(p.done and p.sentence == text for p in found)
