@@ -57,7 +57,7 @@ def match(proposal: Proposal, followups: list[FollowUp]) -> Match | None:
     best: Match | None = None
     for followup in followups:
         if _ordinals(proposal.title) and _ordinals(followup.title) \
-                and _ordinals(proposal.title) != _ordinals(followup.title):
+                and _ordinals(proposal.title).isdisjoint(_ordinals(followup.title)):
             continue  # the 23rd meeting is not the 24th
         names = aliases(followup.title) | {followup.id}
         score = 0.0
@@ -89,9 +89,8 @@ _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b|\b([A-Z]{2,}\s?-?\d{1,4})\b", r
 
 
 def _ordinals(title: str) -> set[str]:
-    """"24th", "TEMM 21": what tells one meeting of a series from another."""
-    return {(a or b).lower().replace(" ", "").replace("-", "")
-            for a, b in _ORDINAL.findall(title)}
+    """"24th", "TEMM 21": the number that tells one meeting of a series from another."""
+    return {re.sub(r"\D", "", a or b) for a, b in _ORDINAL.findall(title)}
 
 
 def ingest(
