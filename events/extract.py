@@ -380,16 +380,32 @@ def _is_generic(name: str) -> bool:
     return bool(_GENERIC.fullmatch(core))
 
 
+_DETERMINER = re.compile(r"\b(?:the|this|that|these|those|its|their)\s+$", re.I)
+_POSSESSIVE = re.compile(r"\b[A-Za-z]+(?:’s|'s)\s+$")
+
+
+def _determined(name: str, clause: str, *, possessive: bool = False) -> bool:
+    """Whether the clause says "the/this/its <name>" (or "X's <name>"): an event it names
+    again, not a new one."""
+    lower, wanted = clause.lower(), name.lower()
+    position = lower.find(wanted)
+    while position >= 0:
+        end = position + len(wanted)
+        if (end == len(lower) or not lower[end].isalnum()) and (
+                _DETERMINER.search(clause, 0, position)
+                or (possessive and _POSSESSIVE.search(clause, 0, position))):
+            return True
+        position = lower.find(wanted, position + 1)
+    return False
+
+
 def _refer(proposal: Proposal, clause: str, earlier: list[Proposal]) -> None:
     """Merge a follow-up with the event the release spoke of just before, when it names that
     event only by what it is ("the meeting", "Cavusoglu's visit")."""
     core = _POSSESSOR.sub("", proposal.title)
     if not _GENERIC.fullmatch(core):
         return
-    if core == proposal.title and not re.search(
-            rf"\b(?:the|this|that|these|those|its|their|[A-Za-z]+(?:’s|'s))\s+"
-            rf"{re.escape(proposal.title)}",
-            clause, re.I):
+    if core == proposal.title and not _determined(proposal.title, clause, possessive=True):
         return
     recent = _recent(earlier, core)
     noun = _stem(core.lower().split()[-1])
@@ -522,8 +538,8 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
         # "The summit is to take place at the hotel": the summit named before, not a part
         # of anything.
         core = _POSSESSOR.sub("", title)
-        generic = bool(_GENERIC.fullmatch(core)) and (core != title or bool(re.search(
-            rf"\b(?:the|this|that|these|those|its|their)\s+{re.escape(core)}", clause, re.I)))
+        generic = bool(_GENERIC.fullmatch(core)) and (core != title
+                                                       or _determined(core, clause))
         if not event.near and not generic and (anchor is None or (
                 _is_generic(_anchor_name(clause, anchor))
                 and anchor["cue"].lower() not in (*_BEFORE, *_AFTER))):

@@ -72,6 +72,8 @@ class _Gazetteer:
     longest: int  # words in the longest name
     #: The words names begin with: a word not among them begins no place.
     firsts: frozenset[str] = frozenset()
+    #: The same, of countries' names only.
+    country_firsts: frozenset[str] = frozenset()
 
 
 def _ascii(name: str) -> str:
@@ -129,7 +131,8 @@ def _gazetteer() -> _Gazetteer:
                 cities.setdefault(name, []).append((country, population))
     longest = max(len(name.split()) for name in (*countries, *cities))
     firsts = frozenset(name.split()[0] for name in (*countries, *cities))
-    return _Gazetteer(countries, demonyms, cities, longest, firsts)
+    country_firsts = frozenset(name.split()[0] for name in countries)
+    return _Gazetteer(countries, demonyms, cities, longest, firsts, country_firsts)
 
 
 # A run of capitalised words, allowing the small words inside names ("Bosnia and
@@ -223,7 +226,21 @@ def is_country(name: str) -> bool:
 def countries_in(text: str) -> set[str]:
     """The countries a text names, or implies by a demonym ("the Japanese side")."""
     gazetteer = _gazetteer()
-    named = {p.country for p in find_places(text) if p.is_country}
+    named: set[str] = set()
+    for run in _RUN.finditer(text):
+        words = run.group(0).split()
+        for index, first in enumerate(words):
+            if first not in gazetteer.country_firsts \
+                    and first.rstrip(".,;:’'") not in gazetteer.country_firsts:
+                continue
+            for size in range(min(gazetteer.longest, len(words) - index), 0, -1):
+                written = " ".join(words[index:index + size])
+                name = next((n for n in (written, written.rstrip(".,;:’'"))
+                             if n in gazetteer.countries and (len(n) > 3 or n in _SHORT)),
+                            None)
+                if name is not None:
+                    named.add(gazetteer.countries[name])
+                    break
     words = re.findall(r"\b[A-Z][a-z]+\b", text)
     for phrase in {*words, *(" ".join(pair) for pair in pairwise(words))}:
         if phrase in gazetteer.demonyms:
