@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
+from itertools import pairwise
 
 from events import commitments
 from events.commitments import Commitment, clean
@@ -26,52 +27,45 @@ from events.reading import Release, sentences
 from events.temporal import TimeMention, find_times
 from events.window import Precision, Window
 
-# Cheap first look: a sentence without any of these commits to nothing.
-_ANY_CUE = re.compile(
-    r"\b(?:will|shall|’ll|'ll|to\s+be|is\s+to|are\s+to|expected|scheduled|set\s+to|"
-    r"set\s+for|slated|due|planned|plans?|planning|intends?|agreed|agree|decided|decides|"
-    r"resolved|pledged|committed|undertook|promised|must|should|needs?\s+to|required|"
-    r"requested|invited|upcoming|forthcoming|next|coming|takes?\s+place|begins?|starts?|"
-    r"opens?|convenes?|runs?|meets?|resumes?|kicks?\s+off|closes?|offer(?:ed|ing)|"
-    r"prepar(?:es|ing)|aims?|look(?:s|ing)?\s+forward|determined|holding|hosting|"
-    r"organi[sz]ing|convening|welcoming|launching|signing|publishing|releasing|visiting|"
-    r"opening|staging|co-hosting|co-chairing|chairing|leading|heading|attending|"
-    r"travell?ing|flying|receiving|unveiling|inaugurating|offer|decision|agreement|"
-    r"commitment|intention|undertaking|pledge|moved|rescheduled|fixed|follows?|under\s*way|"
-    r"tips?\s+off|(?:is|are)\s+(?:now\s+)?on|close|played|continues|ends|would)\b", re.I)
-
-# The words _ANY_CUE and _TO_ACT cannot match without: a sentence with none of them is not
-# looked at further (most sentences of a release have one, a menu or a caption none).
-_CUE_WORDS = frozenset({
-    "will", "shall", "ll", "be", "to", "expected", "scheduled", "set", "slated", "due",
-    "planned", "plans", "plan", "planning", "intends", "intend", "agreed", "agree", "decided",
-    "decides", "resolved", "pledged", "committed", "undertook", "promised", "must", "should",
-    "need", "needs", "required", "requested", "invited", "upcoming", "forthcoming", "next",
-    "coming", "take", "takes", "begin", "begins", "start", "starts", "open", "opens",
-    "convene", "convenes", "run", "runs", "meet", "meets", "resume", "resumes", "kick",
-    "kicks", "close", "closes", "offered", "offering", "prepares", "preparing", "aim", "aims",
-    "look", "looks", "looking", "determined", "holding", "hosting", "organising",
-    "organizing", "convening", "welcoming", "launching", "signing", "publishing", "releasing",
-    "visiting", "opening", "staging", "co", "chairing", "leading", "heading", "attending",
-    "travelling", "traveling", "flying", "receiving", "unveiling", "inaugurating", "offer",
-    "decision", "agreement", "commitment", "intention", "undertaking", "pledge", "moved",
-    "rescheduled", "fixed", "follow", "follows", "under", "underway", "tip", "tips", "on",
-    "played", "continues", "ends", "would"
-})
 _CUE_WORD = re.compile(r"[a-z]+")
 
 
 def _may_commit(sentence: str) -> bool:
-    """A cheap first look at a sentence before its cues are read."""
-    if _CUE_WORDS.isdisjoint(_CUE_WORD.findall(sentence.lower())):
-        return False
-    return bool(_ANY_CUE.search(sentence) or _TO_ACT.search(sentence))
+    """A cheap first look at a sentence before its cues are read: the words a cue cannot
+    do without, one by one or in pairs. Most sentences of a release have one; a menu or a
+    caption has none."""
+    words = _CUE_WORD.findall(sentence.lower())
+    if not _CUE_SINGLES.isdisjoint(words):
+        return True
+    return not _CUE_PAIRS.isdisjoint(pairwise(words))
 
 
-# "South Africa to head a mission", a headline's or an outcome list's plan.
-_TO_ACT = re.compile(r"\bto\s+(?:visit|hold|host|head|lead|sign|launch|meet|attend|open|send|"
-                     r"publish|release|begin|start|co-chair|chair|convene|establish|set\s+up)\b",
-                     re.I)
+# Words that are a cue on their own, and pairs that are one together ("to be", "take place").
+_CUE_SINGLES = frozenset({
+    "will", "shall", "ll", "expected", "scheduled", "slated", "due", "planned", "plans",
+    "planning", "intends", "intend", "agreed", "agree", "decided", "decides", "resolved",
+    "pledged", "committed", "undertook", "promised", "must", "should", "required",
+    "requested", "invited", "upcoming", "forthcoming", "next", "coming", "begin", "begins",
+    "start", "starts", "open", "opens", "convene", "convenes", "run", "runs", "meet", "meets",
+    "resume", "resumes", "close", "closes", "offered", "offering", "prepares", "preparing",
+    "aim", "aims", "plan", "determined", "holding", "hosting", "organising", "organizing",
+    "convening", "welcoming", "launching", "signing", "publishing", "releasing", "visiting",
+    "opening", "staging", "chairing", "leading", "heading", "attending", "travelling",
+    "traveling", "flying", "receiving", "unveiling", "inaugurating", "offer", "decision",
+    "agreement", "commitment", "intention", "undertaking", "pledge", "moved", "rescheduled",
+    "fixed", "follow", "follows", "underway", "played", "continues", "ends", "would"})
+_CUE_PAIRS = frozenset({
+    ("to", "be"), ("is", "to"), ("are", "to"), ("set", "to"), ("set", "for"), ("need", "to"),
+    ("needs", "to"), ("take", "place"), ("takes", "place"), ("kick", "off"), ("kicks", "off"),
+    ("look", "forward"), ("looks", "forward"), ("looking", "forward"), ("under", "way"),
+    ("tip", "off"), ("tips", "off"), ("is", "on"), ("are", "on"), ("is", "now"),
+    ("are", "now"),
+    *(("to", verb) for verb in ("visit", "hold", "host", "head", "lead", "sign", "launch",
+                               "meet", "attend", "open", "send", "publish", "release",
+                               "begin", "start", "co", "chair", "convene", "establish",
+                               "set"))})
+
+
 _ANCHOR = re.compile(
     r"\b(?P<cue>(?i:on the occasion of|on the sidelines of|on the margins? of|at the margins? "
     r"of|on the fringes? of|at the next|at its next|at their next|ahead of|in the run-up to|"

@@ -38,6 +38,14 @@ _ACTIVE = re.compile(r"\b(?P<verb>held|hosted|convened|signed|concluded|publishe
 _NOT_YET = re.compile(r"\b(?:will|shall|would|could|may|might|must|should|expected|scheduled|"
                       r"planned|due|set|supposed|hoped|if|unless|whether|to\s+be|not|never|"
                       r"yet\s+to)\b", re.I)
+# The words a report of something done cannot do without: most sentences have none.
+_DONE_WORDS = frozenset({
+    "held", "convened", "staged", "hosted", "organised", "organized", "signed", "concluded",
+    "initialled", "initialed", "ratified", "published", "released", "issued", "launched",
+    "opened", "inaugurated", "adopted", "endorsed", "completed", "finalised", "finalized",
+    "unveiled", "presented", "submitted", "took", "closed", "ended", "kicked", "got"
+})
+_WORD = re.compile(r"[a-z]+")
 _VERB_KIND = {"signed": Kind.OTHER, "concluded": Kind.OTHER, "initialled": Kind.OTHER,
               "initialed": Kind.OTHER, "ratified": Kind.OTHER, "published": Kind.REPORT,
               "released": Kind.REPORT, "issued": Kind.REPORT, "launched": Kind.LAUNCH,
@@ -51,7 +59,8 @@ def reported_done(release: Release, published: date) -> list[Proposal]:
         if paragraph.listing:
             continue
         for sentence in sentences(paragraph.text):
-            if not (_PASSIVE.search(sentence) or _ACTIVE.search(sentence)):
+            if _DONE_WORDS.isdisjoint(_WORD.findall(sentence.lower())) or not (
+                    _PASSIVE.search(sentence) or _ACTIVE.search(sentence)):
                 continue
             for clause in re.split(r";\s+", sentence):
                 done = _from_clause(clause, sentence, paragraph.number, published)
