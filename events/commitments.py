@@ -448,7 +448,8 @@ _SITE = re.compile(r"\b(?:plants?|sites?|factor(?:y|ies)|facilit(?:y|ies)|ports?
                    r"islands?|parks?|reserves?|stations?|laborator(?:y|ies)|labs?|institutes?|"
                    r"embass(?:y|ies)|consulates?|parliament|capital|area|areas|border|"
                    r"countries|country|states?)\b", re.I)
-_DATED_OPENING = re.compile(r"^(?:(?:This|Next|Later\s+this|Early\s+next)\s+(?:year|month|week|"
+_DATED_OPENING = re.compile(r"^(?:At\s+\d{1,2}(?:[:.]\d\d)?\s*(?:a\.m\.|p\.m\.|am|pm|h)\s+|"
+                            r"(?:This|Next|Later\s+this|Early\s+next)\s+(?:year|month|week|"
                             r"spring|summer|autumn|fall|winter),?\s+|(?:Today|Tomorrow|Tonight),?\s+)"
                             r"|^(?:On|In|From|By)\s+(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?"
                             r"\s+)?(?:\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+|[A-Z][a-z]+\s+\d{1,2}"
@@ -872,9 +873,10 @@ class _Clause:
         China, South Korea and Japan")."""
         head = _ASIDE.sub(" ", self.text[:end])
         head = _DATELINE.sub("", head)
-        head = head.lstrip("▷▶►▸➢➤※■□◆◇○●◎✓✔☐☑⦁⁃°•·▪◦‣*-–— ")
+        head = head.lstrip("▷▶►▸➢➤※■□◆◇○●◎✓✔☐☑⦁⁃°•·▪◦‣*-–— \"“‘'")
         head = re.sub(r"^To\s+(?:that|this)\s+end,?\s*|^To\s+[a-z]+\b[^,]{0,80},\s*", "", head)
         head = _DATED_OPENING.sub("", head)  # "On 29 May the meeting continues"
+        head = re.sub(r"^(?:that|and\s+that)\s+", "", head)  # "..., and that the III Meeting"
         head = _FRAME.split(head)[-1]
         relative = _RELATIVE_SUBJECT.match(head)
         if relative is not None and not _FINITE.search(relative["np"]):
@@ -1227,15 +1229,18 @@ class _Clause:
             return None
         name, end = self.phrase_after(position + verb.end(), limit=16)
         name = clean(name)
+        # "The Annual Meetings will feature knowledge events": a part of the meetings.
+        whole = clean(self.subject(cue.start()))
+        relative = ("during", whole) if whole and names_event(whole) else None
         nominal = _NOMINAL.match(name)
         if nominal:
             return Commitment(_capital(name), nominal_kind(nominal.group(1)),
                               f"{cue.group(0).strip()} {verb.group(0).strip()}",
-                              position + verb.end(), end)
+                              position + verb.end(), end, relative=relative)
         if names_event(name) or _is_event_head(name):
             return Commitment(_capital(name), event_kind(name),
                               f"{cue.group(0).strip()} {verb.group(0).strip()}",
-                              position + verb.end(), end)
+                              position + verb.end(), end, relative=relative)
         return None
 
     def enumerated(self) -> list[Commitment]:

@@ -640,6 +640,8 @@ def _stops(clause: str, times: list[TimeMention], places: list[Place],
     """Where an event's name ends: at a date, a place or an occasion said of it."""
     stops = []
     for time in times:
+        if time.phrase.isdigit() and re.match(r"\s+[A-Z]", clause[time.end:]):
+            continue  # "its 2025 Annual Meetings": a year inside the name
         lead = re.search(r"(?:\b(?:in|on|at|by|from|to|during|between|around|about|until|"
                          r"before|after|within|for|of|near)\s+(?:the\s+)?|,\s*)$",
                          clause[max(0, time.start - 12):time.start], re.I)

@@ -260,15 +260,15 @@ _MARK = "\x00"
 
 
 def sentences(text: str) -> list[str]:
-    """Sentences of a paragraph; "Dr.", "No.", "U.S." and initials do not end one."""
+    """Sentences of a paragraph; "Dr.", "No.", "U.S." and initials do not end one, a " | "
+    (between a caption and its credit, or menu entries) does."""
     protected = _PROTECT.sub(lambda m: m.group(0).replace(".", _MARK), text)
     pieces = _END.split(protected)
     found: list[str] = []
     for index in range(0, len(pieces), 2):
         closing = pieces[index + 1] if index + 1 < len(pieces) else ""
-        sentence = (pieces[index] + closing).replace(_MARK, ".").strip()
-        if sentence:
-            found.append(sentence)
+        sentence = (pieces[index] + closing).replace(_MARK, ".")
+        found.extend(part.strip() for part in sentence.split(" | ") if part.strip())
     return found
 
 

@@ -43,7 +43,7 @@ YEAR_REF = (r"(?:\s+of\s+(?:the\s+(?:year\s+)?)?(?:(?P<year>(?:19|20)\d\d)|(?P<r
             r"last)\s+year|the\s+year))?")
 
 _FUTURE = re.compile(
-    r"\b(will|shall|to be|to take place|to hold|to come|scheduled|planned|plans? to|agreed "
+    r"\b(will|shall|would|to be|to take place|to hold|to come|scheduled|planned|plans? to|agreed "
     r"to|decided to|next|upcoming|expected to|intends? to|aim(?:s|ed)? to|going to)\b", re.I)
 _PAST = re.compile(
     r"\b(had|was|were|took place|held|opened|launched|began|begun|started|established|"
