@@ -372,6 +372,8 @@ _BOUNDARY = re.compile(
     r"year)\b|\blater\s+(?:this|in)\b|\btoday\b|\btomorrow\b|\bonce\b|\buntil\b|"
     r"\bwith\s+(?:the\s+)?(?:aim|goal|purpose|participation|theme|support)\b|"
     r"\bwith\s+(?:a\s+)?focus\b|\bat\s+an\s+early\s+date\b|\bat\s+the\s+earliest\b|"
+    r"\bat\s+(?:a|the|an)\s+(?:mutually\s+)?(?:convenient|agreed|appropriate|suitable|later|"
+    r"agreeable|opportune)\s+(?:time|date|moment)\b|\bat\s+a\s+(?:time|date)\s+to\s+be\b|"
     r"\bas\s+soon\s+as\b|\bin\s+due\s+course\b|\bsoon\b|\bfocus(?:ing|ed)\s+on\b|\bthrough\b|\bvia\b|\bat\s+which\b|"
     r"\bcovering\b|\bincluding\b|\binvolving\b|\bbringing\b|\bhosted\s+by\b|"
     r"\borgani[sz]ed\s+by\b|\bchaired\s+by\b|\bled\s+by\b|\bsponsored\s+by\b|"
