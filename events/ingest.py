@@ -202,13 +202,20 @@ def _create(register: Register, proposal: Proposal, ids: dict[str, str], source:
             why: str) -> None:
     anchor = ids.get(proposal.anchor or "") or (
         proposal.anchor if proposal.anchor and _exists(register, proposal.anchor) else None)
-    register.add(Draft(
+    followup = register.add(Draft(
         id=ids[proposal.key], title=proposal.title, kind=proposal.kind,
         window=proposal.window if anchor is None else Window.undated(),
         phrase=proposal.phrase, location=proposal.location, anchor_id=anchor,
         margin_days=proposal.margin if anchor else 0, source=source,
         paragraph=proposal.paragraph, sentence=proposal.sentence,
     ), why=why)
+    window = proposal.window
+    if anchor is not None and window.precision is Precision.DAY and window.earliest \
+            and window.latest and re.search(r"\d", proposal.phrase or "") \
+            and window != followup.window and followup.window.contains(window):
+        # A part of its occasion on days the release gives ("5 June: Opening ceremony"):
+        # tied to it, and on those days.
+        register.confirm(followup.id, Schedule(window.earliest, window.latest), why=why)
 
 
 def _exists(register: Register, followup_id: str) -> bool:

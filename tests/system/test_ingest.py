@@ -304,3 +304,27 @@ def test_linking_a_report_marks_the_follow_up_done(seeded: Path, tmp_path: Path)
                          "24th-joint-committee=jcec-24", "--json"))
     assert result["completed"] == {"24th-joint-committee": "jcec-24"}
     assert as_json(run(seeded, "show", "jcec-24", "--json"))["status"] == "done"
+
+
+PROGRAMME = b"""Media advisory, 29 May 2017
+
+The 106th session of the International Labour Conference will be held in Geneva from 5 to
+16 June 2017.
+
+5 June: Opening ceremony (11.00 a.m.)
+12 June: World Day Against Child Labour
+"""
+
+
+def test_parts_of_a_meeting_on_days_of_their_own_keep_them(empty: Path,
+                                                          tmp_path: Path) -> None:
+    programme = tmp_path / "programme.txt"
+    programme.write_bytes(PROGRAMME)
+    as_json(run(empty, "ingest", str(programme), "--json"))
+    mine = {f["id"]: f for f in as_json(run(empty, "list", "--json"))}
+    session = "106th-session-international-labour-conference"
+    assert mine[session]["window"] == "2017-06-05..2017-06-16"
+    for part, day in (("opening-ceremony", "2017-06-05"),
+                      ("world-day-against-child-labour", "2017-06-12")):
+        assert (mine[part]["anchor"], mine[part]["window"], mine[part]["status"]) == (
+            session, day, "scheduled")
