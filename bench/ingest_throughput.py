@@ -21,14 +21,14 @@ import time
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from events.extract import propose
 from events.outcomes import reported_done
 from events.places import places_named
 from events.reading import Release, read_release, sentences
 
+ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "events" / "data" / "jcec-23.txt"
 CORPUS = ROOT / "tests" / "corpus"
 
