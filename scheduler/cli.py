@@ -72,6 +72,7 @@ def _fail(message: str, code: int) -> None:
     help="Configuration file (default: $FOLLOWUP_CONFIG, else ./config.toml).",
 )
 @click.option("--debug", is_flag=True, help="Show a traceback when something goes wrong.")
+@click.version_option(package_name="followup", prog_name="followup")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
     """Keep the follow-ups that meetings promise: when, where, tied to what, said where."""

@@ -7,11 +7,9 @@ from datetime import date
 
 import click
 
-from events.model import Kind, Status
-from events.register import Draft
+from events.kinds import Kind, Status
 from events.schedule import Schedule, parse_clock
 from events.window import Window
-from scheduler import views
 from scheduler.cli_common import (
     WINDOW,
     choice,
@@ -81,6 +79,8 @@ def list_(
     status: str | None, kind: str | None, start: Window | None, end: Window | None, as_json: bool
 ) -> None:
     """List follow-ups in date order, with their window and the sentence they came from."""
+    from scheduler import views
+
     app = current_app()
     within = _range(start, end)
     with app.register(write=False) as register:
@@ -117,6 +117,8 @@ def _range(start: Window | None, end: Window | None) -> Window | None:
 @json_option
 def show(followup_id: str, as_json: bool) -> None:
     """Everything about one follow-up: window, tie, source sentence and history."""
+    from scheduler import views
+
     app = current_app()
     with app.register(write=False) as register:
         followup = register.get(followup_id)
@@ -134,6 +136,8 @@ def show(followup_id: str, as_json: bool) -> None:
 @json_option
 def history(followup_id: str, as_json: bool) -> None:
     """What changed in a follow-up, when, and why."""
+    from scheduler import views
+
     app = current_app()
     with app.register(write=False) as register:
         changes = register.history(followup_id)
@@ -191,6 +195,8 @@ def add(
     as_json: bool,
 ) -> None:
     """Add a follow-up by hand. Give its window with --when, or tie it with --anchor."""
+    from events.register import Draft
+
     if window is None and anchor_id is None:
         raise click.UsageError("give --when WINDOW (or --when undated), or --anchor ID")
     draft = Draft(
