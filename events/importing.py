@@ -29,7 +29,7 @@ from events.register import Draft, id_problem
 from events.schedule import Schedule
 from events.window import Window, parse_window
 
-__all__ = ["CSV_COLUMNS", "CSV_OPTIONAL", "Batch", "Entry", "draft_from_csv",
+__all__ = ["CSV_COLUMNS", "CSV_OPTIONAL", "Batch", "Cited", "Entry", "draft_from_csv",
            "draft_from_json", "read"]
 
 CSV_COLUMNS = ("id", "title", "kind", "when", "location", "anchor", "tags", "next_step")
@@ -46,11 +46,23 @@ class _Bad(Exception):
 
 
 @dataclass(frozen=True)
+class Cited:
+    """The release a follow-up was taken from, as a listing names it (without its text)."""
+
+    title: str
+    publisher: str
+    url: str | None
+    published: date | None
+    sha256: str
+
+
+@dataclass(frozen=True)
 class Entry:
     """A row that reads as a follow-up, and the line it starts on."""
 
     line: int
     draft: Draft
+    cited: Cited | None = None
 
 
 @dataclass
@@ -65,6 +77,10 @@ class Batch:
         """Every id the rows name, as their own or as their anchor: what to look up."""
         return {e.draft.id for e in self.entries} | {
             e.draft.anchor_id for e in self.entries if e.draft.anchor_id is not None}
+
+    def cited(self) -> dict[str, Cited]:
+        """The release each follow-up was taken from, by the follow-up's id, where known."""
+        return {e.draft.id: e.cited for e in self.entries if e.cited is not None}
 
     def ordered(self, known: Collection[str]) -> list[Draft]:
         """The drafts, anchors first, once the rows are checked against each other and
@@ -254,7 +270,7 @@ def draft_from_json(item: Mapping[str, Any]) -> Draft:
     """One item of ``followup list --json`` as a draft; _Bad with every problem otherwise.
 
     What is derived (the window's words, its phase) or the register's own (revision,
-    update time, the source document, which the listing does not hold) is not read.
+    update time) is not read; the source is read apart (:class:`Cited`).
     """
     problems: list[str] = []
 
@@ -380,9 +396,32 @@ def _checked(problems: list[str], make: Callable[[], Any]) -> Any:
 
 def _add(batch: Batch, line: int, make: Callable[[Any], Draft], fields: Any) -> None:
     try:
-        batch.entries.append(Entry(line, make(fields)))
+        draft = make(fields)
+        cited = _cited(fields.get("source")) if make is draft_from_json else None
+        batch.entries.append(Entry(line, draft, cited))
     except _Bad as problem:
         batch.problems.append((line, str(problem)))
+
+
+def _cited(source: Any) -> Cited | None:
+    if source is None:
+        return None
+    hint = ("'source' should be what 'followup list --json' writes: title, publisher, "
+            "url, published (YYYY-MM-DD) and the sha256 of the release")
+    if not isinstance(source, dict):
+        raise _Bad(hint)
+    title, publisher, url = source.get("title"), source.get("publisher"), source.get("url")
+    published, sha256 = source.get("published"), source.get("sha256")
+    if not (isinstance(title, str) and isinstance(publisher, str)
+            and (url is None or isinstance(url, str))
+            and (published is None or isinstance(published, str))
+            and isinstance(sha256, str) and re.fullmatch(r"[0-9a-f]{64}", sha256)):
+        raise _Bad(hint)
+    try:
+        day = None if published is None else date.fromisoformat(published)
+    except ValueError:
+        raise _Bad(hint) from None
+    return Cited(title, publisher, url, day, sha256)
 
 
 def _cycles(entries: Sequence[Entry]) -> list[tuple[int, list[str]]]:

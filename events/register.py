@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, insert, or_, select, true
+from sqlalchemy import Select, Table, and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from events.bus import (
@@ -35,6 +35,7 @@ from events.describe import days as in_days
 from events.errors import AnchorCycle, DuplicateFollowUp, InvalidChange, UnknownFollowUp
 from events.model import Change, FollowUp, Kind, Source, Status
 from events.schedule import Schedule
+from events.store import insert_rows
 from events.text import address, single_line
 from events.window import Window, describe_window, format_window
 
@@ -168,6 +169,27 @@ _FIELDS: dict[str, _Field] = {
 }
 
 
+def _listing(
+    *, status: Status | None, kind: Kind | None, within: Window | None
+) -> Select[Any]:
+    query = select(FollowUp)
+    if status is not None:
+        query = query.where(FollowUp.status == status)
+    if kind is not None:
+        query = query.where(FollowUp.kind == kind)
+    if within is not None and within.earliest is not None:
+        ends_after = or_(FollowUp.latest.is_(None), FollowUp.latest >= within.earliest)
+        starts_before = true() if within.latest is None else FollowUp.earliest <= within.latest
+        query = query.where(or_(FollowUp.earliest.is_(None), and_(ends_after, starts_before)))
+    return query.order_by(
+        FollowUp.earliest.is_(None),
+        FollowUp.earliest,
+        FollowUp.latest.is_(None),
+        FollowUp.latest,
+        FollowUp.id,
+    )
+
+
 class Register:
     """Reads and changes follow-ups inside one transaction of ``session``."""
 
@@ -201,23 +223,26 @@ class Register:
 
         An undated follow-up could happen on any day, so it overlaps every range.
         """
-        query = select(FollowUp)
-        if status is not None:
-            query = query.where(FollowUp.status == status)
-        if kind is not None:
-            query = query.where(FollowUp.kind == kind)
-        if within is not None and within.earliest is not None:
-            ends_after = or_(FollowUp.latest.is_(None), FollowUp.latest >= within.earliest)
-            starts_before = true() if within.latest is None else FollowUp.earliest <= within.latest
-            query = query.where(or_(FollowUp.earliest.is_(None), and_(ends_after, starts_before)))
-        query = query.order_by(
-            FollowUp.earliest.is_(None),
-            FollowUp.earliest,
-            FollowUp.latest.is_(None),
-            FollowUp.latest,
-            FollowUp.id,
-        )
+        query = _listing(status=status, kind=kind, within=within)
         return list(self.session.scalars(query).unique())
+
+    def each(
+        self,
+        *,
+        status: Status | None = None,
+        kind: Kind | None = None,
+        within: Window | None = None,
+        batch: int = _BATCH,
+    ) -> Iterator[FollowUp]:
+        """What :meth:`find` lists, read ``batch`` rows at a time (a server-side cursor on
+        PostgreSQL), so that a listing of any length is written in bounded memory."""
+        query = _listing(status=status, kind=kind, within=within)
+        result = self.session.scalars(query.execution_options(yield_per=batch))
+        for followups in result.partitions():
+            yield from followups
+            # Read once and written: the session need not keep them.
+            for followup in followups:
+                self.session.expunge(followup)
 
     def windows_of(self, ids: Iterable[str]) -> dict[str, Window]:
         """The windows of those of ``ids`` the register holds, a batch at a time."""
@@ -270,6 +295,37 @@ class Register:
             attribution=_line(attribution),
             text=text,
             sha256=hashlib.sha256(text.encode()).hexdigest(),
+            ingested_at=self.now,
+        )
+        self.session.add(source)
+        self.session.flush()
+        return source
+
+    def cite_source(
+        self,
+        *,
+        title: str,
+        publisher: str,
+        sha256: str,
+        url: str | None = None,
+        published: date | None = None,
+    ) -> Source:
+        """The source with this hash, kept by its details alone if the register lacks it.
+
+        For follow-ups carried over from another register's listing, which names the
+        release but does not hold its text: the text stays empty, and the release, if it
+        is ever ingested here, is recognised by its hash as the one they came from.
+        """
+        existing = self.session.scalars(select(Source).where(Source.sha256 == sha256)).first()
+        if existing is not None:
+            return existing
+        source = Source(
+            title=single_line(title),
+            publisher=single_line(publisher),
+            url=None if url is None else address(url),
+            published=published,
+            text="",
+            sha256=sha256,
             ingested_at=self.now,
         )
         self.session.add(source)
@@ -368,9 +424,8 @@ class Register:
                             "at": self.now, "why": why})
             events.append(Added(followup_id=draft.id, at=self.now, cause=why, window=window))
         self.session.flush()
-        for table, rows in ((_FOLLOWUPS, followups), (_CHANGES, changes)):
-            for start in range(0, len(rows), _BATCH):
-                self.session.execute(insert(table), rows[start:start + _BATCH])
+        insert_rows(self.session, _FOLLOWUPS, followups)  # anchors first: in file order
+        insert_rows(self.session, _CHANGES, changes)
         self.bus.publish_many(events, self)
         return len(followups)
 

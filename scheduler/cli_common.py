@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -74,6 +74,24 @@ def why() -> str:
 
 def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def emit_json_items(items: Iterable[Any], *, every: int = 500) -> None:
+    """A JSON list written as its items come, byte for byte what :func:`emit_json` writes
+    for the whole list: memory holds ``every`` items' text, not the list."""
+    pending: list[str] = []
+    written = False
+    for item in items:
+        text = json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        pending.append(("[\n  " if not written and not pending else ",\n  ") + text)
+        if len(pending) >= every:
+            click.echo("".join(pending), nl=False)
+            pending.clear()
+            written = True
+    if not written and not pending:
+        click.echo("[]")
+        return
+    click.echo("".join(pending) + "\n]")
 
 
 def json_option(function: F) -> F:

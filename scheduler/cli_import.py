@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import click
@@ -25,6 +26,9 @@ def import_(file: Path, dry_run: bool, as_json: bool) -> None:
     line and nothing is stored. FILE may be - for standard input.
     """
     from events import importing
+    from events.bulk import plan_added
+    from events.bus import Added
+    from events.register import Register, standard_bus
 
     name = "standard input" if str(file) == "-" else str(file)
     try:
@@ -33,8 +37,18 @@ def import_(file: Path, dry_run: bool, as_json: bool) -> None:
         raise FollowupError(f"cannot read {name}: {error.strerror}") from None
     batch = importing.read(data, name)
     app = current_app()
-    with app.register(write=not dry_run) as register:
+    app.open()
+    # The app's bus, with the follow-ups planned together instead of one event at a time.
+    bus = standard_bus()
+    bus.subscribe_many(Added, plan_added(app.config.plan))
+    with app.store.transaction(write=not dry_run) as session:
+        register = Register(session, now=app.clock(), bus=bus)
         drafts = batch.ordered(register.windows_of(batch.names()).keys())
+        cited = batch.cited()
+        if cited and not dry_run:
+            sources = {c.sha256: register.cite_source(**asdict(c)) for c in cited.values()}
+            drafts = [replace(d, source=sources[cited[d.id].sha256]) if d.id in cited else d
+                      for d in drafts]
         added = 0 if dry_run else register.add_many(drafts, why=why())
     if as_json:
         emit_json({"file": name, "checked": len(drafts), "imported": added})

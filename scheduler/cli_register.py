@@ -4,6 +4,7 @@ move, cancel, done, anchor."""
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 import click
 
@@ -15,6 +16,7 @@ from scheduler.cli_common import (
     choice,
     current_app,
     emit_json,
+    emit_json_items,
     json_option,
     report,
     why,
@@ -82,21 +84,32 @@ def list_(
     from scheduler import views
 
     app = current_app()
-    within = _range(start, end)
+    chosen = _Chosen(
+        status=Status(status) if status else None,
+        kind=Kind(kind) if kind else None,
+        within=_range(start, end),
+    )
     with app.register(write=False) as register:
-        followups = register.find(
-            status=Status(status) if status else None,
-            kind=Kind(kind) if kind else None,
-            within=within,
-        )
         today = app.today()
         if as_json:
-            emit_json([views.followup_json(f, today) for f in followups])
+            # Written as read, a batch at a time: a register of any size lists in bounded
+            # memory, and the output is the same as one json.dumps of the whole list.
+            listed = register.each(**chosen._asdict())
+            emit_json_items(views.followup_json(f, today) for f in listed)
             return
+        followups = register.find(**chosen._asdict())
         if not followups:
             click.echo("No follow-ups match.")
             return
         views.console().print(views.followups_table(followups, today))
+
+
+class _Chosen(NamedTuple):
+    """Which follow-ups a listing shows."""
+
+    status: Status | None
+    kind: Kind | None
+    within: Window | None
 
 
 def _range(start: Window | None, end: Window | None) -> Window | None:
