@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, NoReturn
 
 from events.errors import FollowupError, RowsRefused
@@ -36,9 +37,15 @@ CSV_COLUMNS = ("id", "title", "kind", "when", "location", "anchor", "tags", "nex
 CSV_OPTIONAL = ("margin", "phrase", "parties", "sentence", "paragraph")
 
 _KINDS = ", ".join(k.value for k in Kind)
+_KIND_OF = {k.value: k for k in Kind}
 _STATUSES = ", ".join(s.value for s in Status)
+_STATUS_OF = {s.value: s for s in Status}
 _SPACE = re.compile(r"[ \t\r\n]*")
 _TAG_SEPARATOR = re.compile(r"[,;]")
+
+
+#: A spreadsheet names the same few windows over and over (2019-H2, 2020-03...).
+_window = lru_cache(maxsize=4096)(parse_window)
 
 
 class _Bad(Exception):
@@ -198,7 +205,7 @@ def draft_from_csv(fields: Mapping[str, str]) -> Draft:
         problems.append("give 'when' or 'anchor', not both: an anchored follow-up's window "
                         "is derived from its anchor")
     elif text["when"]:
-        window = _checked(problems, lambda: parse_window(text["when"]))
+        window = _checked(problems, lambda: _window(text["when"]))
     elif anchor is None:
         problems.append("'when' is empty: give a window such as 2019-H2 ('undated' if none "
                         "is known), or an anchor")
@@ -302,14 +309,14 @@ def draft_from_json(item: Mapping[str, Any]) -> Draft:
     anchor = text("anchor")
     status_text = text("status") or Status.EXPECTED.value
     status = None
-    if status_text not in {s.value for s in Status}:
+    if status_text not in _STATUS_OF:
         problems.append(f"unknown status {status_text!r}: use one of {_STATUSES}")
     else:
-        status = Status(status_text)
+        status = _STATUS_OF[status_text]
     window_text = text("window")
     window = Window.undated()
     if window_text is not None:
-        window = _checked(problems, lambda: parse_window(window_text))
+        window = _checked(problems, lambda: _window(window_text))
     elif anchor is None:
         problems.append("'window' is missing: give one such as \"2019-H2\" (\"undated\" if "
                         "none is known), or an anchor")
@@ -373,12 +380,14 @@ def _draft(problems: list[str], *, id_: str, title: str, kind: str, window: Wind
             problems.insert(0, problem)
     if not title.strip():
         problems.append("the title is empty: say what the follow-up is")
-    if kind.strip().lower() not in {k.value for k in Kind}:
+    kind_of = _KIND_OF.get(kind.strip().lower())
+    if kind_of is None:
         problems.append(f"unknown kind {kind!r}: use one of {_KINDS}")
     if problems:
         raise _Bad("; ".join(problems))
     assert window is not None  # a window that did not parse left a problem above
-    return Draft(id=id_.strip(), title=title.strip(), kind=Kind(kind.strip().lower()),
+    assert kind_of is not None
+    return Draft(id=id_.strip(), title=title.strip(), kind=kind_of,
                  window=window, anchor_id=anchor.strip() if anchor else None,
                  margin_days=margin, location=location, phrase=phrase, parties=parties,
                  tags=tags, next_step=next_step, sentence=sentence, paragraph=paragraph,

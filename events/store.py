@@ -9,7 +9,7 @@ something about (a locked file, a file that is not SQLite, a server that is down
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -237,18 +237,38 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     dialect = connection.dialect
     names = list(rows[0])
     compiled = insert(table).compile(dialect=dialect, column_keys=names)
-    convert = [(name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+    columns = [_Converter(table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
                for name in names]
-    parameters: list[Any]
     if compiled.positional:
         order = [names.index(key) for key in compiled.positiontup or ()]
-        parameters = [tuple(values[i] for i in order) for values in (
-            [row[name] if process is None else process(row[name]) for name, process in convert]
-            for row in rows)]
+        chosen = [(names[i], columns[i]) for i in order]
+        parameters: list[Any] = [tuple(convert(row[name]) for name, convert in chosen)
+                                 for row in rows]
     else:
-        parameters = [{name: row[name] if process is None else process(row[name])
-                       for name, process in convert} for row in rows]
+        pairs = list(zip(names, columns, strict=True))
+        parameters = [{name: convert(row[name]) for name, convert in pairs} for row in rows]
     connection.exec_driver_sql(compiled.string, parameters)
+
+
+class _Converter:
+    """A column type's conversion, done once per distinct value: the rows of one import
+    share most of their instants (planned at the same send times) and lists."""
+
+    def __init__(self, process: Callable[[Any], Any] | None) -> None:
+        self.process = process
+        self.done: dict[Any, Any] = {}
+
+    def __call__(self, value: Any) -> Any:
+        if self.process is None or value is None:
+            return value
+        key = ("list", *value) if isinstance(value, list) else value
+        try:
+            return self.done[key]
+        except KeyError:
+            converted = self.done[key] = self.process(value)
+            return converted
+        except TypeError:  # not hashable: converted every time
+            return self.process(value)
 
 
 def _alembic_config() -> AlembicConfig:
