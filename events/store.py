@@ -237,38 +237,35 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     dialect = connection.dialect
     names = list(rows[0])
     compiled = insert(table).compile(dialect=dialect, column_keys=names)
-    columns = [_Converter(table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-               for name in names]
+    # Column by column: a value is converted once however many rows share it (the rows of
+    # an import share most of their instants, planned at the same send times, and lists).
+    columns = {name: _converted([row[name] for row in rows],
+                                table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+               for name in names}
     if compiled.positional:
-        order = [names.index(key) for key in compiled.positiontup or ()]
-        chosen = [(names[i], columns[i]) for i in order]
-        parameters: list[Any] = [tuple(convert(row[name]) for name, convert in chosen)
-                                 for row in rows]
+        parameters: list[Any] = list(zip(*(columns[key] for key in compiled.positiontup or ()),
+                                         strict=True))
     else:
-        pairs = list(zip(names, columns, strict=True))
-        parameters = [{name: convert(row[name]) for name, convert in pairs} for row in rows]
+        parameters = [dict(zip(names, values, strict=True))
+                      for values in zip(*(columns[name] for name in names), strict=True)]
     connection.exec_driver_sql(compiled.string, parameters)
 
 
-class _Converter:
-    """A column type's conversion, done once per distinct value: the rows of one import
-    share most of their instants (planned at the same send times) and lists."""
-
-    def __init__(self, process: Callable[[Any], Any] | None) -> None:
-        self.process = process
-        self.done: dict[Any, Any] = {}
-
-    def __call__(self, value: Any) -> Any:
-        if self.process is None or value is None:
-            return value
+def _converted(values: list[Any], process: Callable[[Any], Any] | None) -> list[Any]:
+    if process is None:
+        return values
+    done: dict[Any, Any] = {}
+    converted = []
+    for value in values:
         key = ("list", *value) if isinstance(value, list) else value
         try:
-            return self.done[key]
+            converted.append(done[key])
         except KeyError:
-            converted = self.done[key] = self.process(value)
-            return converted
+            done[key] = process(value)
+            converted.append(done[key])
         except TypeError:  # not hashable: converted every time
-            return self.process(value)
+            converted.append(process(value))
+    return converted
 
 
 def _alembic_config() -> AlembicConfig:
