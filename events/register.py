@@ -238,11 +238,9 @@ class Register:
         PostgreSQL), so that a listing of any length is written in bounded memory."""
         query = _listing(status=status, kind=kind, within=within)
         result = self.session.scalars(query.execution_options(yield_per=batch))
+        # The session holds what it loaded weakly: a batch written out is let go.
         for followups in result.partitions():
             yield from followups
-            # Read once and written: the session need not keep them.
-            for followup in followups:
-                self.session.expunge(followup)
 
     def windows_of(self, ids: Iterable[str]) -> dict[str, Window]:
         """The windows of those of ``ids`` the register holds, a batch at a time."""
