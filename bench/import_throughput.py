@@ -42,6 +42,7 @@ if backend == "sqlite":
     mark = "?"
 else:
     import psycopg
+    from psycopg.types.json import Json
     read = psycopg.connect(source)
     write = psycopg.connect(target)
     mark = "%s"
@@ -63,10 +64,11 @@ for table in TABLES:
     columns = ", ".join(names[i] for i in keep)
     marks = ", ".join(mark for _ in keep)
     statement = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
-    values = [tuple(row[i] for i in keep) for row in rows]
     if backend == "sqlite":
-        write.executemany(statement, values)
-    else:
+        write.executemany(statement, [tuple(row[i] for i in keep) for row in rows])
+    else:  # the driver reads JSON columns as lists, and must be told to write them as JSON
+        values = [tuple(Json(row[i]) if isinstance(row[i], list) else row[i] for i in keep)
+                  for row in rows]
         with write.cursor() as cursor_:
             cursor_.executemany(statement, values)
     count += len(values)
@@ -122,8 +124,9 @@ def measure(backend: str, count: int) -> None:
                        env={**os.environ, "FOLLOWUP_CONFIG": str(peer_config)})
         started = time.perf_counter()
         peer = subprocess.run([sys.executable, "-c", PEER, driver_url(first),
-                               driver_url(second), backend],
-                              check=True, capture_output=True, text=True)
+                               driver_url(second), backend], capture_output=True, text=True)
+        if peer.returncode != 0:
+            raise SystemExit(f"the peer failed:\n{peer.stderr}")
         peer_seconds = time.perf_counter() - started
         assert int(peer.stdout) == sum(stored.values()), (peer.stdout, stored)
         assert count_rows(second) == stored
