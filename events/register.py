@@ -49,6 +49,8 @@ _CHANGES = cast(Table, Change.__table__)
 #: Rows looked up or added in one statement: well under what a statement may carry
 #: (SQLite: 32,766 parameters).
 _BATCH = 500
+#: Rows handed to the driver at once: few calls, and their converted values held briefly.
+_INSERT_BATCH = 5000
 
 
 def id_problem(followup_id: str) -> str | None:
@@ -422,8 +424,9 @@ class Register:
                             "at": self.now, "why": why})
             events.append(Added(followup_id=draft.id, at=self.now, cause=why, window=window))
         self.session.flush()
-        insert_rows(self.session, _FOLLOWUPS, followups)  # anchors first: in file order
-        insert_rows(self.session, _CHANGES, changes)
+        for start in range(0, len(followups), _INSERT_BATCH):  # anchors first, in order
+            insert_rows(self.session, _FOLLOWUPS, followups[start:start + _INSERT_BATCH])
+            insert_rows(self.session, _CHANGES, changes[start:start + _INSERT_BATCH])
         self.bus.publish_many(events, self)
         return len(followups)
 
