@@ -71,7 +71,7 @@ for table in TABLES:
                   for row in rows]
         with write.cursor() as cursor_:
             cursor_.executemany(statement, values)
-    count += len(values)
+    count += len(rows)
 if backend == "sqlite":
     write.execute("COMMIT")
 else:
