@@ -79,6 +79,8 @@ class Batch:
     source: str
     entries: list[Entry] = field(default_factory=list)
     problems: list[tuple[int, str]] = field(default_factory=list)
+    #: The lines of rows that did not read, by the id they give (an anchor may name one).
+    unread: dict[str, int] = field(default_factory=dict)
 
     def names(self) -> set[str]:
         """Every id the rows name, as their own or as their anchor: what to look up."""
@@ -108,7 +110,12 @@ class Batch:
         rows = {e.draft.id: e for e in self.entries}
         for entry in self.entries:
             anchor = entry.draft.anchor_id
-            if anchor is not None and anchor not in rows and anchor not in known:
+            if anchor is None or anchor in rows or anchor in known:
+                continue
+            if anchor in self.unread:
+                problems.append((entry.line, f"the anchor {anchor!r} is the row on line "
+                                 f"{self.unread[anchor]}, which cannot be stored: fix that row"))
+            else:
                 problems.append((entry.line, f"the anchor {anchor!r} is neither in the "
                                  "register nor in this file: add it, or correct the anchor"))
         for line, cycle in _cycles(self.entries):
@@ -410,6 +417,9 @@ def _add(batch: Batch, line: int, make: Callable[[Any], Draft], fields: Any) -> 
         batch.entries.append(Entry(line, draft, cited))
     except _Bad as problem:
         batch.problems.append((line, str(problem)))
+        given = fields.get("id")
+        if isinstance(given, str) and given.strip():
+            batch.unread.setdefault(given.strip(), line)
 
 
 def _cited(source: Any) -> Cited | None:

@@ -121,6 +121,15 @@ def test_every_bad_row_of_a_file_is_reported_not_only_the_first() -> None:
     assert "the register holds 'g' already" in said[9]
 
 
+def test_an_anchor_on_a_bad_row_is_named_as_such() -> None:
+    problems = refusals(csv_of("a,A,seminar,2019,,,,", "b,B,meeting,,,a,,"))
+    assert problems == [
+        (2, "unknown kind 'seminar': use one of meeting, visit, report, launch, project, "
+            "deadline, other"),
+        (3, "the anchor 'a' is the row on line 2, which cannot be stored: fix that row"),
+    ]
+
+
 def test_a_row_anchored_to_itself_is_a_cycle() -> None:
     [(line, message)] = refusals(csv_of("x,X,meeting,,,x,,"))
     assert (line, "cycle x -> x" in message) == (2, True)
