@@ -77,6 +77,60 @@ poll_seconds = 5
     return path
 
 
+KINDS = ("meeting", "visit", "report", "launch", "project", "deadline", "other")
+
+
+def followup_rows(count: int, *, first_year: int | None = None) -> list[dict[str, str]]:
+    """``count`` follow-ups as a desk's spreadsheet has them: windows of every precision
+    over the next two years, one in ten undated, one in eight tied to an earlier row."""
+    year = first_year or datetime.now(UTC).year
+    rows = []
+    for index in range(count):
+        month = index % 12 + 1
+        shape = index % 10
+        if shape == 0:
+            when = "undated"
+        elif shape in (1, 2):
+            when = f"{year + index % 2}-{month:02d}-{index % 28 + 1:02d}"
+        elif shape in (3, 4, 5):
+            when = f"{year + index % 2}-{month:02d}"
+        elif shape in (6, 7):
+            when = f"{year + index % 2}-Q{index % 4 + 1}"
+        else:
+            when = f"{year + 1}-H{index % 2 + 1}"
+        anchor = f"f-{index - 3:06d}" if index % 8 == 7 else ""
+        rows.append({
+            "id": f"f-{index:06d}", "title": f"Follow-up number {index} of the bench register",
+            "kind": KINDS[index % len(KINDS)], "when": "" if anchor else when,
+            "location": ("Seoul", "Beijing", "Tokyo", "")[index % 4], "anchor": anchor,
+            "tags": ("environment", "trade; energy", "")[index % 3],
+            "next_step": "Ask the secretariat for the date." if index % 2 else "",
+        })
+    return rows
+
+
+def write_followups_csv(path: Path, count: int) -> Path:
+    import csv
+
+    rows = followup_rows(count)
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def import_followups(config: Path, count: int) -> float:
+    """Fill the register of ``config`` with ``count`` follow-ups through ``followup import``;
+    the seconds the command took."""
+    with tempfile.TemporaryDirectory(prefix="followup-rows-") as folder:
+        rows = write_followups_csv(Path(folder) / "followups.csv", count)
+        started = time.perf_counter()
+        subprocess.run([FOLLOWUP, "import", str(rows)], check=True, capture_output=True,
+                       env={**os.environ, "FOLLOWUP_CONFIG": str(config)})
+        return time.perf_counter() - started
+
+
 def init(config: Path) -> None:
     subprocess.run([FOLLOWUP, "init"], check=True, capture_output=True,
                    env={**os.environ, "FOLLOWUP_CONFIG": str(config)})

@@ -6,14 +6,17 @@ here. Subscribing is one line::
     bus.subscribe(Confirmed, plan_notices)      # or FollowUpEvent for every event
 
 Handlers run synchronously, in the transaction of the change that caused them, so what
-they write commits or rolls back with it. Events published while handlers run are queued
-and delivered in order, so a chain A -> B -> C propagates breadth-first without recursion.
+they write commits or rolls back with it. Changes made together (an import) are published
+together with ``publish_many``: a handler subscribed with ``subscribe_many`` gets them in one
+call, to do its work in a few statements instead of a few per follow-up. Events published
+while handlers run are queued and delivered in order, so a chain A -> B -> C propagates
+breadth-first without recursion.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -80,27 +83,56 @@ E = TypeVar("E", bound=FollowUpEvent)
 Handler = Callable[[Any, "Register"], None]
 
 
+@dataclass(frozen=True, slots=True)
+class _Subscription:
+    kind: type[FollowUpEvent]
+    handler: Handler
+    #: Whether the handler takes a list of events rather than one.
+    many: bool
+
+
 class EventBus:
     def __init__(self) -> None:
-        self._handlers: list[tuple[type[FollowUpEvent], Handler]] = []
-        self._queue: deque[FollowUpEvent] = deque()
+        self._subscriptions: list[_Subscription] = []
+        self._queue: deque[tuple[FollowUpEvent, ...]] = deque()
         self._delivering = False
 
     def subscribe(self, kind: type[E], handler: Callable[[E, Register], None]) -> None:
         """Call ``handler(event, register)`` for every event of ``kind`` or a subclass."""
-        self._handlers.append((kind, handler))
+        self._subscriptions.append(_Subscription(kind, handler, many=False))
+
+    def subscribe_many(
+        self, kind: type[E], handler: Callable[[Sequence[E], Register], None]
+    ) -> None:
+        """Call ``handler(events, register)`` with the events of ``kind`` (or a subclass)
+        published together; a single published event comes as a list of one."""
+        self._subscriptions.append(_Subscription(kind, handler, many=True))
 
     def publish(self, event: FollowUpEvent, register: Register) -> None:
-        self._queue.append(event)
+        self.publish_many([event], register)
+
+    def publish_many(self, events: Sequence[FollowUpEvent], register: Register) -> None:
+        """Deliver events that happened together: each handler sees all of them before the
+        next handler runs (a one-at-a-time handler once per event, in order). Events that
+        handlers publish meanwhile are delivered afterwards, in the order published."""
+        if not events:
+            return
+        self._queue.append(tuple(events))
         if self._delivering:
             return
         self._delivering = True
         try:
             while self._queue:
-                current = self._queue.popleft()
-                for kind, handler in self._handlers:
-                    if isinstance(current, kind):
-                        handler(current, register)
+                together = self._queue.popleft()
+                for subscription in self._subscriptions:
+                    matching = [e for e in together if isinstance(e, subscription.kind)]
+                    if not matching:
+                        continue
+                    if subscription.many:
+                        subscription.handler(matching, register)
+                    else:
+                        for event in matching:
+                            subscription.handler(event, register)
         finally:
             self._delivering = False
             self._queue.clear()

@@ -60,3 +60,16 @@ class ConfigError(FollowupError):
 
 class StoreError(FollowupError):
     """The database cannot be opened or used as it is."""
+
+
+class RowsRefused(FollowupError):
+    """Rows to import that cannot be stored, every one of them with its line: one per line."""
+
+    def __init__(self, source: str, problems: Sequence[tuple[int, str]]) -> None:
+        self.source = source
+        self.problems = tuple(sorted(problems, key=lambda problem: problem[0]))
+        count = len(self.problems)
+        head = (f"{source}: {count} {'problem' if count == 1 else 'problems'}, nothing "
+                "imported; fix them and import again")
+        super().__init__("\n".join([head, *(f"{source}:{line}: {message}"
+                                            for line, message in self.problems)]))

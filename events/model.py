@@ -26,35 +26,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+# Re-exported: the enums are used with the tables everywhere, and were first defined here.
+from events.kinds import Kind as Kind
+from events.kinds import NoticeStatus as NoticeStatus
+from events.kinds import Status as Status
 from events.schedule import Schedule
 from events.window import Precision, Window
-
-
-class Kind(StrEnum):
-    MEETING = "meeting"
-    VISIT = "visit"
-    REPORT = "report"
-    LAUNCH = "launch"
-    PROJECT = "project"
-    DEADLINE = "deadline"
-    OTHER = "other"
-
-
-class Status(StrEnum):
-    EXPECTED = "expected"
-    SCHEDULED = "scheduled"
-    DONE = "done"
-    CANCELLED = "cancelled"
-
-
-class NoticeStatus(StrEnum):
-    PENDING = "pending"  # planned, waiting for its time
-    SENDING = "sending"  # claimed by a daemon under a lease
-    SENT = "sent"
-    FAILED = "failed"  # the last attempt failed; it will be tried again
-    DEAD = "dead"  # given up, the reason kept
-    SUPERSEDED = "superseded"  # the plan changed before it was sent
-    MISSED = "missed"  # fell due too long ago while no daemon ran; told in a "missed" notice
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select, true
+from sqlalchemy import Select, Table, and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from events.bus import (
@@ -35,12 +35,32 @@ from events.describe import days as in_days
 from events.errors import AnchorCycle, DuplicateFollowUp, InvalidChange, UnknownFollowUp
 from events.model import Change, FollowUp, Kind, Source, Status
 from events.schedule import Schedule
+from events.store import insert_rows
 from events.text import address, single_line
 from events.window import Window, describe_window, format_window
 
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
 _FINAL = (Status.DONE, Status.CANCELLED)
+
+_FOLLOWUPS = cast(Table, FollowUp.__table__)
+_CHANGES = cast(Table, Change.__table__)
+
+#: Rows looked up or added in one statement: well under what a statement may carry
+#: (SQLite: 32,766 parameters).
+_BATCH = 500
+#: Rows handed to the driver at once: few calls, and their converted values held briefly.
+_INSERT_BATCH = 5000
+
+
+def id_problem(followup_id: str) -> str | None:
+    """What is wrong with ``followup_id`` as an id, or None if it is usable."""
+    if _ID.fullmatch(followup_id) is not None:
+        return None
+    return (
+        f"{followup_id!r} is not a usable id: use lower-case letters, digits and "
+        "hyphens, starting with a letter or digit, at most 64 characters (temm-21)"
+    )
 
 
 @dataclass(frozen=True)
@@ -62,6 +82,15 @@ class Draft:
     sentence: str | None = None
     tags: Sequence[str] = ()
     next_step: str | None = None
+    #: As it stands, for a follow-up carried over from another register; by default
+    #: expected, or scheduled when it has a schedule.
+    status: Status | None = None
+
+    @property
+    def initial_status(self) -> Status:
+        if self.status is not None:
+            return self.status
+        return Status.EXPECTED if self.schedule is None else Status.SCHEDULED
 
 
 def _line(text: str | None) -> str | None:
@@ -142,6 +171,27 @@ _FIELDS: dict[str, _Field] = {
 }
 
 
+def _listing(
+    *, status: Status | None, kind: Kind | None, within: Window | None
+) -> Select[Any]:
+    query = select(FollowUp)
+    if status is not None:
+        query = query.where(FollowUp.status == status)
+    if kind is not None:
+        query = query.where(FollowUp.kind == kind)
+    if within is not None and within.earliest is not None:
+        ends_after = or_(FollowUp.latest.is_(None), FollowUp.latest >= within.earliest)
+        starts_before = true() if within.latest is None else FollowUp.earliest <= within.latest
+        query = query.where(or_(FollowUp.earliest.is_(None), and_(ends_after, starts_before)))
+    return query.order_by(
+        FollowUp.earliest.is_(None),
+        FollowUp.earliest,
+        FollowUp.latest.is_(None),
+        FollowUp.latest,
+        FollowUp.id,
+    )
+
+
 class Register:
     """Reads and changes follow-ups inside one transaction of ``session``."""
 
@@ -175,23 +225,36 @@ class Register:
 
         An undated follow-up could happen on any day, so it overlaps every range.
         """
-        query = select(FollowUp)
-        if status is not None:
-            query = query.where(FollowUp.status == status)
-        if kind is not None:
-            query = query.where(FollowUp.kind == kind)
-        if within is not None and within.earliest is not None:
-            ends_after = or_(FollowUp.latest.is_(None), FollowUp.latest >= within.earliest)
-            starts_before = true() if within.latest is None else FollowUp.earliest <= within.latest
-            query = query.where(or_(FollowUp.earliest.is_(None), and_(ends_after, starts_before)))
-        query = query.order_by(
-            FollowUp.earliest.is_(None),
-            FollowUp.earliest,
-            FollowUp.latest.is_(None),
-            FollowUp.latest,
-            FollowUp.id,
-        )
+        query = _listing(status=status, kind=kind, within=within)
         return list(self.session.scalars(query).unique())
+
+    def each(
+        self,
+        *,
+        status: Status | None = None,
+        kind: Kind | None = None,
+        within: Window | None = None,
+        batch: int = _BATCH,
+    ) -> Iterator[FollowUp]:
+        """What :meth:`find` lists, read ``batch`` rows at a time (a server-side cursor on
+        PostgreSQL), so that a listing of any length is written in bounded memory."""
+        query = _listing(status=status, kind=kind, within=within)
+        result = self.session.scalars(query.execution_options(yield_per=batch))
+        # The session holds what it loaded weakly: a batch written out is let go.
+        for followups in result.partitions():
+            yield from followups
+
+    def windows_of(self, ids: Iterable[str]) -> dict[str, Window]:
+        """The windows of those of ``ids`` the register holds, a batch at a time."""
+        found: dict[str, Window] = {}
+        wanted = sorted(set(ids))
+        for start in range(0, len(wanted), _BATCH):
+            query = select(FollowUp.id, FollowUp.earliest, FollowUp.latest, FollowUp.precision)
+            rows = self.session.execute(
+                query.where(FollowUp.id.in_(wanted[start:start + _BATCH])))
+            for row in rows:
+                found[row.id] = Window(row.earliest, row.latest, row.precision)
+        return found
 
     def dependants(self, anchor_id: str) -> list[FollowUp]:
         query = select(FollowUp).where(FollowUp.anchor_id == anchor_id).order_by(FollowUp.id)
@@ -238,15 +301,44 @@ class Register:
         self.session.flush()
         return source
 
+    def cite_source(
+        self,
+        *,
+        title: str,
+        publisher: str,
+        sha256: str,
+        url: str | None = None,
+        published: date | None = None,
+    ) -> Source:
+        """The source with this hash, kept by its details alone if the register lacks it.
+
+        For follow-ups carried over from another register's listing, which names the
+        release but does not hold its text: the text stays empty, and the release, if it
+        is ever ingested here, is recognised by its hash as the one they came from.
+        """
+        existing = self.session.scalars(select(Source).where(Source.sha256 == sha256)).first()
+        if existing is not None:
+            return existing
+        source = Source(
+            title=single_line(title),
+            publisher=single_line(publisher),
+            url=None if url is None else address(url),
+            published=published,
+            text="",
+            sha256=sha256,
+            ingested_at=self.now,
+        )
+        self.session.add(source)
+        self.session.flush()
+        return source
+
     # -- commands ----------------------------------------------------------------------
 
     def add(self, draft: Draft, *, why: str) -> FollowUp:
         draft = clean_draft(draft)
-        if _ID.fullmatch(draft.id) is None:
-            raise InvalidChange(
-                f"{draft.id!r} is not a usable id: use lower-case letters, digits and "
-                "hyphens, starting with a letter or digit, at most 64 characters (temm-21)"
-            )
+        problem = id_problem(draft.id)
+        if problem is not None:
+            raise InvalidChange(problem)
         if self.session.get(FollowUp, draft.id) is not None:
             raise DuplicateFollowUp(draft.id)
         if draft.margin_days < 0:
@@ -263,9 +355,9 @@ class Register:
                 )
             anchor = self.get(draft.anchor_id)
             window = derived_window(anchor.window, draft.margin_days)
-        status = Status.EXPECTED
+        status = draft.initial_status
         if draft.schedule is not None:
-            status, window = Status.SCHEDULED, draft.schedule.days()
+            window = draft.schedule.days()
         followup = FollowUp(
             id=draft.id,
             title=draft.title,
@@ -294,6 +386,82 @@ class Register:
             Added(followup_id=followup.id, at=self.now, cause=why, window=window), self
         )
         return followup
+
+    def add_many(self, drafts: Sequence[Draft], *, why: str) -> int:
+        """Add many follow-ups at once, as :meth:`add` adds one, in a few statements.
+
+        An anchor must be in the register or earlier in ``drafts``; each anchored follow-up
+        gets its window derived from its anchor's, as ``add`` gives it. Planning hears of
+        them together (:meth:`EventBus.publish_many`). Their history rows are written but,
+        unlike :meth:`add`'s, not kept in :attr:`changes`: an import of 100,000 rows reports
+        a count. Returns how many were added.
+        """
+        drafts = [clean_draft(d) for d in drafts]
+        seen: set[str] = set()
+        for draft in drafts:
+            problem = id_problem(draft.id)
+            if problem is not None:
+                raise InvalidChange(problem)
+            if draft.id in seen:
+                raise DuplicateFollowUp(draft.id)
+            if draft.margin_days < 0:
+                raise InvalidChange("a margin is a number of days on each side, 0 or more")
+            seen.add(draft.id)
+        windows = self.windows_of(seen | {d.anchor_id for d in drafts if d.anchor_id})
+        taken = sorted(seen & windows.keys())
+        if taken:
+            raise DuplicateFollowUp(taken[0])
+        followups: list[dict[str, Any]] = []
+        changes: list[dict[str, Any]] = []
+        events: list[FollowUpEvent] = []
+        why = single_line(why)
+        for draft in drafts:
+            window = self._first_window(draft, windows)
+            windows[draft.id] = window
+            followups.append(self._row(draft, window))
+            changes.append({"followup_id": draft.id, "revision": 1, "field": "created",
+                            "old": None, "new": f"{draft.kind} {format_window(window)}",
+                            "at": self.now, "why": why})
+            events.append(Added(followup_id=draft.id, at=self.now, cause=why, window=window))
+        self.session.flush()
+        for start in range(0, len(followups), _INSERT_BATCH):  # anchors first, in order
+            insert_rows(self.session, _FOLLOWUPS, followups[start:start + _INSERT_BATCH])
+            insert_rows(self.session, _CHANGES, changes[start:start + _INSERT_BATCH])
+        self.bus.publish_many(events, self)
+        return len(followups)
+
+    def _first_window(self, draft: Draft, windows: dict[str, Window]) -> Window:
+        if draft.schedule is not None:
+            return draft.schedule.days()
+        if draft.anchor_id is None:
+            return draft.window
+        if draft.anchor_id == draft.id:
+            raise AnchorCycle([draft.id, draft.id])
+        if draft.anchor_id not in windows:
+            raise UnknownFollowUp(draft.anchor_id)
+        if draft.initial_status is not Status.EXPECTED:
+            return draft.window  # what happened, or will not, keeps its own dates
+        return derived_window(windows[draft.anchor_id], draft.margin_days)
+
+    def _row(self, draft: Draft, window: Window) -> dict[str, Any]:
+        schedule = draft.schedule
+        timed = schedule is not None and schedule.is_timed
+        start_at, end_at = schedule.utc() if schedule is not None and timed else (None, None)
+        return {
+            "id": draft.id, "title": draft.title, "kind": draft.kind,
+            "status": draft.initial_status, "parties": list(draft.parties),
+            "location": draft.location, "earliest": window.earliest, "latest": window.latest,
+            "precision": window.precision, "phrase": draft.phrase,
+            "start_date": schedule.start if schedule is not None and not timed else None,
+            "end_date": schedule.end if schedule is not None and not timed else None,
+            "start_at": start_at, "end_at": end_at,
+            "timezone": schedule.timezone if timed and schedule is not None else None,
+            "anchor_id": draft.anchor_id, "margin_days": draft.margin_days,
+            "source_id": None if draft.source is None else draft.source.id,
+            "paragraph": draft.paragraph, "sentence": draft.sentence,
+            "tags": list(draft.tags), "next_step": draft.next_step, "revision": 1,
+            "created_at": self.now, "updated_at": self.now,
+        }
 
     def confirm(self, followup_id: str, schedule: Schedule, *, why: str) -> FollowUp:
         followup = self.get(followup_id)

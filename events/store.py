@@ -9,7 +9,7 @@ something about (a locked file, a file that is not SQLite, a server that is down
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +19,18 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect, make_url, text
+from sqlalchemy import (
+    URL,
+    Connection,
+    Engine,
+    Table,
+    create_engine,
+    event,
+    insert,
+    inspect,
+    make_url,
+    text,
+)
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -210,6 +221,51 @@ class Store:
                 "running and that database.url is right"
             )
         return None
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Add ``rows`` (all with the same keys) to ``table`` in one executemany of the driver.
+
+    Each value goes through its column's type as SQLAlchemy would convert it (aware times
+    to naive UTC, lists to JSON, ...), but the statement is compiled once and the rows
+    are not turned into SQLAlchemy parameters one by one, which costs ten times what the
+    driver does: the way to add 100,000 follow-ups and their notices in seconds.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    names = list(rows[0])
+    compiled = insert(table).compile(dialect=dialect, column_keys=names)
+    # Column by column: a value is converted once however many rows share it (the rows of
+    # an import share most of their instants, planned at the same send times, and lists).
+    columns = {name: _converted([row[name] for row in rows],
+                                table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+               for name in names}
+    if compiled.positional:
+        parameters: list[Any] = list(zip(*(columns[key] for key in compiled.positiontup or ()),
+                                         strict=True))
+    else:
+        parameters = [dict(zip(names, values, strict=True))
+                      for values in zip(*(columns[name] for name in names), strict=True)]
+    connection.exec_driver_sql(compiled.string, parameters)
+
+
+def _converted(values: list[Any], process: Callable[[Any], Any] | None) -> list[Any]:
+    if process is None:
+        return values
+    done: dict[Any, Any] = {}
+    converted = []
+    for value in values:
+        key = ("list", *value) if isinstance(value, list) else value
+        try:
+            converted.append(done[key])
+        except KeyError:
+            done[key] = process(value)
+            converted.append(done[key])
+        except TypeError:  # not hashable: converted every time
+            converted.append(process(value))
+    return converted
 
 
 def _alembic_config() -> AlembicConfig:

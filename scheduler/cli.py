@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from events.errors import FollowupError
-from scheduler import cli_feeds, cli_ingest, cli_register, cli_reminders
+from scheduler import cli_feeds, cli_import, cli_ingest, cli_register, cli_reminders
 from scheduler.cli_common import Invocation, LazyApp
 
 
@@ -72,6 +72,7 @@ def _fail(message: str, code: int) -> None:
     help="Configuration file (default: $FOLLOWUP_CONFIG, else ./config.toml).",
 )
 @click.option("--debug", is_flag=True, help="Show a traceback when something goes wrong.")
+@click.version_option(package_name="followup", prog_name="followup")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
     """Keep the follow-ups that meetings promise: when, where, tied to what, said where."""
@@ -80,7 +81,7 @@ def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
     ctx.call_on_close(ctx.obj.close)
 
 
-for module in (cli_register, cli_reminders, cli_feeds, cli_ingest):
+for module in (cli_register, cli_import, cli_reminders, cli_feeds, cli_ingest):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -1,24 +1,28 @@
 """What every followup command shares: the configured app, the reason kept in history,
 JSON output, and the date-window parameter type.
+
+The command modules import this one and little else at the top, so that ``--help`` and a
+mistyped argument answer at once: the ORM, Alembic, Rich and the configuration are imported
+inside the commands that use them (``tests/system/test_cli_imports.py`` holds to that).
 """
 
 from __future__ import annotations
 
 import json
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from events.errors import WindowError
-from events.model import Kind, Status
-from events.register import Register
+from events.kinds import Kind, Status
 from events.window import Window, parse_window
-from scheduler import views
-from scheduler.app import App
-from scheduler.config import load_config
+
+if TYPE_CHECKING:
+    from events.register import Register
+    from scheduler.app import App
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,6 +44,9 @@ class LazyApp:
     @property
     def app(self) -> App:
         if self._app is None:
+            from scheduler.app import App
+            from scheduler.config import load_config
+
             config = load_config(self.config_path)
             for warning in config.warnings:
                 click.echo(f"followup: warning: {warning}", err=True)
@@ -67,6 +74,24 @@ def why() -> str:
 
 def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def emit_json_items(items: Iterable[Any], *, every: int = 500) -> None:
+    """A JSON list written as its items come, byte for byte what :func:`emit_json` writes
+    for the whole list: memory holds ``every`` items' text, not the list."""
+    pending: list[str] = []
+    written = False
+    for item in items:
+        text = json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        pending.append(("[\n  " if not written and not pending else ",\n  ") + text)
+        if len(pending) >= every:
+            click.echo("".join(pending), nl=False)
+            pending.clear()
+            written = True
+    if not written and not pending:
+        click.echo("[]")
+        return
+    click.echo("".join(pending) + "\n]")
 
 
 def json_option(function: F) -> F:
@@ -98,6 +123,8 @@ def choice(values: type[Kind] | type[Status]) -> click.Choice[str]:
 
 def report(register: Register, as_json: bool) -> None:
     """Print what a command changed, derived changes included, and any notes."""
+    from scheduler import views
+
     if as_json:
         emit_json(
             {"changes": [views.change_json(c) for c in register.changes], "notes": register.notes}

@@ -10,7 +10,6 @@ import click
 
 from events.errors import FollowupError
 from events.window import Window
-from scheduler import views
 from scheduler.cli_common import WINDOW, current_app, emit_json, json_option
 
 if TYPE_CHECKING:
@@ -79,6 +78,7 @@ def ingest(
     from events.ingest import ingest as store_release
     from events.outcomes import reported_done
     from events.reading import read_release
+    from scheduler import views
 
     name = "standard input" if str(release) == "-" else str(release)
     try:

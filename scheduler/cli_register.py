@@ -4,19 +4,19 @@ move, cancel, done, anchor."""
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 import click
 
-from events.model import Kind, Status
-from events.register import Draft
+from events.kinds import Kind, Status
 from events.schedule import Schedule, parse_clock
 from events.window import Window
-from scheduler import views
 from scheduler.cli_common import (
     WINDOW,
     choice,
     current_app,
     emit_json,
+    emit_json_items,
     json_option,
     report,
     why,
@@ -81,22 +81,35 @@ def list_(
     status: str | None, kind: str | None, start: Window | None, end: Window | None, as_json: bool
 ) -> None:
     """List follow-ups in date order, with their window and the sentence they came from."""
+    from scheduler import views
+
     app = current_app()
-    within = _range(start, end)
+    chosen = _Chosen(
+        status=Status(status) if status else None,
+        kind=Kind(kind) if kind else None,
+        within=_range(start, end),
+    )
     with app.register(write=False) as register:
-        followups = register.find(
-            status=Status(status) if status else None,
-            kind=Kind(kind) if kind else None,
-            within=within,
-        )
         today = app.today()
         if as_json:
-            emit_json([views.followup_json(f, today) for f in followups])
+            # Written as read, a batch at a time: a register of any size lists in bounded
+            # memory, and the output is the same as one json.dumps of the whole list.
+            listed = register.each(**chosen._asdict())
+            emit_json_items(views.followup_json(f, today) for f in listed)
             return
+        followups = register.find(**chosen._asdict())
         if not followups:
             click.echo("No follow-ups match.")
             return
         views.console().print(views.followups_table(followups, today))
+
+
+class _Chosen(NamedTuple):
+    """Which follow-ups a listing shows."""
+
+    status: Status | None
+    kind: Kind | None
+    within: Window | None
 
 
 def _range(start: Window | None, end: Window | None) -> Window | None:
@@ -117,6 +130,8 @@ def _range(start: Window | None, end: Window | None) -> Window | None:
 @json_option
 def show(followup_id: str, as_json: bool) -> None:
     """Everything about one follow-up: window, tie, source sentence and history."""
+    from scheduler import views
+
     app = current_app()
     with app.register(write=False) as register:
         followup = register.get(followup_id)
@@ -134,6 +149,8 @@ def show(followup_id: str, as_json: bool) -> None:
 @json_option
 def history(followup_id: str, as_json: bool) -> None:
     """What changed in a follow-up, when, and why."""
+    from scheduler import views
+
     app = current_app()
     with app.register(write=False) as register:
         changes = register.history(followup_id)
@@ -191,6 +208,8 @@ def add(
     as_json: bool,
 ) -> None:
     """Add a follow-up by hand. Give its window with --when, or tie it with --anchor."""
+    from events.register import Draft
+
     if window is None and anchor_id is None:
         raise click.UsageError("give --when WINDOW (or --when undated), or --anchor ID")
     draft = Draft(

@@ -6,14 +6,17 @@ import os
 import sys
 from datetime import datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from events.model import Notice, NoticeStatus
-from events.queue import Queue
+from events.kinds import NoticeStatus
 from events.window import Window
-from scheduler import views
 from scheduler.cli_common import WINDOW, current_app, emit_json, json_option
+
+if TYPE_CHECKING:
+    from events.model import Notice
+    from events.queue import Queue
 
 
 @click.command()
@@ -53,6 +56,9 @@ def daemon() -> None:
 @json_option
 def notices(status: str | None, limit: int | None, as_json: bool) -> None:
     """The notice ledger: what is planned, sent, failed, dead, superseded or missed."""
+    from events.queue import Queue
+    from scheduler import views
+
     app = current_app()
     with app.register(write=False) as register:
         queue = Queue(register.session, register.now)
@@ -87,6 +93,7 @@ def notices(status: str | None, limit: int | None, as_json: bool) -> None:
 def replay(start: Window, end: Window, outcomes: Path | None, as_json: bool) -> None:
     """Rehearse the notices of a period on a virtual clock, with a scratch copy of the data."""
     from scheduler import replay as rehearsal
+    from scheduler import views
 
     first, last = start.earliest, end.latest or end.earliest
     if first is None:
@@ -148,6 +155,8 @@ def retry(statuses: tuple[str, ...], since: Window | None, keys: tuple[str, ...]
     since, so that its plan no longer has the notice, is superseded instead of sent.
     """
     from events.ledger import Ledger
+    from events.queue import Queue
+    from scheduler import views
 
     chosen = [NoticeStatus(status) for status in statuses] or [NoticeStatus.DEAD]
     app = current_app()

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from events.bus import Confirmed, EventBus, FollowUpEvent, Moved, Rederived
+from events.bus import Added, Confirmed, EventBus, FollowUpEvent, Moved, Rederived
 from events.derive import anchor_cycle, derived_window
 from events.schedule import Schedule
 from events.window import Window, parse_window
@@ -87,6 +88,31 @@ def test_bus_delivers_by_kind_in_order_and_queues_events_raised_by_handlers() ->
     )  # type: ignore[arg-type]
     # b's event waits until every handler has seen a's: breadth first, no recursion.
     assert seen == [("any", "a"), ("confirmed", "a"), ("any", "b"), ("any", "c")]
+
+
+def test_events_published_together_reach_a_batch_handler_in_one_call() -> None:
+    bus = EventBus()
+    seen: list[tuple[str, tuple[str, ...]]] = []
+
+    def on_each(event: FollowUpEvent, register: object) -> None:
+        seen.append(("each", (event.followup_id,)))
+        if event.followup_id == "a":
+            bus.publish(Added(followup_id="d", at=AT, cause="x", window=Window.undated()),
+                        register)  # type: ignore[arg-type]
+
+    def on_many(events: Sequence[Added], register: object) -> None:
+        seen.append(("many", tuple(e.followup_id for e in events)))
+
+    bus.subscribe(FollowUpEvent, on_each)
+    bus.subscribe_many(Added, on_many)
+    added = [Added(followup_id=i, at=AT, cause="x", window=Window.undated()) for i in "abc"]
+    moved = Moved(followup_id="m", at=AT, cause="x", old=Window.undated(),
+                  new=Window.undated())
+    bus.publish_many([*added, moved], None)  # type: ignore[arg-type]
+    # Each handler sees the whole batch before the next runs; what a handler publishes
+    # meanwhile follows, and a single event reaches the batch handler as a list of one.
+    assert seen == [("each", ("a",)), ("each", ("b",)), ("each", ("c",)), ("each", ("m",)),
+                    ("many", ("a", "b", "c")), ("each", ("d",)), ("many", ("d",))]
 
 
 def test_events_are_frozen() -> None:
