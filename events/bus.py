@@ -76,6 +76,11 @@ class Edited(FollowUpEvent):
     fields: tuple[str, ...]
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Reopened(FollowUpEvent):
+    """A cancel or done made by mistake was undone: it is expected (or scheduled) again."""
+
+
 E = TypeVar("E", bound=FollowUpEvent)
 Handler = Callable[[Any, "Register"], None]
 

@@ -72,6 +72,7 @@ def facts_of(followup: FollowUp) -> Facts:
         id=followup.id, kind=followup.kind, status=followup.status, window=followup.window,
         schedule=followup.schedule, tags=tuple(followup.tags),
         created=followup.created_at.date(), revision=followup.revision,
+        snoozed_until=followup.snoozed_until,
     )
 
 

@@ -94,6 +94,8 @@ class Facts:
     tags: tuple[str, ...]
     created: date
     revision: int = 1
+    #: No chases before this day; a chase on the day itself says the pause is over.
+    snoozed_until: date | None = None
 
 
 @dataclass(frozen=True, order=True)
@@ -125,13 +127,16 @@ def plan(
 ) -> list[Planned]:
     """Every notice ``audience`` should get about ``facts`` due in [start, horizon).
 
+    A snoozed follow-up's chases before the end of its snooze are left out, and one chase
+    falls on the day the snooze ends, if it is still worth chasing then.
+
     An overdue notice whose natural instant is before ``start`` is still planned, due at
     ``now``: a window that passed unnoticed is worth saying once, late.
     """
     if not audience.wants(facts):
         return []
     found: list[Planned] = []
-    for kind, natural, detail in _moments(facts, policy, audience, horizon):
+    for kind, natural, detail in _unsnoozed(facts, policy, audience, horizon):
         due = natural
         if natural < start:
             if kind != NoticeKind.OVERDUE:
@@ -144,6 +149,59 @@ def plan(
             found.append(Planned(due, key, facts.id, kind, audience.name, channel, natural,
                                  detail))
     return sorted(found)
+
+
+_CHASES = (NoticeKind.CHASE, NoticeKind.UNDATED)
+
+
+def _unsnoozed(
+    facts: Facts, policy: Policy, audience: Audience, horizon: datetime
+) -> Iterator[tuple[str, datetime, str]]:
+    moments = _moments(facts, policy, audience, horizon)
+    day = facts.snoozed_until
+    if day is None:
+        yield from moments
+        return
+    wakes = audience.at_send_time(day)
+    if not _chased_on(facts, policy, day):
+        yield from ((kind, natural, detail) for kind, natural, detail in moments
+                    if kind not in _CHASES or natural > wakes)
+        return
+    # Chasing starts again on the day the snooze ends, at its usual pace from then.
+    yield from ((kind, natural, detail) for kind, natural, detail in moments
+                if kind not in _CHASES)
+    if facts.window.earliest is None:
+        kind, every, end = NoticeKind.UNDATED, policy.undated_every_days, None
+    else:
+        kind, every, end = NoticeKind.CHASE, policy.chase_every_days, _chases_end(
+            facts.window, policy)
+    if wakes < horizon:
+        yield kind, wakes, f"snoozed until {day.isoformat()}"
+    yield from _every(kind, day, every, end, audience, horizon)
+
+
+def _chased_on(facts: Facts, policy: Policy, day: date) -> bool:
+    """Whether ``facts`` is still being chased on ``day``."""
+    if facts.status is not Status.EXPECTED or facts.schedule is not None:
+        return False
+    window = facts.window
+    if window.earliest is None:
+        return policy.undated_every_days > 0
+    end = _chases_end(window, policy)
+    return policy.chase_every_days > 0 and window.earliest < day and (end is None or day < end)
+
+
+def _chases_end(window: Window, policy: Policy) -> date | None:
+    """The day chasing an unconfirmed window stops: its closing notice, else its end."""
+    closing = _closing_day(window, policy)
+    return closing or window.latest
+
+
+def _closing_day(window: Window, policy: Policy) -> date | None:
+    if window.latest is None or window.earliest is None or policy.closing_days <= 0:
+        return None
+    day = window.latest - timedelta(days=policy.closing_days)
+    return day if day > window.earliest else None
 
 
 def _moments(
@@ -163,16 +221,12 @@ def _moments(
         return
     if policy.window_opens:
         yield NoticeKind.WINDOW_OPENS, audience.at_send_time(window.earliest), ""
-    closing_day = None
-    if window.latest is not None and policy.closing_days > 0:
-        closing_day = window.latest - timedelta(days=policy.closing_days)
-        if closing_day > window.earliest:
-            yield (NoticeKind.CLOSING, audience.at_send_time(closing_day),
-                   f"{in_days(policy.closing_days)} before the window closes")
-        else:
-            closing_day = None
+    closing_day = _closing_day(window, policy)
+    if closing_day is not None:
+        yield (NoticeKind.CLOSING, audience.at_send_time(closing_day),
+               f"{in_days(policy.closing_days)} before the window closes")
     yield from _every(NoticeKind.CHASE, window.earliest, policy.chase_every_days,
-                      closing_day or window.latest, audience, horizon)
+                      _chases_end(window, policy), audience, horizon)
     if window.latest is not None and policy.overdue:
         yield NoticeKind.OVERDUE, audience.at_send_time(window.latest + timedelta(days=1)), ""
 

@@ -145,6 +145,10 @@ def followup_context(followup: FollowUp) -> dict[str, Any]:
             "title": source.title, "publisher": source.publisher, "url": source.url,
             "published": source.published.isoformat() if source.published else None},
         "next_step": followup.next_step,
+        "snoozed_until": None if followup.snoozed_until is None
+        else followup.snoozed_until.isoformat(),
+        # The latest few: a mail is not the place for the whole file.
+        "notes": [{"on": f"{n.at:%Y-%m-%d}", "text": n.new} for n in followup.notes[-3:]],
     }
 
 
@@ -207,6 +211,8 @@ def sample_contexts() -> dict[str, dict[str, Any]]:
     base = notice_context(notice, audience, now)
     base["notice"]["late"] = True
     item = followup_context(followup)
+    item["snoozed_until"] = "2019-10-15"
+    item["notes"] = [{"on": "2019-09-20", "text": "Japan expects to fix the dates in October."}]
     contexts: dict[str, dict[str, Any]] = {
         kind: {**base, "followup": item} for kind in NoticeKind.PER_FOLLOWUP
     }

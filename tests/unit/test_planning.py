@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import time as clock
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -314,3 +315,78 @@ def test_a_nearer_horizon_only_cuts_the_plan(
     far = plan(f, policy, SEOUL, start=start, horizon=start + timedelta(days=401), now=start)
     assert plan(f, policy, SEOUL, start=start, horizon=horizon, now=start) == [
         p for p in far if p.due < horizon]
+
+
+def snoozed(window: str, until: str, **changes: object) -> Facts:
+    return replace(facts(window), snoozed_until=date.fromisoformat(until), **changes)
+
+
+# window, snoozed until, policy, what is planned (kind, day at the send time in Seoul, detail)
+SNOOZES = [
+    # an open window: no chase until the day it ends, then every 14 days from that day
+    ("2019-02..", "2019-03-20", Policy(chase_every_days=14),
+     [("window-opens", "2019-02-01", ""), ("chase", "2019-03-20", "snoozed until 2019-03-20"),
+      ("chase", "2019-04-03", "every 14 days"), ("chase", "2019-04-17", "every 14 days"),
+      ("chase", "2019-05-01", "every 14 days")]),
+    # closing and overdue are not chases: they still go; chasing resumes until the closing
+    ("2019-03", "2019-03-10", Policy(chase_every_days=3, closing_days=14),
+     [("window-opens", "2019-03-01", ""), ("chase", "2019-03-10", "snoozed until 2019-03-10"),
+      ("chase", "2019-03-13", "every 3 days"), ("chase", "2019-03-16", "every 3 days"),
+      ("closing", "2019-03-17", "14 days before the window closes"),
+      ("overdue", "2019-04-01", "")]),
+    # snoozed past the chasing: nothing on the day it ends
+    ("2019-03", "2019-03-25", Policy(chase_every_days=3, closing_days=14),
+     [("window-opens", "2019-03-01", ""),
+      ("closing", "2019-03-17", "14 days before the window closes"),
+      ("overdue", "2019-04-01", "")]),
+    # a snooze that ends before the window opens changes nothing
+    ("2019-05", "2019-03-01", Policy(chase_every_days=10, closing_days=0),
+     [("window-opens", "2019-05-01", ""), ("chase", "2019-05-11", "every 10 days"),
+      ("chase", "2019-05-21", "every 10 days"), ("overdue", "2019-06-01", "")]),
+    # undated: chased again from the day it ends
+    ("undated", "2019-06-01", Policy(undated_every_days=60),
+     [("undated-chase", "2019-06-01", "snoozed until 2019-06-01"),
+      ("undated-chase", "2019-07-31", "every 60 days"),
+      ("undated-chase", "2019-09-29", "every 60 days")]),
+]
+
+
+@pytest.mark.parametrize(("window", "until", "policy", "expected"), SNOOZES)
+def test_a_snooze_stops_chases_until_its_day(window: str, until: str, policy: Policy,
+                                             expected: list[tuple[str, str, str]]) -> None:
+    horizon = kst("2019-05-10" if window.endswith("..") else "2019-10-01")
+    planned = plan(snoozed(window, until), policy, SEOUL, start=NOW, horizon=horizon, now=NOW)
+    assert [(p.kind, p.due, p.detail) for p in planned] == [
+        (kind, kst(day), detail) for kind, day, detail in expected]
+
+
+def test_a_snoozed_meeting_with_dates_keeps_its_leads() -> None:
+    schedule = Schedule(date(2019, 11, 23), date(2019, 11, 24))
+    confirmed = replace(facts("2019-11-23..2019-11-24", status=Status.SCHEDULED,
+                              schedule=schedule), snoozed_until=date(2019, 12, 1))
+    assert plan(confirmed, Policy(), SEOUL, start=NOW, horizon=FAR, now=NOW) == plan(
+        replace(confirmed, snoozed_until=None), Policy(), SEOUL, start=NOW, horizon=FAR,
+        now=NOW)
+
+
+@settings(max_examples=150, deadline=None)
+@given(window=windows(), until=st.dates(date(2018, 6, 1), date(2021, 6, 1)),
+       every=st.sampled_from([0, 3, 7, 14, 30, 45]), closing=st.integers(0, 30))
+def test_no_chase_falls_inside_a_snooze_and_nothing_else_moves(
+        window: Window, until: date, every: int, closing: int) -> None:
+    policy = Policy(chase_every_days=every, undated_every_days=every, closing_days=closing)
+    plain = Facts(id="x", kind=Kind.MEETING, status=Status.EXPECTED, window=window,
+                  schedule=None, tags=(), created=date(2019, 1, 24))
+    quiet = replace(plain, snoozed_until=until)
+    wakes = SEOUL.at_send_time(until)
+    before = plan(plain, policy, SEOUL, start=NOW, horizon=FAR, now=NOW)
+    after = plan(quiet, policy, SEOUL, start=NOW, horizon=FAR, now=NOW)
+    chases = {NoticeKind.CHASE, NoticeKind.UNDATED}
+    assert all(p.due >= wakes for p in after if p.kind in chases)
+    assert [p for p in after if p.kind not in chases] == [
+        p for p in before if p.kind not in chases]
+    # a chase comes back the day the snooze ends only where one was due after it anyway
+    woken = [p for p in after if p.kind in chases and p.due == wakes]
+    assert len(woken) <= 1
+    if woken:
+        assert any(p.kind in chases and p.due >= wakes for p in before)
