@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from events.bus import FollowUpEvent
-from events.model import FollowUp, Kind, Notice, NoticeStatus
+from events.model import FollowUp, Kind, Notice, NoticeStatus, Status
 from events.planning import Audience, Facts, NoticeKind, Planned, Policy, notice_key, plan
 
 if TYPE_CHECKING:
@@ -68,11 +68,23 @@ class PlanSettings:
 
 
 def facts_of(followup: FollowUp) -> Facts:
+    anchor = followup.anchor
+    # A cancelled anchor, or one done with no dates, no longer speaks for what rides on it.
+    if anchor is not None and (anchor.status is Status.CANCELLED or (
+            anchor.status is Status.DONE and anchor.schedule is None)):
+        anchor = None
+    source = followup.source
     return Facts(
         id=followup.id, kind=followup.kind, status=followup.status, window=followup.window,
         schedule=followup.schedule, tags=tuple(followup.tags),
-        created=followup.created_at.date(), revision=followup.revision,
+        # Undated follow-ups are chased from when they were promised, not from when they
+        # were typed in, so a rehearsal of the past chases them as the daemon would have.
+        created=source.published if source is not None and source.published is not None
+        else followup.created_at.date(),
+        revision=followup.revision,
         snoozed_until=followup.snoozed_until,
+        anchor_id=None if anchor is None else anchor.id,
+        anchor_dated=anchor is not None and anchor.schedule is not None,
     )
 
 

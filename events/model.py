@@ -157,6 +157,10 @@ class FollowUp(Base):
 
     anchor: Mapped[FollowUp | None] = relationship(remote_side=[id], lazy="joined", join_depth=1)
     source: Mapped[Source | None] = relationship(lazy="selectin")
+    #: What is anchored to it.
+    riders: Mapped[list[FollowUp]] = relationship(
+        primaryjoin="FollowUp.id == foreign(FollowUp.anchor_id)", viewonly=True,
+        order_by="FollowUp.id", lazy="select")
     #: The dated notes kept on it (``followup note``), oldest first.
     notes: Mapped[list[Change]] = relationship(
         primaryjoin="and_(FollowUp.id == foreign(Change.followup_id), Change.field == 'note')",

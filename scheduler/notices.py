@@ -147,6 +147,10 @@ def followup_context(followup: FollowUp) -> dict[str, Any]:
         "next_step": followup.next_step,
         "snoozed_until": None if followup.snoozed_until is None
         else followup.snoozed_until.isoformat(),
+        # What waits on its dates: chased through it, not on its own.
+        "riders": [] if followup.schedule is not None else [
+            {"id": r.id, "title": r.title} for r in followup.riders
+            if r.status is Status.EXPECTED],
         # The latest few: a mail is not the place for the whole file.
         "notes": [{"on": f"{n.at:%Y-%m-%d}", "text": n.new} for n in followup.notes[-3:]],
     }
@@ -212,6 +216,7 @@ def sample_contexts() -> dict[str, dict[str, Any]]:
     base["notice"]["late"] = True
     item = followup_context(followup)
     item["snoozed_until"] = "2019-10-15"
+    item["riders"] = [{"id": "ministers-at-temm-21", "title": "Ministers' meeting at TEMM 21"}]
     item["notes"] = [{"on": "2019-09-20", "text": "Japan expects to fix the dates in October."}]
     contexts: dict[str, dict[str, Any]] = {
         kind: {**base, "followup": item} for kind in NoticeKind.PER_FOLLOWUP
