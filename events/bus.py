@@ -90,10 +90,20 @@ class EventBus:
         self._handlers: list[tuple[type[FollowUpEvent], Handler]] = []
         self._queue: deque[FollowUpEvent] = deque()
         self._delivering = False
+        self._finishers: list[Callable[[Register], None]] = []
 
     def subscribe(self, kind: type[E], handler: Callable[[E, Register], None]) -> None:
         """Call ``handler(event, register)`` for every event of ``kind`` or a subclass."""
         self._handlers.append((kind, handler))
+
+    def on_finish(self, handler: Callable[[Register], None]) -> None:
+        """Call ``handler(register)`` once a command has made all its changes, derived ones
+        included, still inside its transaction."""
+        self._finishers.append(handler)
+
+    def finish(self, register: Register) -> None:
+        for handler in self._finishers:
+            handler(register)
 
     def publish(self, event: FollowUpEvent, register: Register) -> None:
         self._queue.append(event)

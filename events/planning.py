@@ -31,9 +31,10 @@ class NoticeKind:
     UNDATED = "undated-chase"  # periodic, for a follow-up with no date at all
     DIGEST = "digest"  # per audience, on its cron schedule
     MISSED = "missed"  # what fell due too long ago while no daemon ran
+    CHANGE = "change"  # per audience, as soon as something it gets has changed
 
     PER_FOLLOWUP = (LEAD, WINDOW_OPENS, CHASE, CLOSING, OVERDUE, UNDATED)
-    ALL = (*PER_FOLLOWUP, DIGEST, MISSED)
+    ALL = (*PER_FOLLOWUP, DIGEST, MISSED, CHANGE)
 
 
 @dataclass(frozen=True)
@@ -175,13 +176,16 @@ def _unsnoozed(
         yield from moments
         return
     wakes = audience.at_send_time(day)
-    if not _chased_on(facts, policy, day):
-        yield from ((kind, natural, detail) for kind, natural, detail in moments
-                    if kind not in _CHASES or natural > wakes)
-        return
-    # Chasing starts again on the day the snooze ends, at its usual pace from then.
+    # Chasing starts again on the day the snooze ends, if it had begun by then and would
+    # have gone on after it; an open window then keeps to its slowest pace.
+    opens = facts.window.earliest
+    resumes = (opens is None or opens < day) and any(
+        kind in _CHASES and natural >= wakes for kind, natural, _ in _moments(
+            facts, policy, audience, wakes + timedelta(days=400)))
     yield from ((kind, natural, detail) for kind, natural, detail in moments
-                if kind not in _CHASES)
+                if kind not in _CHASES or (natural > wakes and not resumes))
+    if not resumes:
+        return
     undated = facts.window.earliest is None
     if wakes < horizon:
         yield (NoticeKind.UNDATED if undated else NoticeKind.CHASE, wakes,
@@ -190,19 +194,7 @@ def _unsnoozed(
         yield from _every(NoticeKind.UNDATED, day, policy.undated_every_days, None, audience,
                           horizon)
     else:
-        yield from _paced(facts.window, policy, audience, horizon, since=day)
-
-
-def _chased_on(facts: Facts, policy: Policy, day: date) -> bool:
-    """Whether ``facts`` is still being chased on ``day``."""
-    if facts.status is not Status.EXPECTED or facts.schedule is not None or _rides(facts):
-        return False
-    window = facts.window
-    if window.earliest is None:
-        return policy.undated_every_days > 0
-    end = _chases_end(window, policy)
-    return _cadence(window, policy)[0] > 0 and window.earliest < day and (
-        end is None or day < end)
+        yield from _paced(facts.window, policy, audience, horizon, since=day, slowest=True)
 
 
 def _rides(facts: Facts) -> bool:
@@ -278,13 +270,14 @@ def _moments(
 
 
 def _paced(window: Window, policy: Policy, audience: Audience, horizon: datetime,
-           since: date | None = None) -> Iterator[tuple[str, datetime, str]]:
-    """Chases of an unconfirmed window at its pace, counted from ``since`` (default: when
-    it opens), until its chasing ends."""
+           since: date | None = None, *,
+           slowest: bool = False) -> Iterator[tuple[str, datetime, str]]:
+    """Chases of an unconfirmed window at its pace (or its ``slowest`` step), counted from
+    ``since`` (default: when it opens), until its chasing ends."""
     first = since or window.earliest
     if first is None:
         return
-    pace = _cadence(window, policy)
+    pace = _cadence(window, policy)[-1:] if slowest else _cadence(window, policy)
     if len(pace) == 1:
         yield from _every(NoticeKind.CHASE, first, pace[0], _chases_end(window, policy),
                           audience, horizon)

@@ -160,6 +160,14 @@ class Register:
         self.changes: list[Change] = []
         #: Things worth telling the person who asked, that are not errors.
         self.notes: list[str] = []
+        #: Set for loading what is not news (the bundled example): no change notices.
+        self.quiet = False
+
+    def finish(self) -> None:
+        """The command is complete: let the bus's finishers see all it changed (change
+        notices are planned here). Call once, before the transaction commits."""
+        if self.changes and not self.quiet:
+            self.bus.finish(self)
 
     # -- reading -----------------------------------------------------------------------
 

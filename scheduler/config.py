@@ -176,6 +176,8 @@ def parse_config(
         default=replace(Policy(), **_policy_values(reader, "reminders")),
         by_kind=_kind_overrides(reader),
         by_followup=_overrides(reader, "reminders.followup"),
+        change_quiet=timedelta(minutes=reader.get(
+            "reminders.change_quiet_minutes", float, 5.0, _not_negative)),
     )
     delivery = _delivery(reader, channels)
     templates = reader.get("templates.path", str, "")

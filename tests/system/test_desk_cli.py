@@ -22,29 +22,32 @@ def chases(run: Run, followup_id: str) -> list[tuple[str, str, str]]:
 
 def test_snooze_stops_chases_until_the_day_and_says_so(run: Run) -> None:
     ok(run("init"))
-    pending = [c for c in chases(run, "working-level-meetings") if c[1] == "pending"]
+    # an open-ended window from this month on, chased from now (the CLI runs on today)
+    ok(run("add", "working-level-meetings-2", "--title", "Working-level meetings",
+           "--kind", "meeting", "--when", f"{date.today():%Y-%m}.."))
+    pending = [c for c in chases(run, "working-level-meetings-2") if c[1] == "pending"]
     assert pending, "an open-ended window is chased"
     until = (date.today() + timedelta(days=40)).isoformat()  # the CLI runs on today's clock
-    out = as_json(run("snooze", "working-level-meetings", "--until", until,
+    out = as_json(run("snooze", "working-level-meetings-2", "--until", until,
                       "--note", "Waiting for the ministry's reply", "--json"))
     assert [(c["field"], c["new"]) for c in out["changes"]] == [
         ("snoozed_until", until), ("note", "Waiting for the ministry's reply")]
-    now_pending = [c for c in chases(run, "working-level-meetings") if c[1] == "pending"]
+    now_pending = [c for c in chases(run, "working-level-meetings-2") if c[1] == "pending"]
     assert now_pending[0] == (until, "pending", f"snoozed until {until}")
     assert all(day >= until for day, _, _ in now_pending)
     assert len(now_pending) < len(pending)
-    shown = as_json(run("show", "working-level-meetings", "--json"))
+    shown = as_json(run("show", "working-level-meetings-2", "--json"))
     assert shown["snoozed_until"] == until
     assert shown["history"][-1]["field"] == "note"
-    text = ok(run("show", "working-level-meetings")).stdout
+    text = ok(run("show", "working-level-meetings-2")).stdout
     assert f"no chases until {until}" in text
     assert "Waiting for the ministry's reply" in text
     assert "KST" in text, "a note's time says its zone"
 
-    cleared = as_json(run("snooze", "working-level-meetings", "--clear", "--json"))
+    cleared = as_json(run("snooze", "working-level-meetings-2", "--clear", "--json"))
     assert [(c["field"], c["old"], c["new"]) for c in cleared["changes"]] == [
         ("snoozed_until", until, None)]
-    assert [c for c in chases(run, "working-level-meetings") if c[1] == "pending"] == pending
+    assert [c for c in chases(run, "working-level-meetings-2") if c[1] == "pending"] == pending
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
@@ -91,7 +91,7 @@ def test_unknown_keys_are_warned_about_not_fatal() -> None:
     )
     assert config.warnings == (
         "/etc/followup.toml: unknown key 'database.ulr' is ignored",
-        "/etc/followup.toml: unknown key 'reminders' is ignored",
+        "/etc/followup.toml: unknown key 'reminders.a' is ignored",
     )
 
 
@@ -153,7 +153,7 @@ def test_reminder_policy_audiences_and_channels() -> None:
     config = parse_config({
         "reminders": {"lead_days": [7, 30, 1, 7], "chase_every_days": 0,
                       "open_chase_days": [20, 10, 40], "open_overdue_days": 0,
-                      "together_days": 3,
+                      "together_days": 3, "change_quiet_minutes": 0.5,
                       "kind": {"report": {"lead_days": [14]}},
                       "followup": {"temm-21": {"closing_days": 30}}},
         "audiences": {
@@ -172,6 +172,7 @@ def test_reminder_policy_audiences_and_channels() -> None:
     assert config.plan.default.chase_every_days == 0
     assert (config.plan.default.open_chase_days, config.plan.default.open_overdue_days,
             config.plan.default.together_days) == ((20, 10, 40), 0, 3)
+    assert config.plan.change_quiet == timedelta(seconds=30)
     assert dict(config.plan.by_kind) == {Kind.REPORT: {"lead_days": (14,)}}
     assert dict(config.plan.by_followup) == {"temm-21": {"closing_days": 30}}
     desk, team = config.plan.audiences
