@@ -30,6 +30,7 @@ from events.store import database_url
 from scheduler.notices import default_directory
 from tests.system.daemons import (
     FOLLOWUP,
+    SEED_DUE_AT_START,
     Daemon,
     chase,
     daemons,
@@ -47,7 +48,7 @@ from tests.system.smtp import Inbox, smtp_server
 
 __all__ = ["daemons"]  # the fixture, used by name
 
-SEED_OVERDUE = 5  # the seed's five follow-ups whose window passed: due at the first start
+SEED_OVERDUE = len(SEED_DUE_AT_START)  # due at the first start
 
 
 def keys_received(inbox: Inbox) -> Counter[str]:
