@@ -168,7 +168,7 @@ def test_cut_postgresql_connections_are_made_again_within_seconds(
     wait_for(lambda: "listening for changes again" in daemon.stderr, what="the listener back",
              timeout=10)
 
-    due = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
+    due = (datetime.now(UTC) + timedelta(seconds=6)).replace(microsecond=0)
     run_cli(config, "confirm", "jcec-24", "--on", f"{due:%Y-%m-%d}", "--at",
             f"{due:%H:%M:%S}", "--tz", "UTC")
     key = notice_key("jcec-24", NoticeKind.LEAD, due, "desk", "log")
