@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, select
-from sqlalchemy.orm import lazyload
 
 from events.bus import Added
 from events.ledger import Ledger, PlanSettings
@@ -40,8 +39,9 @@ def plan_added(settings: PlanSettings) -> Callable[[Sequence[Added], Register], 
         ids = [event.followup_id for event in events]
         added = 0
         for start in range(0, len(ids), BATCH):
-            query = (select(FollowUp).where(FollowUp.id.in_(ids[start:start + BATCH]))
-                     .options(lazyload(FollowUp.anchor), lazyload(FollowUp.source)))
+            # Anchors and sources come along: planning reads whether an anchor has dates
+            # and when a release was published.
+            query = select(FollowUp).where(FollowUp.id.in_(ids[start:start + BATCH]))
             rows = [_row(planned, followup.revision, register.now)
                     for followup in register.session.scalars(query)
                     for planned in ledger.desired(followup)]

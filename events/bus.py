@@ -79,6 +79,11 @@ class Edited(FollowUpEvent):
     fields: tuple[str, ...]
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Reopened(FollowUpEvent):
+    """A cancel or done made by mistake was undone: it is expected (or scheduled) again."""
+
+
 E = TypeVar("E", bound=FollowUpEvent)
 Handler = Callable[[Any, "Register"], None]
 
@@ -96,6 +101,7 @@ class EventBus:
         self._subscriptions: list[_Subscription] = []
         self._queue: deque[tuple[FollowUpEvent, ...]] = deque()
         self._delivering = False
+        self._finishers: list[Callable[[Register], None]] = []
 
     def subscribe(self, kind: type[E], handler: Callable[[E, Register], None]) -> None:
         """Call ``handler(event, register)`` for every event of ``kind`` or a subclass."""
@@ -107,6 +113,15 @@ class EventBus:
         """Call ``handler(events, register)`` with the events of ``kind`` (or a subclass)
         published together; a single published event comes as a list of one."""
         self._subscriptions.append(_Subscription(kind, handler, many=True))
+
+    def on_finish(self, handler: Callable[[Register], None]) -> None:
+        """Call ``handler(register)`` once a command has made all its changes, derived ones
+        included, still inside its transaction."""
+        self._finishers.append(handler)
+
+    def finish(self, register: Register) -> None:
+        for handler in self._finishers:
+            handler(register)
 
     def publish(self, event: FollowUpEvent, register: Register) -> None:
         self.publish_many([event], register)

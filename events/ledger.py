@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from events.bus import FollowUpEvent
-from events.model import FollowUp, Kind, Notice, NoticeStatus
+from events.model import Change, FollowUp, Kind, Notice, NoticeStatus, Status
 from events.planning import Audience, Facts, NoticeKind, Planned, Policy, notice_key, plan
 
 if TYPE_CHECKING:
@@ -55,6 +55,8 @@ class PlanSettings:
     by_kind: Mapping[Kind, Mapping[str, Any]] = field(default_factory=dict)
     by_followup: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     horizon: timedelta = timedelta(days=400)
+    #: Changes this close together go out as one change notice.
+    change_quiet: timedelta = timedelta(minutes=5)
 
     def policy_for(self, facts: Facts) -> Policy:
         kind = self.by_kind.get(facts.kind, {})
@@ -68,10 +70,23 @@ class PlanSettings:
 
 
 def facts_of(followup: FollowUp) -> Facts:
+    anchor = followup.anchor
+    # A cancelled anchor, or one done with no dates, no longer speaks for what rides on it.
+    if anchor is not None and (anchor.status is Status.CANCELLED or (
+            anchor.status is Status.DONE and anchor.schedule is None)):
+        anchor = None
+    source = followup.source
     return Facts(
         id=followup.id, kind=followup.kind, status=followup.status, window=followup.window,
         schedule=followup.schedule, tags=tuple(followup.tags),
-        created=followup.created_at.date(), revision=followup.revision,
+        # Undated follow-ups are chased from when they were promised, not from when they
+        # were typed in, so a rehearsal of the past chases them as the daemon would have.
+        created=source.published if source is not None and source.published is not None
+        else followup.created_at.date(),
+        revision=followup.revision,
+        snoozed_until=followup.snoozed_until,
+        anchor_id=None if anchor is None else anchor.id,
+        anchor_dated=anchor is not None and anchor.schedule is not None,
     )
 
 
@@ -196,6 +211,51 @@ class Ledger:
     def notify(self) -> None:
         notify(self.session)
 
+    # -- change notices ------------------------------------------------------------------
+
+    def plan_changes(self, changes: Sequence[Change]) -> int:
+        """One change notice per audience and channel for what ``changes`` did to the
+        follow-ups it gets. A change notice still waiting out its quiet period takes these
+        in as well, so a burst of changes is one notice. Notes and snoozes are the desk's
+        own business and tell no one."""
+        told = [c for c in changes if c.field not in QUIET_FIELDS]
+        if not told:
+            return 0
+        self.session.flush()  # the changes' ids
+        followups = {f.id: f for f in self.session.scalars(
+            select(FollowUp).where(FollowUp.id.in_({c.followup_id for c in told}))).unique()}
+        facts = {followup_id: facts_of(f) for followup_id, f in followups.items()}
+        added = 0
+        for audience in self.settings.audiences:
+            ids = [str(c.id) for c in told
+                   if c.followup_id in facts and audience.wants(facts[c.followup_id])]
+            if not ids:
+                continue
+            for channel in audience.channels:
+                added += self._gather(audience.name, channel, ids)
+        self.notify()
+        return added
+
+    def _gather(self, audience: str, channel: str, change_ids: list[str]) -> int:
+        query = (select(Notice).where(Notice.kind == NoticeKind.CHANGE,
+                                      Notice.audience == audience, Notice.channel == channel,
+                                      Notice.status == NoticeStatus.PENDING,
+                                      Notice.attempts == 0, Notice.due > self.now)
+                 .order_by(Notice.due).limit(1))
+        if self.dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        waiting = self.session.scalars(query).first()
+        if waiting is not None:
+            waiting.payload = [*waiting.payload, *change_ids]
+            waiting.detail = _changes_detail(len(waiting.payload))
+            return 0
+        due = self.now + self.settings.change_quiet
+        # Keyed by its first change: two bursts can share an instant, never a change.
+        key = f"*/{NoticeKind.CHANGE}/c{change_ids[0]}/{audience}/{channel}"
+        planned = Planned(due, key, "*", NoticeKind.CHANGE, audience, channel, due,
+                          _changes_detail(len(change_ids)))
+        return self.insert([planned], payload=change_ids)
+
     # -- digests and catch-up ------------------------------------------------------------
 
     def enqueue_digest(self, audience: Audience, fire_time: datetime) -> int:
@@ -239,14 +299,27 @@ class Ledger:
         return folded
 
 
+#: Changes kept in the history that are not news to an audience.
+QUIET_FIELDS = frozenset({"note", "snoozed_until"})
+
+
+def _changes_detail(count: int) -> str:
+    return "1 change" if count == 1 else f"{count} changes"
+
+
 class Planner:
-    """Keeps the ledger in step with the register: subscribe it, and every change re-plans."""
+    """Keeps the ledger in step with the register: subscribe it, and every change re-plans
+    and, once the command is complete, is told to the audiences it concerns."""
 
     def __init__(self, settings: PlanSettings) -> None:
         self.settings = settings
 
     def subscribe(self, bus: EventBus) -> None:
         bus.subscribe(FollowUpEvent, self.on_change)
+        bus.on_finish(self.on_finish)
+
+    def on_finish(self, register: Register) -> None:
+        Ledger(register.session, self.settings, register.now).plan_changes(register.changes)
 
     def on_change(self, event: FollowUpEvent, register: Register) -> None:
         followup = register.get(event.followup_id)

@@ -126,12 +126,22 @@ class FollowUp(Base):
 
     tags: Mapped[list[str]] = mapped_column(JSON)
     next_step: Mapped[str | None] = mapped_column(Text)
+    #: No chases before this day (``followup snooze``); leads and window notices still go.
+    snoozed_until: Mapped[date | None]
     revision: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
     anchor: Mapped[FollowUp | None] = relationship(remote_side=[id], lazy="joined", join_depth=1)
     source: Mapped[Source | None] = relationship(lazy="selectin")
+    #: What is anchored to it.
+    riders: Mapped[list[FollowUp]] = relationship(
+        primaryjoin="FollowUp.id == foreign(FollowUp.anchor_id)", viewonly=True,
+        order_by="FollowUp.id", lazy="select")
+    #: The dated notes kept on it (``followup note``), oldest first.
+    notes: Mapped[list[Change]] = relationship(
+        primaryjoin="and_(FollowUp.id == foreign(Change.followup_id), Change.field == 'note')",
+        viewonly=True, order_by="Change.id", lazy="select")
 
     @property
     def window(self) -> Window:

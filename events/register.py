@@ -29,6 +29,7 @@ from events.bus import (
     FollowUpEvent,
     Moved,
     Rederived,
+    Reopened,
 )
 from events.derive import anchor_cycle, derived_window
 from events.describe import days as in_days
@@ -159,6 +160,10 @@ _FIELDS: dict[str, _Field] = {
     "tags": _plain("tags"),
     "phrase": _plain("phrase"),
     "next_step": _plain("next_step"),
+    "snoozed_until": _Field(
+        lambda f: None if f.snoozed_until is None else f.snoozed_until.isoformat(),
+        lambda f, v: setattr(f, "snoozed_until", v),
+    ),
     "margin": _Field(lambda f: str(f.margin_days), lambda f, v: setattr(f, "margin_days", v)),
     "window": _Field(lambda f: format_window(f.window), _assign_window),
     "schedule": _Field(
@@ -205,6 +210,14 @@ class Register:
         self.changes: list[Change] = []
         #: Things worth telling the person who asked, that are not errors.
         self.notes: list[str] = []
+        #: Set for loading what is not news (the bundled example): no change notices.
+        self.quiet = False
+
+    def finish(self) -> None:
+        """The command is complete: let the bus's finishers see all it changed (change
+        notices are planned here). Call once, before the transaction commits."""
+        if self.changes and not self.quiet:
+            self.bus.finish(self)
 
     # -- reading -----------------------------------------------------------------------
 
@@ -463,7 +476,8 @@ class Register:
             "created_at": self.now, "updated_at": self.now,
         }
 
-    def confirm(self, followup_id: str, schedule: Schedule, *, why: str) -> FollowUp:
+    def confirm(self, followup_id: str, schedule: Schedule, *, why: str,
+                location: str | None = None) -> FollowUp:
         followup = self.get(followup_id)
         self._refuse_final(followup, "confirmed")
         days = schedule.days()
@@ -472,7 +486,11 @@ class Register:
                 f"{followup.id}: {describe_window(days)} is outside its window "
                 f"({describe_window(followup.window)}); the window now follows the dates"
             )
-        if self._update(followup, why, status=Status.SCHEDULED, schedule=schedule, window=days):
+        updates: dict[str, Any] = {"status": Status.SCHEDULED, "schedule": schedule,
+                                   "window": days}
+        if location is not None:
+            updates["location"] = _place(location)
+        if self._update(followup, why, **updates):
             self._publish(
                 Confirmed(followup_id=followup.id, at=self.now, cause=why, schedule=schedule)
             )
@@ -519,18 +537,99 @@ class Register:
                                 reason=_line(reason)))
         return followup
 
-    def complete(self, followup_id: str, *, why: str, schedule: Schedule | None = None) -> FollowUp:
+    def complete(self, followup_id: str, *, why: str, schedule: Schedule | None = None,
+                 location: str | None = None) -> FollowUp:
         """Mark it done; ``schedule`` gives the days it was held on, when they are news."""
         followup = self.get(followup_id)
         self._refuse_final(followup, "marked done")
         updates: dict[str, Any] = {"status": Status.DONE}
         if schedule is not None:
             updates.update(schedule=schedule, window=schedule.days())
+        if location is not None:
+            updates["location"] = _place(location)
         self._update(followup, why, **updates)
         self._publish(
             Completed(followup_id=followup.id, at=self.now, cause=why, schedule=followup.schedule)
         )
         return followup
+
+    def reopen(self, followup_id: str, *, why: str) -> FollowUp:
+        """Undo a cancel or a done made by mistake: scheduled again if it has dates, else
+        expected, and what is tied to it follows it again."""
+        followup = self.get(followup_id)
+        if followup.status not in _FINAL:
+            raise InvalidChange(
+                f"{followup.id} is {followup.status}, not cancelled or done: there is "
+                "nothing to reopen"
+            )
+        status = Status.SCHEDULED if followup.schedule is not None else Status.EXPECTED
+        self._update(followup, why, status=status)
+        self._publish(Reopened(followup_id=followup.id, at=self.now, cause=why))
+        return followup
+
+    def edit(
+        self,
+        followup_id: str,
+        *,
+        why: str,
+        title: str | None = None,
+        kind: Kind | None = None,
+        location: str | None = None,
+        next_step: str | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> FollowUp:
+        """Change what was typed or read from a release. An empty location or next step
+        clears it; None leaves a field as it is."""
+        followup = self.get(followup_id)
+        updates: dict[str, Any] = {}
+        if title is not None:
+            cleaned = single_line(title).strip()
+            if not cleaned:
+                raise InvalidChange("a title cannot be empty: say in a few words what it is")
+            updates["title"] = cleaned
+        if kind is not None:
+            updates["kind"] = kind
+        if location is not None:
+            updates["location"] = _place(location)
+        if next_step is not None:
+            updates["next_step"] = single_line(next_step).strip() or None
+        if tags is not None:
+            updates["tags"] = list(dict.fromkeys(
+                t for t in (single_line(tag).strip() for tag in tags) if t))
+        changed = [name for name in updates if self._update(followup, why, **{name: updates[name]})]
+        if changed:
+            self._publish(Edited(followup_id=followup.id, at=self.now, cause=why,
+                                 fields=tuple(changed)))
+        else:
+            self.notes.append(f"{followup.id} already reads so: nothing changed")
+        return followup
+
+    def snooze(self, followup_id: str, until: date | None, *, why: str,
+               note: str | None = None) -> FollowUp:
+        """No chases before ``until`` (None: chase again as usual); leads and the notices
+        of a window opening, closing or passing still go out."""
+        followup = self.get(followup_id)
+        if until is not None:
+            self._refuse_final(followup, "snoozed")
+        if self._update(followup, why, snoozed_until=until):
+            self._publish(Edited(followup_id=followup.id, at=self.now, cause=why,
+                                 fields=("snoozed_until",)))
+        else:
+            self.notes.append(f"{followup.id} was already " + (
+                f"snoozed until {until.isoformat()}" if until else "not snoozed"))
+        if note is not None:
+            self.add_note(followup.id, note, why=why)
+        return followup
+
+    def add_note(self, followup_id: str, text: str, *, why: str) -> Change:
+        """A dated note: kept in the history, carried by ``show`` and the notices."""
+        followup = self.get(followup_id)
+        cleaned = single_line(text).strip()
+        if not cleaned:
+            raise InvalidChange("a note cannot be empty: write what there is to know")
+        self._log(followup, "note", None, cleaned, why)
+        self.session.flush()
+        return self.changes[-1]
 
     def set_anchor(
         self, followup_id: str, anchor_id: str | None, *, why: str, margin_days: int = 0
@@ -579,11 +678,13 @@ class Register:
             old = dependant.window
             if isinstance(event, Cancelled):
                 self._note(dependant, "anchor", anchor.id, f"{anchor.id} (cancelled)", why)
+            elif isinstance(event, Reopened):
+                self._note(dependant, "anchor", None, f"{anchor.id} (reopened)", why)
             elif dependant.status is Status.EXPECTED:
                 self._update(
                     dependant, why, window=derived_window(anchor.window, dependant.margin_days)
                 )
-            if dependant.window != old or isinstance(event, Cancelled):
+            if dependant.window != old or isinstance(event, Cancelled | Reopened):
                 self._publish(
                     Rederived(
                         followup_id=dependant.id,
@@ -657,6 +758,10 @@ class Register:
         self.changes.append(change)
 
 
+def _place(location: str) -> str | None:
+    return single_line(location).strip() or None  # an empty place clears it
+
+
 def rederive_dependants(event: FollowUpEvent, register: Register) -> None:
     register.rederive_dependants(event)
 
@@ -664,6 +769,6 @@ def rederive_dependants(event: FollowUpEvent, register: Register) -> None:
 def standard_bus() -> EventBus:
     """A bus with the register's own subscribers: anchored follow-ups follow their anchor."""
     bus = EventBus()
-    for kind in (Confirmed, Moved, Cancelled, Completed, Rederived):
+    for kind in (Confirmed, Moved, Cancelled, Completed, Rederived, Reopened):
         bus.subscribe(kind, rederive_dependants)
     return bus

@@ -58,6 +58,7 @@ class App:
         seeded = 0
         if self.config.database.seed and (preparation.created or seed_existing):
             with self._register() as register:
+                register.quiet = True  # the example is not news to anyone
                 seeded = load_seed(register)
         self._opening = Opening(preparation, seeded)
         return self._opening
@@ -72,4 +73,7 @@ class App:
     @contextmanager
     def _register(self, *, write: bool = True) -> Iterator[Register]:
         with self.store.transaction(write=write) as session:
-            yield Register(session, now=self.clock(), bus=self.bus)
+            register = Register(session, now=self.clock(), bus=self.bus)
+            yield register
+            if write:
+                register.finish()

@@ -1,5 +1,5 @@
 """Commands that read and change the register: init, list, show, history, add, confirm,
-move, cancel, done, anchor."""
+move, cancel, done, anchor (snooze, note, edit and reopen are in cli_desk)."""
 
 from __future__ import annotations
 
@@ -250,6 +250,7 @@ def add(
     metavar="ZONE",
     help="IANA time zone of --at and --until (default: register.timezone).",
 )
+@click.option("--location", help="Where it happens, now that it is known.")
 @json_option
 def confirm(
     followup_id: str,
@@ -257,6 +258,7 @@ def confirm(
     at: str | None,
     until: str | None,
     timezone: str | None,
+    location: str | None,
     as_json: bool,
 ) -> None:
     """Record the confirmed dates; follow-ups tied to it are re-derived at once."""
@@ -268,7 +270,7 @@ def confirm(
         timezone=timezone or app.config.timezone,
     )
     with app.register() as register:
-        register.confirm(followup_id, schedule, why=why())
+        register.confirm(followup_id, schedule, location=location, why=why())
     report(register, as_json)
 
 
@@ -313,13 +315,14 @@ def cancel(followup_id: str, reason: str | None, as_json: bool) -> None:
     metavar="DATE[..DATE]",
     help="The days it was held on, if not those confirmed before.",
 )
+@click.option("--location", help="Where it was held, if not where it was expected.")
 @json_option
-def done(followup_id: str, days: Window | None, as_json: bool) -> None:
+def done(followup_id: str, days: Window | None, location: str | None, as_json: bool) -> None:
     """Record that a follow-up happened."""
     app = current_app()
     schedule = None if days is None else Schedule.confirm(days, timezone=app.config.timezone)
     with app.register() as register:
-        register.complete(followup_id, schedule=schedule, why=why())
+        register.complete(followup_id, schedule=schedule, location=location, why=why())
     report(register, as_json)
 
 

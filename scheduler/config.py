@@ -176,6 +176,8 @@ def parse_config(
         default=replace(Policy(), **_policy_values(reader, "reminders")),
         by_kind=_kind_overrides(reader),
         by_followup=_overrides(reader, "reminders.followup"),
+        change_quiet=timedelta(minutes=reader.get(
+            "reminders.change_quiet_minutes", float, 5.0, _not_negative)),
     )
     delivery = _delivery(reader, channels)
     templates = reader.get("templates.path", str, "")
@@ -199,7 +201,8 @@ def parse_config(
 
 _POLICY_FIELDS: dict[str, type] = {
     "lead_days": list, "window_opens": bool, "chase_every_days": int, "closing_days": int,
-    "overdue": bool, "undated_every_days": int,
+    "overdue": bool, "undated_every_days": int, "open_chase_days": tuple,
+    "open_overdue_days": int, "together_days": int,
 }
 
 
@@ -214,6 +217,12 @@ def _policy_values(reader: _Reader, prefix: str) -> dict[str, Any]:
             if any(d < 0 for d in days):
                 reader.problems.append(f"{key}: days before the start are 0 or more")
             values[name] = tuple(sorted(set(days), reverse=True))
+        elif kind is tuple:  # a pace, in its order
+            steps = reader.get_list(key, int, [])
+            if any(d <= 0 for d in steps):
+                reader.problems.append(f"{key}: days between chases are 1 or more "
+                                       "([] turns chasing off)")
+            values[name] = tuple(steps)
         else:
             value = reader.get(key, kind, None)
             if kind is int and value is not None and value < 0:

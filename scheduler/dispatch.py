@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from events.errors import StoreError
 from events.ledger import PlanSettings, facts_of
-from events.model import FollowUp, Notice
+from events.model import Change, FollowUp, Notice
 from events.planning import Audience, NoticeKind
 from events.queue import Queue, record_failure, record_sent
 from events.store import Store
@@ -45,6 +45,7 @@ from scheduler.config import DeliveryConfig
 from scheduler.holdings import Holdings
 from scheduler.notices import (
     Templates,
+    change_sections,
     digest_sections,
     followup_context,
     is_late,
@@ -220,6 +221,13 @@ class Dispatcher:
             titles = dict(session.execute(select(FollowUp.id, FollowUp.title)
                                           .where(FollowUp.id.in_(ids))).all())
             context["missed"] = missed_items(folded, titles, audience)
+        elif notice.kind == NoticeKind.CHANGE:
+            changes = list(session.scalars(select(Change).where(
+                Change.id.in_([int(i) for i in notice.payload]))))
+            told = {c.followup_id for c in changes}
+            named = {f.id: f for f in session.scalars(
+                select(FollowUp).where(FollowUp.id.in_(told))).unique()}
+            context.update(change_sections(changes, named))
         else:
             followup = followups.get(notice.followup_id or "")
             if followup is None:

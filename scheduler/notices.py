@@ -25,13 +25,13 @@ from jinja2 import (
 
 from events.describe import anchor_when, days, tie, when
 from events.errors import FollowupError
-from events.model import FollowUp, Kind, Notice, Source, Status
+from events.model import Change, FollowUp, Kind, Notice, Source, Status
 from events.planning import Audience, NoticeKind
 from events.window import Phase, Window, describe_window
 
 #: What a template may use. Anything else is a mistake caught before sending.
 VARIABLES = frozenset({"notice", "followup", "audience", "ask", "coming", "unconfirmed",
-                       "overdue", "missed"})
+                       "overdue", "missed", "changes", "summary"})
 
 #: A digest lists confirmed follow-ups starting within this long.
 DIGEST_AHEAD = timedelta(days=60)
@@ -83,8 +83,8 @@ class Templates:
         for kind, context in sample_contexts().items():
             try:
                 self.render(kind, context)
-            except TemplateError as error:
-                problems.append(f"{self.directory / kind}.*: {error}")
+            except Exception as error:  # a template can fail in any way: say which, and how
+                problems.append(f"{self.directory / kind}.*: {error!r}")
         return problems
 
     def _check_source(self, name: str) -> list[str]:
@@ -145,6 +145,14 @@ def followup_context(followup: FollowUp) -> dict[str, Any]:
             "title": source.title, "publisher": source.publisher, "url": source.url,
             "published": source.published.isoformat() if source.published else None},
         "next_step": followup.next_step,
+        "snoozed_until": None if followup.snoozed_until is None
+        else followup.snoozed_until.isoformat(),
+        # What waits on its dates: chased through it, not on its own.
+        "riders": [] if followup.schedule is not None else [
+            {"id": r.id, "title": r.title} for r in followup.riders
+            if r.status is Status.EXPECTED],
+        # The latest few: a mail is not the place for the whole file.
+        "notes": [{"on": f"{n.at:%Y-%m-%d}", "text": n.new} for n in followup.notes[-3:]],
     }
 
 
@@ -186,6 +194,66 @@ def missed_items(folded: Sequence[Notice], titles: dict[str, str],
             for n in folded]
 
 
+def change_sections(changes: Sequence[Change],
+                    followups: dict[str, FollowUp]) -> dict[str, Any]:
+    """What a change notice says: per follow-up, what changed from what to what and why,
+    the follow-ups changed by a command first and those derived from them after; and a
+    subject that says it plainly ("TEMM 21 confirmed: 23-24 November 2019, Kitakyushu; 2
+    follow-ups moved with it")."""
+    groups: dict[str, list[Change]] = {}
+    for change in sorted(changes, key=lambda c: c.id):
+        if change.followup_id in followups:
+            groups.setdefault(change.followup_id, []).append(change)
+    sections: list[dict[str, Any]] = []
+    for followup_id, found in groups.items():
+        followup = followups[followup_id]
+        sections.append({
+            "followup": followup_context(followup),
+            "verb": _verb(found),
+            "derived": found[0].why.startswith("derived from "),
+            "why": found[0].why,
+            "lines": [{"field": c.field.replace("_", " "), "old": c.old, "new": c.new}
+                      for c in found],
+        })
+    own = [s for s in sections if not s["derived"]]
+    moved = [s for s in sections if s["derived"]]
+    if not sections:
+        return {"changes": [], "summary": "followup: nothing left to tell"}
+    first = (own or moved)[0]
+    summary = f"{first['followup']['title']} {first['verb']}"
+    if first["verb"] == "confirmed":
+        place = first["followup"]["location"]
+        summary += f": {first['followup']['when']}" + (f", {place}" if place else "")
+    others = len(own or moved) - 1
+    if others:
+        summary += f" and {others} more changed"
+    if own and moved:
+        summary += f"; {len(moved)} follow-up{'s' if len(moved) > 1 else ''} moved with it"
+    return {"changes": own + moved, "summary": summary}
+
+
+def _verb(changes: Sequence[Change]) -> str:
+    fields = {c.field: c for c in changes}
+    if "created" in fields:
+        return "added"
+    status = fields.get("status")
+    if status is not None:
+        if status.new == "scheduled" and status.old in ("cancelled", "done"):
+            return "reopened"
+        if status.new == "expected" and status.old in ("cancelled", "done"):
+            return "reopened"
+        return {"scheduled": "confirmed", "cancelled": "cancelled", "done": "done",
+                "expected": "unconfirmed"}.get(status.new or "", "changed")
+    if "schedule" in fields:
+        return "confirmed"
+    if "window" in fields:
+        return "moved"
+    anchor = fields.get("anchor")
+    if anchor is not None and (anchor.new or "").endswith("(cancelled)"):
+        return "left without its anchor"
+    return "changed"
+
+
 def sample_contexts() -> dict[str, dict[str, Any]]:
     """A context for each kind, with every optional part filled, to test templates with."""
     source = Source(title="Outcome of the 23rd Joint Committee", publisher="MOFA",
@@ -207,6 +275,9 @@ def sample_contexts() -> dict[str, dict[str, Any]]:
     base = notice_context(notice, audience, now)
     base["notice"]["late"] = True
     item = followup_context(followup)
+    item["snoozed_until"] = "2019-10-15"
+    item["riders"] = [{"id": "ministers-at-temm-21", "title": "Ministers' meeting at TEMM 21"}]
+    item["notes"] = [{"on": "2019-09-20", "text": "Japan expects to fix the dates in October."}]
     contexts: dict[str, dict[str, Any]] = {
         kind: {**base, "followup": item} for kind in NoticeKind.PER_FOLLOWUP
     }
@@ -214,4 +285,9 @@ def sample_contexts() -> dict[str, dict[str, Any]]:
                                    "overdue": [item]}
     contexts[NoticeKind.MISSED] = {**base, "missed": missed_items(
         [notice], {"ltp-report": "LTP report"}, audience)}
+    change = {"followup": item, "verb": "moved", "derived": True,
+              "why": "derived from temm-21 after: followup confirm temm-21 --on 2019-11-23",
+              "lines": [{"field": "window", "old": "2019-H2", "new": "2019-11-16..2019-12-01"}]}
+    contexts[NoticeKind.CHANGE] = {**base, "changes": [{**change, "derived": False}, change],
+                                   "summary": "TEMM 21 confirmed; 1 follow-up moved with it"}
     return contexts

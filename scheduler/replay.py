@@ -212,8 +212,9 @@ def replay(app: App, start: date, end: date, outcomes: list[Outcome]) -> list[Fi
             clock.now = max(min(moments).astimezone(UTC), clock.now)
             while pending and datetime.combine(pending[0].on, time(0), zone) <= clock.now:
                 with store.transaction(write=True) as session:
-                    apply(pending.pop(0), Register(session, now=clock.now, bus=bus),
-                          config.timezone)
+                    register = Register(session, now=clock.now, bus=bus)
+                    apply(pending.pop(0), register, config.timezone)
+                    register.finish()
             for audience, trigger in digests.values():
                 fire = trigger.get_next_fire_time(None, clock.now)
                 if fire is not None and fire == clock.now:

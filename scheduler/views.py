@@ -62,6 +62,7 @@ def followup_json(followup: FollowUp, today: date) -> dict[str, Any]:
         "sentence": followup.sentence,
         "tags": list(followup.tags),
         "next_step": followup.next_step,
+        "snoozed_until": _iso(followup.snoozed_until),
         "revision": followup.revision,
         "updated_at": _iso(followup.updated_at),
     }
@@ -144,6 +145,8 @@ def followup_panel(
         ("Tied to", tie(followup)),
         ("Tags", ", ".join(followup.tags)),
         ("Next step", followup.next_step or ""),
+        ("Snoozed", "" if followup.snoozed_until is None
+         else f"no chases until {followup.snoozed_until.isoformat()}"),
         ("Revision", str(followup.revision)),
     ]
     if source is not None:
@@ -156,6 +159,9 @@ def followup_panel(
             )
         )
     rows.append(("Sentence", said(followup)))
+    rows.append(("Notes", "\n".join(
+        f"{c.at.astimezone(zone):%Y-%m-%d %H:%M %Z}: {c.new}" for c in history
+        if c.field == "note")))
     for label, value in rows:
         if value:
             facts.add_row(label, value)

@@ -23,6 +23,11 @@ from events.store import Store
 
 FOLLOWUP = Path(sys.executable).with_name("followup")
 
+#: What the 2019 seed has due when a daemon first starts today: the overdue notices of
+#: TEMM 21, the 24th Joint Committee and the working-level meetings (open-ended, overdue a
+#: year on). What rides on TEMM 21 or the Joint Committee is told through them.
+SEED_DUE_AT_START = ("jcec-24", "temm-21", "working-level-meetings")
+
 
 def write_config(folder: Path, *, database: str | None = None, channels: str = '["log"]',
                  extra: str = "", log_name: str = "notices.jsonl") -> Path:

@@ -30,6 +30,7 @@ from events.store import database_url
 from scheduler.notices import default_directory
 from tests.system.daemons import (
     FOLLOWUP,
+    SEED_DUE_AT_START,
     Daemon,
     chase,
     daemons,
@@ -47,7 +48,7 @@ from tests.system.smtp import Inbox, smtp_server
 
 __all__ = ["daemons"]  # the fixture, used by name
 
-SEED_OVERDUE = 5  # the seed's five follow-ups whose window passed: due at the first start
+SEED_OVERDUE = len(SEED_DUE_AT_START)  # due at the first start
 
 
 def keys_received(inbox: Inbox) -> Counter[str]:
@@ -167,7 +168,7 @@ def test_cut_postgresql_connections_are_made_again_within_seconds(
     wait_for(lambda: "listening for changes again" in daemon.stderr, what="the listener back",
              timeout=10)
 
-    due = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
+    due = (datetime.now(UTC) + timedelta(seconds=6)).replace(microsecond=0)
     run_cli(config, "confirm", "jcec-24", "--on", f"{due:%Y-%m-%d}", "--at",
             f"{due:%H:%M:%S}", "--tz", "UTC")
     key = notice_key("jcec-24", NoticeKind.LEAD, due, "desk", "log")

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from events.ledger import Ledger, Planner, PlanSettings
-from events.model import Notice, NoticeStatus
+from events.model import Change, Kind, Notice, NoticeStatus
 from events.planning import Audience, NoticeKind, Planned, Policy, notice_key
 from events.queue import Queue, record_failure, record_sent
 from events.register import Register, standard_bus
@@ -106,11 +106,16 @@ def test_confirming_supersedes_the_chases_and_plans_leads(store: Store) -> None:
         (NoticeKind.LEAD, "tomorrow")]
     superseded = [n for n in temm if n.status is NoticeStatus.SUPERSEDED]
     assert {n.kind for n in superseded} >= {NoticeKind.CHASE, NoticeKind.OVERDUE}
-    # the anchored follow-ups were re-derived, so they were re-planned too
-    ltp = [n for n in notices(store, followup_id="ltp-report")
+    # the anchored follow-ups were re-derived, so they were re-planned too: now that TEMM
+    # 21 has dates, the report's derived days get leads (30 days before is already past)
+    ltp = [(n.kind, n.due, n.detail) for n in notices(store, followup_id="ltp-report")
            if n.status is NoticeStatus.PENDING]
-    assert ltp[0].kind == NoticeKind.WINDOW_OPENS
-    assert ltp[0].due == datetime(2019, 11, 16, 0, 0, tzinfo=UTC)  # 09:00 in Seoul
+    assert ltp[:3] == [
+        (NoticeKind.LEAD, datetime(2019, 11, 9, 0, 0, tzinfo=UTC), "in 7 days, on temm-21's dates"),
+        (NoticeKind.LEAD, datetime(2019, 11, 15, 0, 0, tzinfo=UTC), "tomorrow, on temm-21's dates"),
+        (NoticeKind.WINDOW_OPENS, datetime(2019, 11, 16, 0, 0, tzinfo=UTC),  # 09:00 Seoul
+         "closes 30 November 2019"),  # too soon for a closing notice of its own
+    ]
 
 
 def test_a_sent_notice_is_never_rewritten(store: Store) -> None:
@@ -274,7 +279,8 @@ def test_a_new_audience_is_planned_and_a_removed_one_superseded(store: Store) ->
         added = Ledger(session, both, now).replan_all()
     assert added.added > 0
     team = notices(store, audience="temm-team")
-    assert {n.followup_id for n in team} == {"temm-21", "ministers-at-temm-21", "ltp-report"}
+    # what rides on TEMM 21 is told through it until it has dates
+    assert {n.followup_id for n in team} == {"temm-21"}
     only_team = PlanSettings(audiences=(both.audiences[1],))
     with store.transaction(write=True) as session:
         Ledger(session, only_team, now).replan_all()
@@ -322,3 +328,85 @@ def test_replanning_supersedes_more_notices_than_a_statement_takes_parameters(
         followup = Register(session, now=now, bus=standard_bus()).get("temm-21")
         result = Ledger(session, SETTINGS, now).replan(followup, changed=True)
     assert result.superseded == 33_000
+
+
+def change_notices(store: Store) -> list[Notice]:
+    return notices(store, kind=NoticeKind.CHANGE)
+
+
+def confirm_temm(register: Register) -> None:
+    register.confirm("temm-21", Schedule.confirm(parse_window("2019-11-23..2019-11-24"),
+                                                 timezone="Asia/Seoul"),
+                     location="Kitakyushu", why="followup confirm temm-21 --on ...")
+    register.finish()
+
+
+def test_a_change_plans_one_change_notice_with_what_moved_with_it(store: Store) -> None:
+    assert change_notices(store) == [], "loading the bundled release is not news"
+    at = START + timedelta(days=30)
+    change(store, at, confirm_temm)
+    [notice] = change_notices(store)
+    assert (notice.audience, notice.channel, notice.status) == ("desk", "log",
+                                                                NoticeStatus.PENDING)
+    assert notice.due == at + SETTINGS.change_quiet
+    with store.transaction(write=False) as session:
+        changed = {c.followup_id for c in session.scalars(
+            select(Change).where(Change.id.in_([int(i) for i in notice.payload])))}
+    assert changed == {"temm-21", "ltp-report", "ministers-at-temm-21"}
+
+
+def test_changes_within_the_quiet_period_go_out_together(store: Store) -> None:
+    at = START + timedelta(days=30)
+    change(store, at, confirm_temm)
+    [first] = change_notices(store)
+
+    def cancel(register: Register) -> None:
+        register.cancel("fine-dust-expert-group", why="followup cancel fine-dust-expert-group")
+        register.finish()
+
+    change(store, at + timedelta(minutes=2), cancel)
+    [together] = change_notices(store)
+    assert together.key == first.key and len(together.payload) > len(first.payload)
+    assert together.detail == f"{len(together.payload)} changes"
+    # once the quiet period is over, the next change starts a notice of its own
+    change(store, at + SETTINGS.change_quiet + timedelta(seconds=1),
+           lambda r: (r.complete("kma-visit", why="followup done kma-visit"), r.finish()))
+    assert len(change_notices(store)) == 2
+
+
+def test_notes_and_snoozes_tell_no_one(store: Store) -> None:
+    def desk_work(register: Register) -> None:
+        register.add_note("jcec-24", "Beijing suggested November", why="followup note ...")
+        register.snooze("jcec-24", (START + timedelta(days=60)).date(), why="followup snooze")
+        register.finish()
+
+    change(store, START + timedelta(days=1), desk_work)
+    assert change_notices(store) == []
+
+
+def test_an_audience_hears_only_of_what_it_gets(any_database_url: str) -> None:
+    settings = PlanSettings(audiences=(
+        Audience("desk", timezone="Asia/Seoul"),
+        Audience("reports", tags=frozenset({"nothing-tagged-so"}), kinds=frozenset(
+            {Kind.REPORT}))), default=Policy(), change_quiet=timedelta(0))
+    store = Store(any_database_url)
+    store.prepare()
+    bus = standard_bus()
+    Planner(settings).subscribe(bus)
+    try:
+        with store.transaction(write=True) as session:
+            register = Register(session, now=START, bus=bus)
+            register.quiet = True
+            load_seed(register)
+            register.finish()
+        with store.transaction(write=True) as session:
+            confirm_temm(Register(session, now=START + timedelta(days=1), bus=bus))
+        told = {n.audience: n for n in notices(store, kind=NoticeKind.CHANGE)}
+        assert set(told) == {"desk", "reports"}
+        assert told["reports"].due == START + timedelta(days=1), "no quiet period: at once"
+        with store.transaction(write=False) as session:
+            heard = {c.followup_id for c in session.scalars(select(Change).where(
+                Change.id.in_([int(i) for i in told["reports"].payload])))}
+        assert heard == {"ltp-report"}  # the one report that moved with TEMM 21
+    finally:
+        store.dispose()

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
@@ -91,7 +91,7 @@ def test_unknown_keys_are_warned_about_not_fatal() -> None:
     )
     assert config.warnings == (
         "/etc/followup.toml: unknown key 'database.ulr' is ignored",
-        "/etc/followup.toml: unknown key 'reminders' is ignored",
+        "/etc/followup.toml: unknown key 'reminders.a' is ignored",
     )
 
 
@@ -152,6 +152,8 @@ def test_the_shipped_config_is_valid_and_complete() -> None:
 def test_reminder_policy_audiences_and_channels() -> None:
     config = parse_config({
         "reminders": {"lead_days": [7, 30, 1, 7], "chase_every_days": 0,
+                      "open_chase_days": [20, 10, 40], "open_overdue_days": 0,
+                      "together_days": 3, "change_quiet_minutes": 0.5,
                       "kind": {"report": {"lead_days": [14]}},
                       "followup": {"temm-21": {"closing_days": 30}}},
         "audiences": {
@@ -168,6 +170,9 @@ def test_reminder_policy_audiences_and_channels() -> None:
     })
     assert config.plan.default.lead_days == (30, 7, 1)
     assert config.plan.default.chase_every_days == 0
+    assert (config.plan.default.open_chase_days, config.plan.default.open_overdue_days,
+            config.plan.default.together_days) == ((20, 10, 40), 0, 3)
+    assert config.plan.change_quiet == timedelta(seconds=30)
     assert dict(config.plan.by_kind) == {Kind.REPORT: {"lead_days": (14,)}}
     assert dict(config.plan.by_followup) == {"temm-21": {"closing_days": 30}}
     desk, team = config.plan.audiences
@@ -185,7 +190,8 @@ def test_reminder_policy_audiences_and_channels() -> None:
 def test_reminder_problems_are_reported_together() -> None:
     with pytest.raises(ConfigError) as raised:
         parse_config({
-            "reminders": {"lead_days": [7, -1], "kind": {"party": {"lead_days": [1]}}},
+            "reminders": {"lead_days": [7, -1], "kind": {"party": {"lead_days": [1]}},
+                          "open_chase_days": [14, 0], "together_days": -2},
             "audiences": {
                 "desk": {"channels": ["log", "sms"], "send_time": "9am",
                          "digest": "every monday", "kinds": ["party"]},
@@ -197,6 +203,8 @@ def test_reminder_problems_are_reported_together() -> None:
     problems = "\n".join(raised.value.problems)
     for expected in [
         "reminders.lead_days: days before the start are 0 or more",
+        "reminders.open_chase_days: days between chases are 1 or more",
+        "reminders.together_days: must be 0 (off) or more",
         "reminders.kind.party: unknown kind",
         "audiences.desk.channels: no channel 'sms' is configured",
         "audiences.desk.send_time: '9am' is not a time of day",

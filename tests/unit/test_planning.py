@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import time as clock
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -97,15 +98,37 @@ def test_a_timed_meeting_is_reminded_at_its_own_hour() -> None:
                                 (NoticeKind.LEAD, start)]
 
 
-def test_open_ended_windows_are_chased_up_to_the_horizon() -> None:
-    planned = plan(facts("2019-02.."), Policy(chase_every_days=14), SEOUL, start=NOW,
-                   horizon=kst("2019-03-20"), now=NOW)
-    assert summary(planned) == [
-        (NoticeKind.WINDOW_OPENS, kst("2019-02-01")),
-        (NoticeKind.CHASE, kst("2019-02-15")),
-        (NoticeKind.CHASE, kst("2019-03-01")),
-        (NoticeKind.CHASE, kst("2019-03-15")),
+def test_open_ended_windows_are_chased_less_often_and_overdue_after_a_year() -> None:
+    planned = plan(facts("2019-02.."), Policy(open_chase_days=(14, 30, 60)), SEOUL,
+                   start=NOW, horizon=FAR, now=NOW)
+    assert [(p.kind, p.due, p.detail) for p in planned] == [
+        (NoticeKind.WINDOW_OPENS, kst("2019-02-01"), ""),
+        (NoticeKind.CHASE, kst("2019-02-15"), "after 14 days, then less often"),
+        (NoticeKind.CHASE, kst("2019-03-17"), "after 30 days, then less often"),
+        (NoticeKind.CHASE, kst("2019-05-16"), "after 60 days"),
+        (NoticeKind.CHASE, kst("2019-07-15"), "after 60 days"),
+        (NoticeKind.CHASE, kst("2019-09-13"), "after 60 days"),
+        (NoticeKind.CHASE, kst("2019-11-12"), "after 60 days"),
+        (NoticeKind.CHASE, kst("2020-01-11"), "after 60 days"),
+        (NoticeKind.OVERDUE, kst("2020-02-01"), "open 365 days"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("policy", "chases", "overdue"),
+    [
+        (Policy(open_chase_days=(14,), open_overdue_days=60), 4, "2019-04-02"),
+        (Policy(open_chase_days=(), open_overdue_days=60), 0, "2019-04-02"),
+        (Policy(open_chase_days=(10, 0)), 1, "2020-02-01"),
+        (Policy(open_chase_days=(30,), open_overdue_days=0), 23, None),
+    ],
+)
+def test_the_pace_and_end_of_an_open_window_are_settings(
+        policy: Policy, chases: int, overdue: str | None) -> None:
+    planned = plan(facts("2019-02.."), policy, SEOUL, start=NOW, horizon=FAR, now=NOW)
+    assert sum(p.kind == NoticeKind.CHASE for p in planned) == chases
+    assert [p.due for p in planned if p.kind == NoticeKind.OVERDUE] == (
+        [kst(overdue)] if overdue else [])
 
 
 def test_undated_follow_ups_are_chased_from_when_they_were_recorded() -> None:
@@ -156,8 +179,13 @@ SHORT_WINDOWS = [
     # closing_days would put the closing notice on the day it opens: none
     ("2019-03-01..2019-03-15", Policy(chase_every_days=0, closing_days=14),
      [("window-opens", "2019-03-01"), ("overdue", "2019-03-16")]),
+    # a closing notice days after the opening one is said by it instead
     ("2019-03-01..2019-03-16", Policy(chase_every_days=0, closing_days=14),
-     [("window-opens", "2019-03-01"), ("closing", "2019-03-02"), ("overdue", "2019-03-17")]),
+     [("window-opens", "2019-03-01"), ("overdue", "2019-03-17")]),
+    ("2019-03-01..2019-03-22", Policy(chase_every_days=0, closing_days=14),
+     [("window-opens", "2019-03-01"), ("closing", "2019-03-08"), ("overdue", "2019-03-23")]),
+    ("2019-03-01..2019-03-22", Policy(chase_every_days=0, closing_days=14, together_days=8),
+     [("window-opens", "2019-03-01"), ("overdue", "2019-03-23")]),
     ("2019-03", Policy(chase_every_days=0, closing_days=1),
      [("window-opens", "2019-03-01"), ("closing", "2019-03-30"), ("overdue", "2019-04-01")]),
     # no chase on the day of the closing notice, nor on the window's last day
@@ -314,3 +342,109 @@ def test_a_nearer_horizon_only_cuts_the_plan(
     far = plan(f, policy, SEOUL, start=start, horizon=start + timedelta(days=401), now=start)
     assert plan(f, policy, SEOUL, start=start, horizon=horizon, now=start) == [
         p for p in far if p.due < horizon]
+
+
+def snoozed(window: str, until: str, **changes: object) -> Facts:
+    return replace(facts(window), snoozed_until=date.fromisoformat(until), **changes)
+
+
+# window, snoozed until, policy, what is planned (kind, day at the send time in Seoul, detail)
+SNOOZES = [
+    # an open window: no chase until the day it ends, then every 14 days from that day
+    ("2019-02..", "2019-03-20", Policy(open_chase_days=(14, 30)),
+     [("window-opens", "2019-02-01", ""), ("chase", "2019-03-20", "snoozed until 2019-03-20"),
+      ("chase", "2019-04-19", "every 30 days")]),
+    # closing and overdue are not chases: they still go; chasing resumes until the closing
+    ("2019-03", "2019-03-10", Policy(chase_every_days=3, closing_days=14),
+     [("window-opens", "2019-03-01", ""), ("chase", "2019-03-10", "snoozed until 2019-03-10"),
+      ("chase", "2019-03-13", "every 3 days"), ("chase", "2019-03-16", "every 3 days"),
+      ("closing", "2019-03-17", "14 days before the window closes"),
+      ("overdue", "2019-04-01", "")]),
+    # snoozed past the chasing: nothing on the day it ends
+    ("2019-03", "2019-03-25", Policy(chase_every_days=3, closing_days=14),
+     [("window-opens", "2019-03-01", ""),
+      ("closing", "2019-03-17", "14 days before the window closes"),
+      ("overdue", "2019-04-01", "")]),
+    # a snooze that ends before the window opens changes nothing
+    ("2019-05", "2019-03-01", Policy(chase_every_days=10, closing_days=0),
+     [("window-opens", "2019-05-01", ""), ("chase", "2019-05-11", "every 10 days"),
+      ("chase", "2019-05-21", "every 10 days"), ("overdue", "2019-06-01", "")]),
+    # undated: chased again from the day it ends
+    ("undated", "2019-06-01", Policy(undated_every_days=60),
+     [("undated-chase", "2019-06-01", "snoozed until 2019-06-01"),
+      ("undated-chase", "2019-07-31", "every 60 days"),
+      ("undated-chase", "2019-09-29", "every 60 days")]),
+]
+
+
+@pytest.mark.parametrize(("window", "until", "policy", "expected"), SNOOZES)
+def test_a_snooze_stops_chases_until_its_day(window: str, until: str, policy: Policy,
+                                             expected: list[tuple[str, str, str]]) -> None:
+    horizon = kst("2019-05-10" if window.endswith("..") else "2019-10-01")
+    planned = plan(snoozed(window, until), policy, SEOUL, start=NOW, horizon=horizon, now=NOW)
+    assert [(p.kind, p.due, p.detail) for p in planned] == [
+        (kind, kst(day), detail) for kind, day, detail in expected]
+
+
+def test_a_snoozed_meeting_with_dates_keeps_its_leads() -> None:
+    schedule = Schedule(date(2019, 11, 23), date(2019, 11, 24))
+    confirmed = replace(facts("2019-11-23..2019-11-24", status=Status.SCHEDULED,
+                              schedule=schedule), snoozed_until=date(2019, 12, 1))
+    assert plan(confirmed, Policy(), SEOUL, start=NOW, horizon=FAR, now=NOW) == plan(
+        replace(confirmed, snoozed_until=None), Policy(), SEOUL, start=NOW, horizon=FAR,
+        now=NOW)
+
+
+@settings(max_examples=150, deadline=None)
+@given(window=windows(), until=st.dates(date(2018, 6, 1), date(2021, 6, 1)),
+       every=st.sampled_from([0, 3, 7, 14, 30, 45]), closing=st.integers(0, 30))
+def test_no_chase_falls_inside_a_snooze_and_nothing_else_moves(
+        window: Window, until: date, every: int, closing: int) -> None:
+    policy = Policy(chase_every_days=every, undated_every_days=every, closing_days=closing)
+    plain = Facts(id="x", kind=Kind.MEETING, status=Status.EXPECTED, window=window,
+                  schedule=None, tags=(), created=date(2019, 1, 24))
+    quiet = replace(plain, snoozed_until=until)
+    wakes = SEOUL.at_send_time(until)
+    before = plan(plain, policy, SEOUL, start=NOW, horizon=FAR, now=NOW)
+    after = plan(quiet, policy, SEOUL, start=NOW, horizon=FAR, now=NOW)
+    chases = {NoticeKind.CHASE, NoticeKind.UNDATED}
+    assert all(p.due >= wakes for p in after if p.kind in chases)
+    assert [p for p in after if p.kind not in chases] == [
+        p for p in before if p.kind not in chases]
+    # a chase comes back the day the snooze ends only where chasing was still going on
+    woken = [p for p in after if p.kind in chases and p.due == wakes]
+    assert len(woken) <= 1
+    if woken:  # (looked at far enough ahead to see the chase after the snooze)
+        later = plan(plain, policy, SEOUL, start=NOW, horizon=wakes + timedelta(days=400),
+                     now=NOW)
+        assert any(p.kind in chases and p.due >= wakes for p in later)
+
+
+def test_what_rides_on_an_anchor_without_dates_is_not_chased_on_its_own() -> None:
+    riding = replace(facts("2019-H2"), anchor_id="temm-21-host")
+    assert plan(riding, Policy(), SEOUL, start=NOW, horizon=FAR, now=NOW) == []
+    undated = replace(facts("undated"), anchor_id="temm-21-host")
+    assert plan(undated, Policy(), SEOUL, start=NOW, horizon=FAR, now=NOW) == []
+
+
+def test_once_the_anchor_has_dates_the_derived_days_get_leads() -> None:
+    derived = replace(facts("2019-11-22..2019-11-25"), anchor_id="temm-21",
+                      anchor_dated=True)
+    planned = plan(derived, Policy(lead_days=(30, 7, 1)), SEOUL, start=NOW, horizon=FAR,
+                   now=NOW)
+    assert [(p.kind, p.due, p.detail) for p in planned] == [
+        (NoticeKind.LEAD, kst("2019-10-23"), "in 30 days, on temm-21's dates"),
+        (NoticeKind.LEAD, kst("2019-11-15"), "in 7 days, on temm-21's dates"),
+        (NoticeKind.LEAD, kst("2019-11-21"), "tomorrow, on temm-21's dates"),
+        (NoticeKind.WINDOW_OPENS, kst("2019-11-22"), "closes 25 November 2019"),
+        (NoticeKind.OVERDUE, kst("2019-11-26"), ""),
+    ]
+
+
+def test_undated_follow_ups_are_chased_from_the_day_given_as_created() -> None:
+    # the ledger gives the release's publication date, so a rehearsal chases as the
+    # daemon would have
+    published = replace(facts("undated"), created=date(2019, 1, 24))
+    planned = plan(published, Policy(undated_every_days=30), SEOUL, start=NOW,
+                   horizon=kst("2019-03-01"), now=NOW)
+    assert summary(planned) == [(NoticeKind.UNDATED, kst("2019-02-23"))]
