@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
+from icalendar.parser import Contentline
 
 from events.describe import tie
 from events.feed import (
@@ -25,6 +26,7 @@ from events.feed import (
     description,
     event_block,
     feed,
+    fold,
     summary,
     version_of,
 )
@@ -210,6 +212,46 @@ def test_any_text_makes_an_event_every_parser_reads(title: str, location: str, s
     if address(url):
         assert str(event["URL"]) == address(url)
     assert all(line == single_line(line) for line in str(event["DESCRIPTION"]).split("\n"))
+
+
+# -- folding ---------------------------------------------------------------------------------
+
+SEVENTY_FOUR = b"D" * 74
+
+
+@pytest.mark.parametrize(("line", "folded"), [
+    (b"", b""),
+    (SEVENTY_FOUR, SEVENTY_FOUR),  # the longest line left whole
+    (SEVENTY_FOUR + b"E", SEVENTY_FOUR + b"\r\n E"),
+    (SEVENTY_FOUR * 2 + b"E", SEVENTY_FOUR + b"\r\n " + SEVENTY_FOUR + b"\r\n E"),
+    # a character of two, three or four octets is never cut: the part ends before it
+    (b"D" * 73 + "é".encode() + b"E", b"D" * 73 + "\r\n éE".encode()),
+    (b"D" * 72 + "서".encode() + b"E", b"D" * 72 + "\r\n 서E".encode()),
+    (b"D" * 71 + "😀".encode() + b"E", b"D" * 71 + "\r\n 😀E".encode()),
+    (b"D" * 72 + "é".encode() + b"E", b"D" * 72 + "é\r\n E".encode()),
+    # a backslash or caret that would end a part begins the next
+    (b"D" * 73 + b"\\nE", b"D" * 73 + b"\r\n \\nE"),
+    (b"D" * 73 + b"^nE", b"D" * 73 + b"\r\n ^nE"),
+    (b"D" * 72 + b"\\nE", b"D" * 72 + b"\\n\r\n E"),
+    (b"D" * 73 + b"\\" + SEVENTY_FOUR,
+     b"D" * 73 + b"\r\n \\" + b"D" * 73 + b"\r\n D"),
+])
+def test_folding_at_74_octets_a_part(line: bytes, folded: bytes) -> None:
+    assert fold(line) == folded
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(exclude_categories=["Cs", "Cc"]) | st.sampled_from(
+    "\\^é서😀"), max_size=400))
+def test_any_text_folds_to_short_lines_that_unfold_to_it(text: str) -> None:
+    folded = fold(text.encode())
+    lines = folded.split(b"\r\n")
+    assert all(len(line) <= 75 for line in lines)
+    assert all(line.startswith(b" ") for line in lines[1:])
+    # each line decodes on its own: no UTF-8 sequence is split
+    assert lines[0].decode() + "".join(line[1:].decode() for line in lines[1:]) == text
+    # where icalendar itself folds it, so a feed's bytes do not depend on who folded them
+    assert folded == Contentline(text).to_ical()
 
 
 # -- whole feeds, byte for byte ---------------------------------------------------------------
