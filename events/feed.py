@@ -31,13 +31,15 @@ existed (a stray control character in a title) cannot make a strict parser refus
 
 Every block depends only on the follow-up, so unchanged data gives identical bytes:
 ``DTSTAMP`` and ``LAST-MODIFIED`` are the follow-up's last change, ``SEQUENCE`` its revision.
-Blocks are cached by revision; a feed is the calendar header, the blocks and the footer.
+A block is good for one version (the follow-up's revision and its anchor's) and one shape
+(:func:`shape_of`); a feed is the calendar header, the blocks in feed order and the footer.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Literal
@@ -261,27 +263,73 @@ def version_of(followup: FollowUp) -> Version:
     return followup.revision, followup.anchor.revision if followup.anchor is not None else 0
 
 
-class BlockCache:
-    """Serialized events by follow-up, each valid for one version."""
+#: Raised whenever :func:`event_block` writes other bytes for the same follow-up, so that
+#: blocks kept in the database by an earlier version of followup are not served again.
+BLOCK_FORMAT = 1
 
-    def __init__(self, settings: FeedSettings) -> None:
-        self.settings = settings
-        self._blocks: dict[str, tuple[Version, bytes]] = {}
 
-    def get(self, followup_id: str, version: Version) -> bytes | None:
-        cached = self._blocks.get(followup_id)
-        return cached[1] if cached is not None and cached[0] == version else None
+def shape_of(settings: FeedSettings) -> str:
+    """What a kept block's bytes depend on besides the follow-up: the settings that shape an
+    event, and the format this version of followup writes."""
+    shaping = (BLOCK_FORMAT, settings.domain, settings.alarms, settings.windows)
+    return hashlib.sha256(repr(shaping).encode()).hexdigest()[:32]
 
-    def put(self, followup: FollowUp) -> bytes:
-        block = event_block(followup, self.settings)
-        self._blocks[followup.id] = (version_of(followup), block)
-        return block
 
-    def forget(self, followup_id: str) -> None:
-        self._blocks.pop(followup_id, None)
+@dataclass(frozen=True)
+class Entry:
+    """One follow-up as a feed holds it: its events' bytes and what they were made from."""
+
+    id: str
+    version: Version
+    block: bytes
+    #: When it last changed: a feed's Last-Modified is the latest of its entries'.
+    changed: datetime
+    #: The audiences whose feeds hold it (the feed of all holds every entry).
+    audiences: frozenset[str]
+    #: Names these bytes: the same key, the same block.
+    key: bytes = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", f"{self.id}:{self.version};".encode())
+
+
+class FeedEntries:
+    """Every follow-up's entry in feed order, each replaced only when its version moves on."""
+
+    def __init__(self) -> None:
+        #: The register version these entries were last brought up to.
+        self.version: int | None = None
+        self._order: list[str] = []
+        self._entries: dict[str, Entry] = {}
+
+    def stale(self, rows: Iterable[tuple[str, Version]]) -> list[str]:
+        """Take the register's follow-ups (id and version, in feed order) as they now are:
+        their order is kept, the entries of those gone are dropped, and the ids whose entry
+        is missing or made for another version are returned, to be :meth:`put` again."""
+        order = []
+        stale = []
+        entries = self._entries
+        for followup_id, version in rows:
+            order.append(followup_id)
+            entry = entries.get(followup_id)
+            if entry is None or entry.version != version:
+                stale.append(followup_id)
+        for gone in entries.keys() - set(order):
+            del entries[gone]
+        self._order = order
+        return stale
+
+    def put(self, entry: Entry) -> None:
+        self._entries[entry.id] = entry
+
+    def chosen(self, audience: str | None = None) -> list[Entry]:
+        """The entries of one audience's feed (None: every entry), in feed order."""
+        entries = self._entries
+        return [entry for entry in (entries.get(i) for i in self._order) if entry is not None
+                and (audience is None or audience in entry.audiences)]
 
     def __len__(self) -> int:
-        return len(self._blocks)
+        return len(self._entries)
 
 
 def feed(blocks: Iterable[bytes], settings: FeedSettings, title: str) -> bytes:

@@ -20,13 +20,16 @@ from icalendar.parser import Contentline
 
 from events.describe import tie
 from events.feed import (
-    BlockCache,
+    Entry,
+    FeedEntries,
     FeedSettings,
+    Version,
     calendar_parts,
     description,
     event_block,
     feed,
     fold,
+    shape_of,
     summary,
     version_of,
 )
@@ -401,7 +404,7 @@ def test_the_day_of_a_follow_up_without_a_date_is_when_it_was_promised_or_record
                                                                       day + timedelta(days=1))
 
 
-# -- the block cache --------------------------------------------------------------------------
+# -- entries and their shape ------------------------------------------------------------------
 
 
 def test_a_version_is_the_revision_and_the_anchor_s() -> None:
@@ -410,28 +413,54 @@ def test_a_version_is_the_revision_and_the_anchor_s() -> None:
     assert version_of(tied(followup("temm-21", revision=8), revision=2)) == (2, 8)
 
 
-def test_the_cache_keeps_a_block_for_its_version_only() -> None:
-    cache = BlockCache(EDGES)
-    item = tied(temm(), revision=3)
-    block = cache.put(item)
-    assert block == event_block(item, EDGES)  # with the cache's settings: two entries
-    assert block.count(b"BEGIN:VEVENT") == 2
-    assert len(cache) == 1
-    assert cache.get("ltp-report", (3, 3)) == block
-    assert cache.get("ltp-report", (4, 3)) is None  # the follow-up changed
-    assert cache.get("ltp-report", (3, 4)) is None  # its anchor changed
-    assert cache.get("temm-21", (3, 3)) is None  # never put
-    cache.forget("ltp-report")
-    cache.forget("temm-21")  # not there: nothing to do
-    assert cache.get("ltp-report", (3, 3)) is None
-    assert len(cache) == 0
+@pytest.mark.parametrize(("one", "other"), [
+    (SPAN, FeedSettings(domain="followup.example.com")),
+    (SPAN, EDGES),
+    (SPAN, FeedSettings(domain="followup.example.org", alarms=True)),
+])
+def test_a_setting_that_shapes_events_makes_another_shape(one: FeedSettings,
+                                                          other: FeedSettings) -> None:
+    assert shape_of(one) != shape_of(other)
+    assert len(shape_of(one)) == 32  # as long as the column that keeps it
 
 
-def test_putting_a_follow_up_again_replaces_its_block() -> None:
-    cache = BlockCache(SPAN)
-    cache.put(followup(revision=3))
-    renamed = followup(revision=4, title="The LTP report")
-    block = cache.put(renamed)
-    assert len(cache) == 1
-    assert cache.get("ltp-report", (4, 0)) == block
-    assert b"SUMMARY:The LTP report (date TBC" in block
+def test_settings_of_the_calendar_alone_keep_the_shape() -> None:
+    calendar_only = FeedSettings(domain="followup.example.org", name="desk", description="d",
+                                 refresh=timedelta(minutes=5))
+    assert shape_of(calendar_only) == shape_of(SPAN)
+
+
+def entry(followup_id: str, version: Version = (1, 0), audiences: frozenset[str] = frozenset(),
+          changed: datetime = CHANGED) -> Entry:
+    return Entry(followup_id, version, f"<{followup_id} {version}>".encode(), changed,
+                 audiences)
+
+
+def test_an_entry_s_key_names_its_follow_up_and_version() -> None:
+    assert entry("temm-21", (3, 0)).key == b"temm-21:(3, 0);"
+    assert entry("ltp-report", (2, 8)).key == b"ltp-report:(2, 8);"
+
+
+def test_entries_follow_the_register_s_order_and_versions() -> None:
+    entries = FeedEntries()
+    assert entries.stale([("a", (1, 0)), ("b", (1, 0))]) == ["a", "b"]  # nothing held yet
+    assert entries.chosen() == []  # nothing put: nothing shown
+    for item in (entry("a"), entry("b", audiences=frozenset({"desk"}))):
+        entries.put(item)
+    assert [e.id for e in entries.chosen()] == ["a", "b"]
+    assert [e.id for e in entries.chosen("desk")] == ["b"]
+    assert entries.chosen("team") == []
+    # b moves ahead of a, a's anchor changes, c is new
+    assert entries.stale([("b", (1, 0)), ("c", (1, 0)), ("a", (1, 2))]) == ["c", "a"]
+    assert [e.id for e in entries.chosen()] == ["b", "a"]  # c not put yet
+    entries.put(entry("c"))
+    entries.put(entry("a", (1, 2)))
+    assert [(e.id, e.version) for e in entries.chosen()] == [("b", (1, 0)), ("c", (1, 0)),
+                                                             ("a", (1, 2))]
+    assert len(entries) == 3
+    # b is gone: its entry too
+    assert entries.stale([("c", (1, 0)), ("a", (1, 2))]) == []
+    assert [e.id for e in entries.chosen()] == ["c", "a"]
+    assert len(entries) == 2
+    assert entries.stale([("a", (2, 2))]) == ["a"]  # its own revision moved
+    assert entries.version is None  # the register version is the caller's to set
