@@ -144,6 +144,14 @@ def event_block(followup: FollowUp, settings: FeedSettings) -> bytes:
 
     One event, or with ``windows = "edges"`` two for a window still open.
     """
+    # icalendar folds a character at a time, most of the cost of an event: its lines are
+    # folded here instead, at the same places.
+    return b"".join(fold(line.encode()) + b"\r\n" for event in vevents(followup, settings)
+                    for line in event.content_lines() if line)
+
+
+def vevents(followup: FollowUp, settings: FeedSettings) -> list[Event]:
+    """The VEVENTs for one follow-up, as icalendar components."""
     uid = f"{followup.id}@{settings.domain}"
     schedule = followup.schedule
     start: date | datetime
@@ -156,19 +164,19 @@ def event_block(followup: FollowUp, settings: FeedSettings) -> bytes:
         first, last = followup.window.earliest, followup.window.latest
         assert first is not None and last is not None
         if followup.status is not Status.EXPECTED:
-            return _event(followup, settings, uid, summary(followup), first,
-                          first + timedelta(days=1))
-        return (_event(followup, settings, uid, summary(followup, "opens"), first,
-                       first + timedelta(days=1))
-                + _event(followup, settings, f"{followup.id}.closes@{settings.domain}",
-                         summary(followup, "closes"), last, last + timedelta(days=1)))
+            return [_event(followup, settings, uid, summary(followup), first,
+                           first + timedelta(days=1))]
+        return [_event(followup, settings, uid, summary(followup, "opens"), first,
+                       first + timedelta(days=1)),
+                _event(followup, settings, f"{followup.id}.closes@{settings.domain}",
+                       summary(followup, "closes"), last, last + timedelta(days=1))]
     else:
         start, end = _days(followup)
-    return _event(followup, settings, uid, summary(followup), start, end)
+    return [_event(followup, settings, uid, summary(followup), start, end)]
 
 
 def _event(followup: FollowUp, settings: FeedSettings, uid: str, title: str,
-           start: date | datetime, end: date | datetime) -> bytes:
+           start: date | datetime, end: date | datetime) -> Event:
     event = Event()
     changed = followup.updated_at.astimezone(UTC)
     event.add("uid", uid)
@@ -195,9 +203,7 @@ def _event(followup: FollowUp, settings: FeedSettings, uid: str, title: str,
         alarm.add("description", title)
         alarm.add("trigger", timedelta(days=-1))
         event.add_component(alarm)
-    # icalendar folds a character at a time, most of the cost of an event: its lines are
-    # folded here instead, at the same places.
-    return b"".join(fold(line.encode()) + b"\r\n" for line in event.content_lines() if line)
+    return event
 
 
 def fold(line: bytes) -> bytes:
@@ -302,17 +308,18 @@ class FeedEntries:
         self._order: list[str] = []
         self._entries: dict[str, Entry] = {}
 
-    def stale(self, rows: Iterable[tuple[str, Version]]) -> list[str]:
-        """Take the register's follow-ups (id and version, in feed order) as they now are:
-        their order is kept, the entries of those gone are dropped, and the ids whose entry
-        is missing or made for another version are returned, to be :meth:`put` again."""
+    def stale(self, rows: Iterable[tuple[str, int, int | None]]) -> list[str]:
+        """Take the register's follow-ups (id, revision and anchor's revision or None, in
+        feed order) as they now are: their order is kept, the entries of those gone are
+        dropped, and the ids whose entry is missing or made for another version are
+        returned, to be :meth:`put` again."""
         order = []
         stale = []
         entries = self._entries
-        for followup_id, version in rows:
+        for followup_id, revision, anchored in rows:
             order.append(followup_id)
             entry = entries.get(followup_id)
-            if entry is None or entry.version != version:
+            if entry is None or entry.version != (revision, anchored or 0):
                 stale.append(followup_id)
         for gone in entries.keys() - set(order):
             del entries[gone]

@@ -24,8 +24,12 @@ __all__ = ["FeedRow", "FeedStore"]
 _BATCH = 500
 
 _ANCHOR = aliased(FollowUp)
-#: A follow-up's place in a feed: dated ones by their first possible day, then the undated.
-_ORDER = (FollowUp.earliest.is_(None), FollowUp.earliest, FollowUp.id)
+# A follow-up's place in a feed: dated ones by their first possible day, then the undated.
+# Read on every change to the register, for every follow-up: plain SQL through the driver,
+# since building SQLAlchemy's typed rows would cost more than the query.
+_VERSIONS = ("SELECT f.id, f.revision, a.revision FROM followups f "
+             "LEFT OUTER JOIN followups a ON a.id = f.anchor_id "
+             "ORDER BY f.earliest IS NULL, f.earliest, f.id")
 
 
 @dataclass(frozen=True)
@@ -53,13 +57,10 @@ class FeedStore:
         removed, in the same transaction."""
         return int(self.session.execute(select(RegisterVersion.version)).scalar_one())
 
-    def versions(self) -> list[tuple[str, Version]]:
-        """Every follow-up's id and version, in feed order."""
-        rows = self.session.execute(
-            select(FollowUp.id, FollowUp.revision, _ANCHOR.revision)
-            .outerjoin(_ANCHOR, FollowUp.anchor_id == _ANCHOR.id).order_by(*_ORDER))
-        return [(followup_id, (revision, anchored or 0))
-                for followup_id, revision, anchored in rows]
+    def versions(self) -> list[tuple[str, int, int | None]]:
+        """Every follow-up's id, revision and anchor's revision (None without one), in feed
+        order."""
+        return list(self.session.connection().exec_driver_sql(_VERSIONS).all())
 
     def rows(self, ids: Sequence[str] | None = None) -> Iterator[FeedRow]:
         """The follow-ups named by ``ids`` (None: every one), with their kept blocks."""

@@ -84,8 +84,8 @@ class FeedBody:
     #: A whole second, later than any Last-Modified sent for other bytes before it was
     #: made; sent as Last-Modified itself once the clock has reached it.
     last_modified: datetime
-    #: The body's pieces (key and bytes), for its gzip form to be made from when asked.
-    pieces: tuple[tuple[bytes, bytes], ...] = field(repr=False, compare=False)
+    #: The entries it holds, for its gzip form to be made from when asked.
+    entries: tuple[Entry, ...] = field(repr=False, compare=False)
 
 
 class FeedService:
@@ -155,8 +155,7 @@ class FeedService:
                 self._bodies[name] = cached
             return cached
         header, footer = calendar_parts(self.settings, name)
-        pieces = ((header, header), *((e.key, e.block) for e in chosen), (footer, footer))
-        body = b"".join(piece for _, piece in pieces)
+        body = b"".join([header, *[e.block for e in chosen], footer])
         changed = max((e.changed for e in chosen), default=None)
         with self._lock:
             # Read again under the lock: another thread may have stored these same bytes
@@ -168,7 +167,8 @@ class FeedService:
                 sent = self._sent.get(name, self._started)
                 now = _whole_second(self.clock())
                 latest = sent if changed is None else min(_whole_second(changed), now)
-                made = FeedBody(version, etag, body, max(latest, sent + _SECOND), pieces)
+                made = FeedBody(version, etag, body, max(latest, sent + _SECOND),
+                                tuple(chosen))
             self._bodies[name] = made
         return made
 
@@ -179,8 +179,11 @@ class FeedService:
             kept = self._gzipped.get(name)
             if kept is not None and kept[0].etag == rendered.etag:
                 return kept[1]
+            header, footer = calendar_parts(self.settings, name)
+            pieces = [(header, header), *((e.key, e.block) for e in rendered.entries),
+                      (footer, footer)]
             compressor = self._compressors.setdefault(name, Compressor())
-            zipped = compressor.gzip(rendered.pieces, rendered.body)
+            zipped = compressor.gzip(pieces, rendered.body)
             self._gzipped[name] = (rendered, zipped)
             return zipped
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import event, func, select, text
+from sqlalchemy.orm import Session
 
-from events.feed import FeedSettings, event_block, feed, shape_of
+from events.feed import FeedSettings, Version, event_block, feed, shape_of
 from events.feed_store import FeedStore
 from events.model import FeedBlock, FollowUp
 from events.register import Register, standard_bus
@@ -33,6 +34,11 @@ def store(any_database_url: str) -> Iterator[Store]:
         load_seed(Register(session, now=NOW, bus=standard_bus()))
     yield store
     store.dispose()
+
+
+def versions(session: Session) -> dict[str, Version]:
+    return {followup_id: (revision, anchored or 0)
+            for followup_id, revision, anchored in FeedStore(session, SHAPE).versions()}
 
 
 def version(store: Store) -> int:
@@ -93,14 +99,15 @@ def test_the_version_stands_while_no_follow_up_changes(store: Store) -> None:
 def test_versions_come_in_feed_order(store: Store) -> None:
     with store.transaction(write=False) as session:
         order = FeedStore(session, SHAPE).versions()
+        by_id = versions(session)
         rows = session.execute(select(FollowUp.id, FollowUp.earliest, FollowUp.revision,
                                       FollowUp.anchor_id)).all()
     revisions = {followup_id: revision for followup_id, _, revision, _ in rows}
     anchors = {followup_id: anchor for followup_id, _, _, anchor in rows}
     expected = [r[0] for r in sorted(rows, key=lambda r: (r[1] is None, r[1] or NOW.date(),
                                                           r[0]))]
-    assert [followup_id for followup_id, _ in order] == expected
-    assert dict(order) == {followup_id: (revisions[followup_id],
+    assert [followup_id for followup_id, _, _ in order] == expected
+    assert by_id == {followup_id: (revisions[followup_id],
                                          revisions[anchors[followup_id]]
                                          if anchors[followup_id] else 0)
                            for followup_id in revisions}
@@ -114,17 +121,17 @@ def kept(store: Store, shape: str = SHAPE) -> dict[str, bytes | None]:
 
 def test_a_kept_block_is_good_for_its_version_and_shape_only(store: Store) -> None:
     with store.transaction(write=False) as session:
-        versions = dict(FeedStore(session, SHAPE).versions())
+        held = versions(session)
     with store.transaction(write=True) as session:
         FeedStore(session, SHAPE).keep([(followup_id, version, f"<{followup_id}>".encode())
-                                        for followup_id, version in versions.items()])
-    assert kept(store) == {followup_id: f"<{followup_id}>".encode() for followup_id in versions}
+                                        for followup_id, version in held.items()])
+    assert kept(store) == {followup_id: f"<{followup_id}>".encode() for followup_id in held}
     assert set(kept(store, "another shape").values()) == {None}
     with store.transaction(write=True) as session:  # kept again: replaced, not added
-        FeedStore(session, SHAPE).keep([("jcec-24", versions["jcec-24"], b"<again>")])
+        FeedStore(session, SHAPE).keep([("jcec-24", held["jcec-24"], b"<again>")])
     assert kept(store)["jcec-24"] == b"<again>"
     with store.transaction(write=False) as session:
-        assert session.scalar(select(func.count()).select_from(FeedBlock)) == len(versions)
+        assert session.scalar(select(func.count()).select_from(FeedBlock)) == len(held)
     change(store, "confirm")  # TEMM 21 and what is tied to it change
     now = kept(store)
     assert now["temm-21"] is None
@@ -166,7 +173,7 @@ def keep_fake(service: FeedService, followup_id: str) -> bytes:
     with service.store.transaction(write=True) as session:
         reads = FeedStore(session, service.shape)
         fake = f"X-KEPT:{followup_id}\r\n".encode()
-        reads.keep([(followup_id, dict(reads.versions())[followup_id], fake)])
+        reads.keep([(followup_id, versions(session)[followup_id], fake)])
     return fake
 
 

@@ -443,7 +443,7 @@ def test_an_entry_s_key_names_its_follow_up_and_version() -> None:
 
 def test_entries_follow_the_register_s_order_and_versions() -> None:
     entries = FeedEntries()
-    assert entries.stale([("a", (1, 0)), ("b", (1, 0))]) == ["a", "b"]  # nothing held yet
+    assert entries.stale([("a", 1, None), ("b", 1, None)]) == ["a", "b"]  # nothing held yet
     assert entries.chosen() == []  # nothing put: nothing shown
     for item in (entry("a"), entry("b", audiences=frozenset({"desk"}))):
         entries.put(item)
@@ -451,7 +451,7 @@ def test_entries_follow_the_register_s_order_and_versions() -> None:
     assert [e.id for e in entries.chosen("desk")] == ["b"]
     assert entries.chosen("team") == []
     # b moves ahead of a, a's anchor changes, c is new
-    assert entries.stale([("b", (1, 0)), ("c", (1, 0)), ("a", (1, 2))]) == ["c", "a"]
+    assert entries.stale([("b", 1, None), ("c", 1, None), ("a", 1, 2)]) == ["c", "a"]
     assert [e.id for e in entries.chosen()] == ["b", "a"]  # c not put yet
     entries.put(entry("c"))
     entries.put(entry("a", (1, 2)))
@@ -459,8 +459,11 @@ def test_entries_follow_the_register_s_order_and_versions() -> None:
                                                              ("a", (1, 2))]
     assert len(entries) == 3
     # b is gone: its entry too
-    assert entries.stale([("c", (1, 0)), ("a", (1, 2))]) == []
+    assert entries.stale([("c", 1, None), ("a", 1, 2)]) == []
     assert [e.id for e in entries.chosen()] == ["c", "a"]
     assert len(entries) == 2
-    assert entries.stale([("a", (2, 2))]) == ["a"]  # its own revision moved
+    assert entries.stale([("a", 2, 2)]) == ["a"]  # its own revision moved
+    assert entries.stale([("a", 2, 3)]) == ["a"]  # its anchor's
+    entries.put(entry("a", (2, 3)))
+    assert entries.stale([("a", 2, 3)]) == []
     assert entries.version is None  # the register version is the caller's to set
