@@ -42,14 +42,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import Literal
-
-from icalendar import Alarm, Calendar, Event, vText
+from typing import TYPE_CHECKING, Literal
 
 from events.describe import anchor_cancelled, short_title, tie_line, when
 from events.model import FollowUp, Status
 from events.text import address, multi_line, single_line
 from events.window import describe_window
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 PRODID = "-//followup//Follow-ups of government meetings//EN"
 
@@ -177,6 +178,9 @@ def vevents(followup: FollowUp, settings: FeedSettings) -> list[Event]:
 
 def _event(followup: FollowUp, settings: FeedSettings, uid: str, title: str,
            start: date | datetime, end: date | datetime) -> Event:
+    # Imported here: a process that serves kept blocks never needs it.
+    from icalendar import Alarm, Event
+
     event = Event()
     changed = followup.updated_at.astimezone(UTC)
     event.add("uid", uid)
@@ -234,24 +238,44 @@ _PART = 74
 
 @lru_cache(maxsize=64)
 def calendar_parts(settings: FeedSettings, title: str) -> tuple[bytes, bytes]:
-    """The calendar's header and footer, for the event blocks to go between."""
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
+    """The calendar's header and footer, for the event blocks to go between.
+
+    Written line by line as icalendar writes them (a test holds the two together), so that a
+    process serving kept blocks never imports icalendar.
+    """
     name = single_line(f"{settings.name}: {title}")
-    calendar.add("name", name)
-    # X- properties are text too, and need the same escaping icalendar gives named ones.
-    calendar.add("x-wr-calname", vText(name))
-    about = multi_line(settings.description)
-    calendar.add("description", about)
-    calendar.add("x-wr-caldesc", vText(about))
-    # RFC 7986 wants VALUE=DURATION spelt out; icalendar would leave it off.
-    calendar.add("refresh-interval", settings.refresh, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", _duration(settings.refresh))
-    whole = bytes(calendar.to_ical())
-    footer = b"END:VCALENDAR\r\n"
-    assert whole.endswith(footer)
-    return whole[: -len(footer)], footer
+    about = _text(multi_line(settings.description))
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{_text(PRODID)}",
+             f"DESCRIPTION:{about}", f"X-WR-CALDESC:{about}",
+             # icalendar writes NAME as it is given, unescaped, and a feed's bytes stay
+             # what they have been; X-WR-CALNAME is escaped text.
+             f"NAME:{name}", f"X-WR-CALNAME:{_text(name)}",
+             # RFC 7986 wants VALUE=DURATION spelt out; icalendar would leave it off.
+             f"REFRESH-INTERVAL;VALUE=DURATION:{_interval(settings.refresh)}",
+             f"X-PUBLISHED-TTL:{_duration(settings.refresh)}"]
+    return b"".join(fold(line.encode()) + b"\r\n" for line in lines), b"END:VCALENDAR\r\n"
+
+
+def _text(value: str) -> str:
+    """A TEXT value escaped as RFC 5545 says, and as icalendar escapes it (``\\N`` too)."""
+    return (value.replace("\\N", "\n").replace("\\", "\\\\").replace(";", "\\;")
+            .replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
+            .replace("\r", "\\n"))
+
+
+def _interval(span: timedelta) -> str:
+    """A DURATION value, as icalendar writes one: days, then hours, minutes and seconds."""
+    sign = "-" if span.days < 0 else ""
+    span = abs(span)
+    hours, rest = divmod(span.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    time = ""
+    if span.seconds:
+        time = ("T" + (f"{hours}H" if hours else "")
+                + (f"{minutes}M" if minutes or (hours and seconds) else "")
+                + (f"{seconds}S" if seconds else ""))
+    days = f"{span.days}D" if span.days or not time else ""
+    return f"{sign}P{days}{time}"
 
 
 def _duration(span: timedelta) -> str:

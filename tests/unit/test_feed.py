@@ -15,11 +15,12 @@ import vobject
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
-from icalendar import Calendar
+from icalendar import Calendar, vText
 from icalendar.parser import Contentline
 
 from events.describe import tie
 from events.feed import (
+    PRODID,
     Entry,
     FeedEntries,
     FeedSettings,
@@ -35,7 +36,7 @@ from events.feed import (
 )
 from events.model import FollowUp, Kind, Source, Status
 from events.schedule import Schedule
-from events.text import address, single_line
+from events.text import address, multi_line, single_line
 from events.window import parse_window
 
 CHANGED = datetime(2019, 2, 1, 9, 0, tzinfo=UTC)
@@ -382,6 +383,49 @@ def test_how_often_to_refresh_is_said_in_hours_and_minutes(minutes: int, ttl: st
     assert f"\r\nX-PUBLISHED-TTL:{ttl}\r\n".encode() in header
     assert f"\r\nREFRESH-INTERVAL;VALUE=DURATION:{interval}\r\n".encode() in header
     assert footer == b"END:VCALENDAR\r\n"
+
+
+def icalendar_header(settings: FeedSettings, title: str) -> bytes:
+    """The calendar's header as icalendar writes it, for calendar_parts to match."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    name = single_line(f"{settings.name}: {title}")
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", vText(name))
+    about = multi_line(settings.description)
+    calendar.add("description", about)
+    calendar.add("x-wr-caldesc", vText(about))
+    calendar.add("refresh-interval", settings.refresh, parameters={"VALUE": "DURATION"})
+    # the TTL as calendar_parts spells it (icalendar would spell a str as given): its
+    # spelling is the table's above to check
+    calendar.add("x-published-ttl", calendar_parts(settings, title)[0].split(
+        b"X-PUBLISHED-TTL:")[1].split(b"\r\n")[0].decode())
+    return bytes(calendar.to_ical())
+
+
+@pytest.mark.parametrize("span", [
+    timedelta(0), timedelta(seconds=1), timedelta(minutes=1), timedelta(hours=1),
+    timedelta(hours=1, seconds=1), timedelta(hours=2, minutes=3, seconds=4),
+    timedelta(days=1), timedelta(days=2, minutes=5), timedelta(minutes=-5),
+    timedelta(days=-1, hours=2),
+])
+def test_the_header_is_what_icalendar_writes(span: timedelta) -> None:
+    settings = FeedSettings(name="Desk; news, \\N and all", refresh=span,
+                            description="Line one\r\nline two, \\ and; three\rfour " * 3)
+    header, footer = calendar_parts(settings, "desk")
+    assert header + footer == icalendar_header(settings, "desk")
+
+
+@settings(max_examples=100, deadline=None)
+@given(name=texts, description=texts, title=texts, seconds=st.integers(-10**6, 10**7))
+def test_any_header_is_what_icalendar_writes(name: str, description: str, title: str,
+                                              seconds: int) -> None:
+    calendar_parts.cache_clear()
+    chosen = FeedSettings(name=name, description=description, refresh=timedelta(
+        seconds=seconds))
+    header, footer = calendar_parts(chosen, title)
+    assert header + footer == icalendar_header(chosen, title)
 
 
 def test_the_calendar_is_named_for_its_audience_on_one_line() -> None:
