@@ -18,7 +18,8 @@ At the size given by ``--full`` (10,000):
 At every size, over HTTP to a running ``followup serve`` on one kept-alive connection: an
 unchanged feed (plain, and gzip: the transfer grows with the feed), a conditional request
 answered 304, and the service's own work for an unchanged feed; beside a bare
-``http.server`` answering 304, the floor of an HTTP round trip from Python.
+``http.server`` answering 304 and waitress (the server's HTTP stack) around an application
+that does nothing, the floors of an HTTP round trip from Python.
 
 Medians of ``--rounds``; the machine's other load shows in them, so run it twice.
 """
@@ -203,6 +204,29 @@ def floor_304(rounds: int) -> float:
     return figure
 
 
+def waitress_floor(rounds: int) -> float:
+    """The same HTTP stack as the feed server (waitress, four threads) around an application
+    that does nothing: what a round trip costs before any feed work."""
+    from waitress.server import create_server
+
+    def nothing(_environ: object, start_response: Callable[..., object]) -> list[bytes]:
+        start_response("200 OK", [("Content-Length", "0")])
+        return [b""]
+
+    server = create_server(nothing, host="127.0.0.1", port=0, threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    connection = http.client.HTTPConnection("127.0.0.1", server.effective_port)
+
+    def ask() -> None:
+        connection.request("GET", "/")
+        connection.getresponse().read()
+
+    ask()
+    figure = median_ms(ask, rounds)
+    connection.close()
+    return figure
+
+
 def full_comparison(folder: Path, config: Path, app: App, rounds: int) -> list[str]:
     out = folder / "export.ics"
     report = []
@@ -234,8 +258,10 @@ def full_comparison(folder: Path, config: Path, app: App, rounds: int) -> list[s
                  config)
     assert peer_out.read_bytes() == served, "icalendar must write the same bytes"
 
+    startup = statistics.median(fresh([str(FOLLOWUP), "--help"], config) for _ in range(rounds))
     report += [
         f"  cold, fresh process (start-up included), {len(served) / 1e6:.1f} MB:",
+        f"    start-up alone: followup --help            {startup:9.1f} ms",
         f"    followup export, every event kept          {kept:9.1f} ms",
         f"    followup serve, start to first response    {serve:9.1f} ms",
         f"    followup export, nothing kept (renders all){nothing_kept:9.1f} ms  (one run)",
@@ -324,6 +350,7 @@ def main() -> None:
         icalendar_peer(*args.icalendar_peer)
         return
     print(f"floor: a bare http.server answering 304      {floor_304(args.rounds * 4):9.2f} ms")
+    print(f"floor: waitress around an empty application  {waitress_floor(args.rounds * 4):9.2f} ms")
     for size in sorted(set(args.sizes) | {args.full}):
         with tempfile.TemporaryDirectory(prefix="followup-feeds-") as name:
             folder = Path(name)
