@@ -96,6 +96,23 @@ def test_the_version_stands_while_no_follow_up_changes(store: Store) -> None:
     assert version(store) == before
 
 
+def test_a_writer_does_not_wait_for_another_to_raise_the_version(store: Store) -> None:
+    """On PostgreSQL (SQLite has one writer at a time anyway), two transactions changing
+    different follow-ups go on side by side: the version is raised as each commits."""
+    if store.is_sqlite:
+        pytest.skip("SQLite lets one transaction write at a time")
+    before = version(store)
+    with store.engine.connect() as first, store.engine.connect() as second:
+        first.execute(text("UPDATE followups SET revision = revision + 1 WHERE id = 'temm-21'"))
+        second.execute(text("SET lock_timeout = '5s'"))  # fails rather than hang
+        second.execute(text("UPDATE followups SET revision = revision + 1 "
+                            "WHERE id = 'jcec-24'"))
+        second.commit()
+        assert version(store) == before + 1
+        first.commit()
+    assert version(store) == before + 2
+
+
 def test_versions_come_in_feed_order(store: Store) -> None:
     with store.transaction(write=False) as session:
         order = FeedStore(session, SHAPE).versions()

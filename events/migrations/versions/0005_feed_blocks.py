@@ -50,10 +50,19 @@ def upgrade() -> None:
             op.execute(f"CREATE TRIGGER followups_{when.lower()}_raise_version AFTER {when} "
                        f"ON followups BEGIN {_RAISE}; END")
     else:
-        op.execute("CREATE FUNCTION followups_raise_version() RETURNS trigger "
-                   f"LANGUAGE plpgsql AS $$ BEGIN {_RAISE}; RETURN NULL; END $$")
-        op.execute("CREATE TRIGGER followups_raise_version AFTER INSERT OR UPDATE OR DELETE "
-                   "ON followups FOR EACH STATEMENT EXECUTE FUNCTION followups_raise_version()")
+        # Raised at commit, once a transaction: taken at the first change, the lock on the
+        # version's row would be held while the transaction waits for locks on follow-ups
+        # that another holds, and that other, changing a follow-up, would wait for it.
+        op.execute(
+            "CREATE FUNCTION followups_raise_version() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN "
+            "IF current_setting('followup.version_raised', true) IS DISTINCT FROM 'yes' THEN "
+            f"{_RAISE}; PERFORM set_config('followup.version_raised', 'yes', true); "
+            "END IF; RETURN NULL; END $$")
+        op.execute("CREATE CONSTRAINT TRIGGER followups_raise_version "
+                   "AFTER INSERT OR UPDATE OR DELETE ON followups "
+                   "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+                   "EXECUTE FUNCTION followups_raise_version()")
 
 
 def downgrade() -> None:
