@@ -257,10 +257,13 @@ def calendar_parts(settings: FeedSettings, title: str) -> tuple[bytes, bytes]:
 
 
 def _text(value: str) -> str:
-    """A TEXT value escaped as RFC 5545 says, and as icalendar escapes it (``\\N`` too)."""
+    """A TEXT value escaped as RFC 5545 says, and as icalendar escapes it (``\\N`` too).
+
+    What it is given has been through :func:`single_line` or :func:`multi_line`, so every
+    line break is a ``\\n``.
+    """
     return (value.replace("\\N", "\n").replace("\\", "\\\\").replace(";", "\\;")
-            .replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
-            .replace("\r", "\\n"))
+            .replace(",", "\\,").replace("\n", "\\n"))
 
 
 def _interval(span: timedelta) -> str:
@@ -355,9 +358,10 @@ class FeedEntries:
 
     def chosen(self, audience: str | None = None) -> list[Entry]:
         """The entries of one audience's feed (None: every entry), in feed order."""
-        entries = self._entries
-        return [entry for entry in (entries.get(i) for i in self._order) if entry is not None
-                and (audience is None or audience in entry.audiences)]
+        held = [entry for entry in map(self._entries.get, self._order) if entry is not None]
+        if audience is None:
+            return held
+        return [entry for entry in held if audience in entry.audiences]
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -156,7 +156,7 @@ class FeedService:
             return cached
         header, footer = calendar_parts(self.settings, name)
         body = b"".join([header, *[e.block for e in chosen], footer])
-        changed = max((e.changed for e in chosen), default=None)
+        changed = max([e.changed for e in chosen], default=None)
         with self._lock:
             # Read again under the lock: another thread may have stored these same bytes
             # meanwhile (their date stands), or sent a date this body must come after.
@@ -239,7 +239,7 @@ class FeedService:
 
     def _etag(self, name: str, chosen: list[Entry]) -> str:
         named = repr((self.settings, name)).encode()
-        return hashlib.sha256(named + b"".join(e.key for e in chosen)).hexdigest()[:32]
+        return hashlib.sha256(named + b"".join([e.key for e in chosen])).hexdigest()[:32]
 
     # -- tokens ------------------------------------------------------------------------
 

@@ -33,7 +33,6 @@ class Compressor:
     def __init__(self, level: int = 6) -> None:
         self.level = level
         self._runs: dict[tuple[bytes, ...], bytes] = {}
-        self._ends: dict[bytes, bool] = {}
         #: How many runs the last body had deflated anew (the rest were kept).
         self.deflated = 0
 
@@ -42,8 +41,6 @@ class Compressor:
         (key, bytes)."""
         out = [_HEADER]
         runs: dict[tuple[bytes, ...], bytes] = {}
-        ends: dict[bytes, bool] = {}
-        known = self._ends
         keys: list[bytes] = []
         data: list[bytes] = []
         self.deflated = 0
@@ -51,13 +48,9 @@ class Compressor:
         for index, (key, piece) in enumerate(pieces):
             keys.append(key)
             data.append(piece)
-            end = known.get(key)
-            if end is None:
-                end = _ends_run(key)
-            ends[key] = end
-            if end or index == last:
+            if _ends_run(key) or index == last:
                 run = tuple(keys)
-                deflated = runs.get(run) or self._runs.get(run)
+                deflated = self._runs.get(run)
                 if deflated is None:
                     deflated = self._deflate(b"".join(data))
                     self.deflated += 1
@@ -66,8 +59,7 @@ class Compressor:
                 keys, data = [], []
         out.append(b"\x03\x00")  # an empty final block: the end of the deflate stream
         out.append(struct.pack("<II", zlib.crc32(body), len(body) & 0xFFFFFFFF))
-        # only what this body used is kept: the rest is gone for good
-        self._runs, self._ends = runs, ends
+        self._runs = runs  # only what this body used is kept: the rest is gone for good
         return b"".join(out)
 
     def _deflate(self, data: bytes) -> bytes:

@@ -228,6 +228,7 @@ SEVENTY_FOUR = b"D" * 74
     (SEVENTY_FOUR, SEVENTY_FOUR),  # the longest line left whole
     (SEVENTY_FOUR + b"E", SEVENTY_FOUR + b"\r\n E"),
     (SEVENTY_FOUR * 2 + b"E", SEVENTY_FOUR + b"\r\n " + SEVENTY_FOUR + b"\r\n E"),
+    (SEVENTY_FOUR * 2, SEVENTY_FOUR + b"\r\n " + SEVENTY_FOUR),
     # a character of two, three or four octets is never cut: the part ends before it
     (b"D" * 73 + "é".encode() + b"E", b"D" * 73 + "\r\n éE".encode()),
     (b"D" * 72 + "서".encode() + b"E", b"D" * 72 + "\r\n 서E".encode()),
@@ -236,6 +237,7 @@ SEVENTY_FOUR = b"D" * 74
     # a backslash or caret that would end a part begins the next
     (b"D" * 73 + b"\\nE", b"D" * 73 + b"\r\n \\nE"),
     (b"D" * 73 + b"^nE", b"D" * 73 + b"\r\n ^nE"),
+    (b"D" * 73 + b"XE", b"D" * 73 + b"X\r\n E"),  # any other character stays
     (b"D" * 72 + b"\\nE", b"D" * 72 + b"\\n\r\n E"),
     (b"D" * 73 + b"\\" + SEVENTY_FOUR,
      b"D" * 73 + b"\r\n \\" + b"D" * 73 + b"\r\n D"),
@@ -487,6 +489,7 @@ def test_an_entry_s_key_names_its_follow_up_and_version() -> None:
 
 def test_entries_follow_the_register_s_order_and_versions() -> None:
     entries = FeedEntries()
+    assert entries.chosen() == []
     assert entries.stale([("a", 1, None), ("b", 1, None)]) == ["a", "b"]  # nothing held yet
     assert entries.chosen() == []  # nothing put: nothing shown
     for item in (entry("a"), entry("b", audiences=frozenset({"desk"}))):

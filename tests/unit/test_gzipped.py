@@ -42,6 +42,7 @@ def test_a_body_is_one_gzip_member_of_its_pieces() -> None:
 
 def test_only_the_run_of_a_changed_piece_is_compressed_again() -> None:
     compressor = Compressor()
+    assert compressor.deflated == 0  # nothing made yet
     parts = pieces(1000)
     compressor.gzip(parts, body_of(parts))
     assert compressor.deflated > 20  # about one run in 32 pieces
