@@ -103,6 +103,8 @@ class FeedService:
         self._lock = threading.Lock()
         # Held while the entries are brought up to date and read: one thread does it.
         self._refreshing = threading.Lock()
+        # Held while a gzip form is made: requests for the plain body never wait for it.
+        self._zipping = threading.Lock()
         # Whatever an earlier process sent as Last-Modified was no later than now. Counted as
         # sent by this one, it puts every date this process sends after it.
         self._started = _whole_second(clock())
@@ -175,7 +177,7 @@ class FeedService:
     def gzipped(self, name: str, rendered: FeedBody) -> bytes:
         """``rendered``'s body as gzip, made once per body and kept beside it; only the runs
         of events that changed since the audience's last one are compressed again."""
-        with self._lock:
+        with self._zipping:
             kept = self._gzipped.get(name)
             if kept is not None and kept[0].etag == rendered.etag:
                 return kept[1]
