@@ -3,6 +3,7 @@ the blocks kept for the next process, and a feed service that reads no more than
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -263,3 +264,21 @@ def test_a_feed_reads_the_follow_ups_only_when_something_changed(service: FeedSe
     unchanged = service.render("temm-team")
     assert (unchanged.body, unchanged.etag) == (team.body, team.etag)
     assert unchanged.stamp == changed.stamp
+
+
+def test_a_feed_is_served_when_its_events_cannot_be_kept(
+        service: FeedService, any_database_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    if not service.store.is_sqlite:
+        pytest.skip("a SQLite file held by another writer is the case of a busy database")
+    waiting = Store(any_database_url, busy_timeout=0.1)
+    holder = sqlite3.connect(str(waiting.url.database), isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another process writing, for longer than we wait
+        body = FeedService(waiting, service.config).render("all").body
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        waiting.dispose()
+    assert body == rendered_afresh(service)
+    assert "rendered events not kept for the next start" in caplog.text
+    assert set(kept(service.store, service.shape).values()) == {None}
