@@ -31,23 +31,26 @@ existed (a stray control character in a title) cannot make a strict parser refus
 
 Every block depends only on the follow-up, so unchanged data gives identical bytes:
 ``DTSTAMP`` and ``LAST-MODIFIED`` are the follow-up's last change, ``SEQUENCE`` its revision.
-Blocks are cached by revision; a feed is the calendar header, the blocks and the footer.
+A block is good for one version (the follow-up's revision and its anchor's) and one shape
+(:func:`shape_of`); a feed is the calendar header, the blocks in feed order and the footer.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import Literal
-
-from icalendar import Alarm, Calendar, Event, vText
+from typing import TYPE_CHECKING, Literal
 
 from events.describe import anchor_cancelled, short_title, tie_line, when
 from events.model import FollowUp, Status
 from events.text import address, multi_line, single_line
 from events.window import describe_window
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 PRODID = "-//followup//Follow-ups of government meetings//EN"
 
@@ -142,6 +145,14 @@ def event_block(followup: FollowUp, settings: FeedSettings) -> bytes:
 
     One event, or with ``windows = "edges"`` two for a window still open.
     """
+    # icalendar folds a character at a time, most of the cost of an event: its lines are
+    # folded here instead, at the same places.
+    return b"".join(fold(line.encode()) + b"\r\n" for event in vevents(followup, settings)
+                    for line in event.content_lines() if line)
+
+
+def vevents(followup: FollowUp, settings: FeedSettings) -> list[Event]:
+    """The VEVENTs for one follow-up, as icalendar components."""
     uid = f"{followup.id}@{settings.domain}"
     schedule = followup.schedule
     start: date | datetime
@@ -154,19 +165,22 @@ def event_block(followup: FollowUp, settings: FeedSettings) -> bytes:
         first, last = followup.window.earliest, followup.window.latest
         assert first is not None and last is not None
         if followup.status is not Status.EXPECTED:
-            return _event(followup, settings, uid, summary(followup), first,
-                          first + timedelta(days=1))
-        return (_event(followup, settings, uid, summary(followup, "opens"), first,
-                       first + timedelta(days=1))
-                + _event(followup, settings, f"{followup.id}.closes@{settings.domain}",
-                         summary(followup, "closes"), last, last + timedelta(days=1)))
+            return [_event(followup, settings, uid, summary(followup), first,
+                           first + timedelta(days=1))]
+        return [_event(followup, settings, uid, summary(followup, "opens"), first,
+                       first + timedelta(days=1)),
+                _event(followup, settings, f"{followup.id}.closes@{settings.domain}",
+                       summary(followup, "closes"), last, last + timedelta(days=1))]
     else:
         start, end = _days(followup)
-    return _event(followup, settings, uid, summary(followup), start, end)
+    return [_event(followup, settings, uid, summary(followup), start, end)]
 
 
 def _event(followup: FollowUp, settings: FeedSettings, uid: str, title: str,
-           start: date | datetime, end: date | datetime) -> bytes:
+           start: date | datetime, end: date | datetime) -> Event:
+    # Imported here: a process that serves kept blocks never needs it.
+    from icalendar import Alarm, Event
+
     event = Event()
     changed = followup.updated_at.astimezone(UTC)
     event.add("uid", uid)
@@ -193,29 +207,78 @@ def _event(followup: FollowUp, settings: FeedSettings, uid: str, title: str,
         alarm.add("description", title)
         alarm.add("trigger", timedelta(days=-1))
         event.add_component(alarm)
-    return bytes(event.to_ical())
+    return event
+
+
+def fold(line: bytes) -> bytes:
+    """A content line folded as RFC 5545 wants, and where icalendar folds it.
+
+    Each part holds at most 74 octets, so with the space that continues it every line is at
+    most 75; no UTF-8 sequence is split, and a backslash or caret that would end a part
+    starts the next one (a client might read it as the start of an escape at the fold).
+    """
+    if len(line) <= _PART:
+        return line
+    parts = []
+    start = 0
+    while len(line) - start > _PART:
+        end = start + _PART
+        while line[end] & 0xC0 == 0x80:  # inside a UTF-8 sequence: cut before it
+            end -= 1
+        if line[end - 1] in b"\\^":
+            end -= 1
+        parts.append(line[start:end])
+        start = end
+    parts.append(line[start:])
+    return b"\r\n ".join(parts)
+
+
+_PART = 74
 
 
 @lru_cache(maxsize=64)
 def calendar_parts(settings: FeedSettings, title: str) -> tuple[bytes, bytes]:
-    """The calendar's header and footer, for the event blocks to go between."""
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
+    """The calendar's header and footer, for the event blocks to go between.
+
+    Written line by line as icalendar writes them (a test holds the two together), so that a
+    process serving kept blocks never imports icalendar.
+    """
     name = single_line(f"{settings.name}: {title}")
-    calendar.add("name", name)
-    # X- properties are text too, and need the same escaping icalendar gives named ones.
-    calendar.add("x-wr-calname", vText(name))
-    about = multi_line(settings.description)
-    calendar.add("description", about)
-    calendar.add("x-wr-caldesc", vText(about))
-    # RFC 7986 wants VALUE=DURATION spelt out; icalendar would leave it off.
-    calendar.add("refresh-interval", settings.refresh, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", _duration(settings.refresh))
-    whole = bytes(calendar.to_ical())
-    footer = b"END:VCALENDAR\r\n"
-    assert whole.endswith(footer)
-    return whole[: -len(footer)], footer
+    about = _text(multi_line(settings.description))
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{_text(PRODID)}",
+             f"DESCRIPTION:{about}", f"X-WR-CALDESC:{about}",
+             # icalendar writes NAME as it is given, unescaped, and a feed's bytes stay
+             # what they have been; X-WR-CALNAME is escaped text.
+             f"NAME:{name}", f"X-WR-CALNAME:{_text(name)}",
+             # RFC 7986 wants VALUE=DURATION spelt out; icalendar would leave it off.
+             f"REFRESH-INTERVAL;VALUE=DURATION:{_interval(settings.refresh)}",
+             f"X-PUBLISHED-TTL:{_duration(settings.refresh)}"]
+    return b"".join(fold(line.encode()) + b"\r\n" for line in lines), b"END:VCALENDAR\r\n"
+
+
+def _text(value: str) -> str:
+    """A TEXT value escaped as RFC 5545 says, and as icalendar escapes it (``\\N`` too).
+
+    What it is given has been through :func:`single_line` or :func:`multi_line`, so every
+    line break is a ``\\n``.
+    """
+    return (value.replace("\\N", "\n").replace("\\", "\\\\").replace(";", "\\;")
+            .replace(",", "\\,").replace("\n", "\\n"))
+
+
+def _interval(span: timedelta) -> str:
+    """A DURATION value, as icalendar writes one: days, then hours, minutes and seconds."""
+    sign = "-" if span.days < 0 else ""
+    span = abs(span)
+    hours, rest = divmod(span.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    time = ""
+    if span.seconds:
+        time = ("T" + (f"{hours}H" if hours else "")
+                + (f"{minutes}M" if minutes or (hours and seconds) else "")
+                + (f"{seconds}S" if seconds else ""))
+    days = f"{span.days}D" if span.days or not time else ""
+    return f"{sign}P{days}{time}"
 
 
 def _duration(span: timedelta) -> str:
@@ -233,27 +296,75 @@ def version_of(followup: FollowUp) -> Version:
     return followup.revision, followup.anchor.revision if followup.anchor is not None else 0
 
 
-class BlockCache:
-    """Serialized events by follow-up, each valid for one version."""
+#: Raised whenever :func:`event_block` writes other bytes for the same follow-up, so that
+#: blocks kept in the database by an earlier version of followup are not served again.
+BLOCK_FORMAT = 1
 
-    def __init__(self, settings: FeedSettings) -> None:
-        self.settings = settings
-        self._blocks: dict[str, tuple[Version, bytes]] = {}
 
-    def get(self, followup_id: str, version: Version) -> bytes | None:
-        cached = self._blocks.get(followup_id)
-        return cached[1] if cached is not None and cached[0] == version else None
+def shape_of(settings: FeedSettings) -> str:
+    """What a kept block's bytes depend on besides the follow-up: the settings that shape an
+    event, and the format this version of followup writes."""
+    shaping = (BLOCK_FORMAT, settings.domain, settings.alarms, settings.windows)
+    return hashlib.sha256(repr(shaping).encode()).hexdigest()[:32]
 
-    def put(self, followup: FollowUp) -> bytes:
-        block = event_block(followup, self.settings)
-        self._blocks[followup.id] = (version_of(followup), block)
-        return block
 
-    def forget(self, followup_id: str) -> None:
-        self._blocks.pop(followup_id, None)
+@dataclass(frozen=True)
+class Entry:
+    """One follow-up as a feed holds it: its events' bytes and what they were made from."""
+
+    id: str
+    version: Version
+    block: bytes
+    #: When it last changed: a feed's Last-Modified is the latest of its entries'.
+    changed: datetime
+    #: The audiences whose feeds hold it (the feed of all holds every entry).
+    audiences: frozenset[str]
+    #: Names these bytes: the same key, the same block.
+    key: bytes = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", f"{self.id}:{self.version};".encode())
+
+
+class FeedEntries:
+    """Every follow-up's entry in feed order, each replaced only when its version moves on."""
+
+    def __init__(self) -> None:
+        #: The register version these entries were last brought up to.
+        self.version: int | None = None
+        self._order: list[str] = []
+        self._entries: dict[str, Entry] = {}
+
+    def stale(self, rows: Iterable[tuple[str, int, int | None]]) -> list[str]:
+        """Take the register's follow-ups (id, revision and anchor's revision or None, in
+        feed order) as they now are: their order is kept, the entries of those gone are
+        dropped, and the ids whose entry is missing or made for another version are
+        returned, to be :meth:`put` again."""
+        order = []
+        stale = []
+        entries = self._entries
+        for followup_id, revision, anchored in rows:
+            order.append(followup_id)
+            entry = entries.get(followup_id)
+            if entry is None or entry.version != (revision, anchored or 0):
+                stale.append(followup_id)
+        for gone in entries.keys() - set(order):
+            del entries[gone]
+        self._order = order
+        return stale
+
+    def put(self, entry: Entry) -> None:
+        self._entries[entry.id] = entry
+
+    def chosen(self, audience: str | None = None) -> list[Entry]:
+        """The entries of one audience's feed (None: every entry), in feed order."""
+        held = [entry for entry in map(self._entries.get, self._order) if entry is not None]
+        if audience is None:
+            return held
+        return [entry for entry in held if audience in entry.audiences]
 
     def __len__(self) -> int:
-        return len(self._blocks)
+        return len(self._entries)
 
 
 def feed(blocks: Iterable[bytes], settings: FeedSettings, title: str) -> bytes:

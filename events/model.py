@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -236,3 +237,34 @@ class FeedToken(Base):
     audience: Mapped[str] = mapped_column(String(64), primary_key=True)
     token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
+
+
+class RegisterVersion(Base):
+    """One row: a number raised in the same transaction as any change to the follow-ups.
+
+    Database triggers raise it (migration 0005_feed_blocks), so every writer counts, whether
+    it goes through the register or not; a feed that has seen this number has seen every
+    follow-up as it is.
+    """
+
+    __tablename__ = "register_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class FeedBlock(Base):
+    """A follow-up's serialized events, kept so that a new process need not render them again.
+
+    Good for one revision of the follow-up and of its anchor, whose dates and state it shows,
+    and for one ``shape``: the feed settings and format the bytes were made with.
+    """
+
+    __tablename__ = "feed_blocks"
+
+    followup_id: Mapped[str] = mapped_column(
+        ForeignKey("followups.id", ondelete="CASCADE"), primary_key=True)
+    shape: Mapped[str] = mapped_column(String(32), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    anchor_revision: Mapped[int] = mapped_column(Integer)
+    block: Mapped[bytes] = mapped_column(LargeBinary)

@@ -3,9 +3,12 @@
 ``GET`` or ``HEAD /feeds/<token>/<audience>.ics`` (Flask under waitress). A wrong token or
 audience, or any other path, is a plain 404 that says nothing more. A wrong token and an
 unknown audience cost the same work (one token read, one constant-time comparison), so
-timing does not tell which audiences exist. Each request asks the database only for the
-follow-ups' revisions: when none changed, the cached body (or a 304) is the answer; when some
-did, only their events are rendered again.
+timing does not tell which audiences exist. Each request reads the register's version, one
+number that moves with any change to the follow-ups: while it stands, the body made at it
+(or a 304) is the answer. When it has moved, the follow-ups' versions are read and only the
+events of those that changed are taken again: kept in the database by whichever process
+rendered them, else rendered and kept. The gzip form is made when first asked for and kept
+beside the plain one.
 
 Conditional requests are answered in the order RFC 9110 gives: ``If-Match`` (else
 ``If-Unmodified-Since``) fails with an empty 412, then ``If-None-Match`` (else
@@ -15,30 +18,39 @@ every new body (see :meth:`FeedService.render`), and a 304 keeps the connection 
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import hmac
 import logging
 import secrets
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, Request, Response, abort, request
-from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import select
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
 from waitress.task import WSGITask
 from werkzeug.wrappers import Response as BaseResponse
 
-from events.errors import FollowupError
-from events.feed import BlockCache, FeedSettings, Version, feed
-from events.model import FeedToken, FollowUp
+from events.errors import FollowupError, StoreError
+from events.feed import (
+    Entry,
+    FeedEntries,
+    FeedSettings,
+    Version,
+    calendar_parts,
+    event_block,
+    shape_of,
+    version_of,
+)
+from events.feed_store import FeedStore
+from events.model import FeedToken, Kind
 from events.store import Store
 from scheduler.config import ALL_AUDIENCES, Config
+from scheduler.gzipped import Compressor
 
 log = logging.getLogger("followup.feeds")
 
@@ -65,15 +77,15 @@ def wall_clock() -> datetime:
 
 @dataclass(frozen=True)
 class FeedBody:
-    #: How many follow-ups there were and the sum of their revisions: revisions only grow,
-    #: so any change anywhere in the register changes this pair.
-    stamp: tuple[int, int]
+    #: The register version it was made at: while that has not moved, neither has the body.
+    stamp: int
     etag: str
     body: bytes
-    gzipped: bytes
     #: A whole second, later than any Last-Modified sent for other bytes before it was
     #: made; sent as Last-Modified itself once the clock has reached it.
     last_modified: datetime
+    #: The entries it holds, for its gzip form to be made from when asked.
+    entries: tuple[Entry, ...] = field(repr=False, compare=False)
 
 
 class FeedService:
@@ -83,9 +95,16 @@ class FeedService:
         self.config = config
         self.clock = clock
         self.settings: FeedSettings = config.feeds.settings
-        self.blocks = BlockCache(self.settings)
+        self.shape = shape_of(self.settings)
+        self.entries = FeedEntries()
         self._bodies: dict[str, FeedBody] = {}
+        self._gzipped: dict[str, tuple[FeedBody, bytes]] = {}
+        self._compressors: dict[str, Compressor] = {}
         self._lock = threading.Lock()
+        # Held while the entries are brought up to date and read: one thread does it.
+        self._refreshing = threading.Lock()
+        # Held while a gzip form is made: requests for the plain body never wait for it.
+        self._zipping = threading.Lock()
         # Whatever an earlier process sent as Last-Modified was no later than now. Counted as
         # sent by this one, it puts every date this process sends after it.
         self._started = _whole_second(clock())
@@ -102,6 +121,11 @@ class FeedService:
     def render(self, name: str) -> FeedBody:
         """The feed for an audience (or "all"), rendering only what changed since last time.
 
+        While the register's version has not moved, the body made at that version is the
+        answer, and no follow-up is read. When it has, only the follow-ups' versions are
+        read; blocks of those that changed are taken from the database when kept there,
+        else rendered and kept, so that a new process need not render them again.
+
         Its Last-Modified is the latest change among the follow-ups it holds, but always at
         least a second after the last one sent for the audience: a selection that shrinks, a
         change made on a machine whose clock is behind, or two changes within one second
@@ -111,52 +135,94 @@ class FeedService:
         clock; it is not sent until the clock gets there (:meth:`modified_for`).
         """
         self.check_audience(name)
-        audience = self.config.plan.audience(name)
-        anchor = aliased(FollowUp)
+        rendered: list[tuple[str, Version, bytes]] = []
         with self.store.transaction(write=False) as session:
-            count, total = session.execute(
-                select(func.count(), func.coalesce(func.sum(FollowUp.revision), 0))).one()
-            stamp = (int(count), int(total))
+            reads = FeedStore(session, self.shape)
+            version = reads.version()
             with self._lock:
                 cached = self._bodies.get(name)
-            if cached is not None and cached.stamp == stamp:
+            if cached is not None and cached.stamp == version:
                 return cached  # nothing changed anywhere: no need to look closer
-            rows = session.execute(
-                select(FollowUp.id, FollowUp.revision, FollowUp.updated_at, FollowUp.kind,
-                       FollowUp.tags, anchor.revision)
-                .outerjoin(anchor, FollowUp.anchor_id == anchor.id)
-                .order_by(FollowUp.earliest.is_(None), FollowUp.earliest, FollowUp.id)
-            ).all()
-            chosen = [r for r in rows if audience is None or audience.chooses(r[3], r[4])]
-            versions = [(r[0], (r[1], r[5] or 0)) for r in chosen]
-            etag = self._etag(name, versions)
-            if cached is not None and cached.etag == etag:
-                cached = replace(cached, stamp=stamp)
-                with self._lock:
-                    self._bodies[name] = cached
-                return cached
-            missing = [fid for fid, version in versions if self.blocks.get(fid, version) is None]
-            for start in range(0, len(missing), 500):
-                for followup in session.scalars(select(FollowUp).where(
-                        FollowUp.id.in_(missing[start:start + 500]))).unique():
-                    self.blocks.put(followup)
-        blocks = [self.blocks.get(fid, version) for fid, version in versions]
-        body = feed([b for b in blocks if b is not None], self.settings, name)
-        gzipped = gzip.compress(body, mtime=0)
-        changed = max((r[2] for r in chosen), default=None)
+            with self._refreshing:
+                if self.entries.version != version:
+                    rendered = self._bring_up_to_date(reads)
+                    self.entries.version = version
+                chosen = self.entries.chosen(None if name == ALL_AUDIENCES else name)
+        if rendered:
+            self._keep(rendered)
+        etag = self._etag(name, chosen)
+        if cached is not None and cached.etag == etag:
+            cached = replace(cached, stamp=version)
+            with self._lock:
+                self._bodies[name] = cached
+            return cached
+        header, footer = calendar_parts(self.settings, name)
+        body = b"".join([header, *[e.block for e in chosen], footer])
+        changed = max([e.changed for e in chosen], default=None)
         with self._lock:
             # Read again under the lock: another thread may have stored these same bytes
             # meanwhile (their date stands), or sent a date this body must come after.
             previous = self._bodies.get(name)
             if previous is not None and previous.etag == etag:
-                rendered = replace(previous, stamp=stamp)
+                made = replace(previous, stamp=version)
             else:
                 sent = self._sent.get(name, self._started)
                 now = _whole_second(self.clock())
                 latest = sent if changed is None else min(_whole_second(changed), now)
-                rendered = FeedBody(stamp, etag, body, gzipped, max(latest, sent + _SECOND))
-            self._bodies[name] = rendered
+                made = FeedBody(version, etag, body, max(latest, sent + _SECOND),
+                                tuple(chosen))
+            self._bodies[name] = made
+        return made
+
+    def gzipped(self, name: str, rendered: FeedBody) -> bytes:
+        """``rendered``'s body as gzip, made once per body and kept beside it; only the runs
+        of events that changed since the audience's last one are compressed again."""
+        with self._zipping:
+            kept = self._gzipped.get(name)
+            if kept is not None and kept[0].etag == rendered.etag:
+                return kept[1]
+            header, footer = calendar_parts(self.settings, name)
+            pieces = [(header, header), *((e.key, e.block) for e in rendered.entries),
+                      (footer, footer)]
+            compressor = self._compressors.setdefault(name, Compressor())
+            zipped = compressor.gzip(pieces, rendered.body)
+            self._gzipped[name] = (rendered, zipped)
+            return zipped
+
+    def _bring_up_to_date(self, reads: FeedStore) -> list[tuple[str, Version, bytes]]:
+        """Replace the entries of follow-ups that changed; return the blocks rendered."""
+        versions = reads.versions()
+        stale = self.entries.stale(versions)
+        if not stale:
+            return []
+        everything = len(stale) == len(versions)
+        missing = []
+        for row in reads.rows(None if everything else stale):
+            if row.block is None:
+                missing.append(row.id)
+            else:
+                self.entries.put(Entry(row.id, row.version, row.block, row.changed,
+                                       self._audiences_of(row.kind, row.tags)))
+        rendered = []
+        for followup in reads.followups(missing):
+            version = version_of(followup)
+            block = event_block(followup, self.settings)
+            self.entries.put(Entry(followup.id, version, block, followup.updated_at,
+                                   self._audiences_of(followup.kind, followup.tags)))
+            rendered.append((followup.id, version, block))
         return rendered
+
+    def _audiences_of(self, kind: Kind, tags: list[str]) -> frozenset[str]:
+        return frozenset(a.name for a in self.config.plan.audiences if a.chooses(kind, tags))
+
+    def _keep(self, rendered: list[tuple[str, Version, bytes]]) -> None:
+        """Keep rendered blocks for the next process; a feed is served without them."""
+        try:
+            with self.store.transaction(write=True) as session:
+                FeedStore(session, self.shape).keep(rendered)
+        except StoreError as error:
+            log.warning("%d rendered events not kept for the next start: %s", len(rendered),
+                        error)
 
     def modified_for(self, name: str, rendered: FeedBody, now: datetime) -> datetime | None:
         """The Last-Modified to send with ``rendered`` at ``now``, if any.
@@ -173,11 +239,9 @@ class FeedService:
             self._sent[name] = max(self._sent.get(name, self._started), rendered.last_modified)
             return rendered.last_modified
 
-    def _etag(self, name: str, versions: list[tuple[str, Version]]) -> str:
-        digest = hashlib.sha256(repr((self.settings, name)).encode())
-        for followup_id, version in versions:
-            digest.update(f"{followup_id}:{version};".encode())
-        return digest.hexdigest()[:32]
+    def _etag(self, name: str, chosen: list[Entry]) -> str:
+        named = repr((self.settings, name)).encode()
+        return hashlib.sha256(named + b"".join([e.key for e in chosen])).hexdigest()[:32]
 
     # -- tokens ------------------------------------------------------------------------
 
@@ -232,7 +296,7 @@ def create_app(service: FeedService) -> Flask:
         modified = service.modified_for(name, rendered, now)
         status = precondition(request, etag, modified)
         response = Response(b"" if status else
-                            rendered.gzipped if compressed else rendered.body,
+                            service.gzipped(name, rendered) if compressed else rendered.body,
                             status=status or 200)
         if status:
             response.headers.remove("Content-Type")  # there is no content to have a type

@@ -15,22 +15,28 @@ import vobject
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
-from icalendar import Calendar
+from icalendar import Calendar, vText
+from icalendar.parser import Contentline
 
 from events.describe import tie
 from events.feed import (
-    BlockCache,
+    PRODID,
+    Entry,
+    FeedEntries,
     FeedSettings,
+    Version,
     calendar_parts,
     description,
     event_block,
     feed,
+    fold,
+    shape_of,
     summary,
     version_of,
 )
 from events.model import FollowUp, Kind, Source, Status
 from events.schedule import Schedule
-from events.text import address, single_line
+from events.text import address, multi_line, single_line
 from events.window import parse_window
 
 CHANGED = datetime(2019, 2, 1, 9, 0, tzinfo=UTC)
@@ -212,6 +218,48 @@ def test_any_text_makes_an_event_every_parser_reads(title: str, location: str, s
     assert all(line == single_line(line) for line in str(event["DESCRIPTION"]).split("\n"))
 
 
+# -- folding ---------------------------------------------------------------------------------
+
+SEVENTY_FOUR = b"D" * 74
+
+
+@pytest.mark.parametrize(("line", "folded"), [
+    (b"", b""),
+    (SEVENTY_FOUR, SEVENTY_FOUR),  # the longest line left whole
+    (SEVENTY_FOUR + b"E", SEVENTY_FOUR + b"\r\n E"),
+    (SEVENTY_FOUR * 2 + b"E", SEVENTY_FOUR + b"\r\n " + SEVENTY_FOUR + b"\r\n E"),
+    (SEVENTY_FOUR * 2, SEVENTY_FOUR + b"\r\n " + SEVENTY_FOUR),
+    # a character of two, three or four octets is never cut: the part ends before it
+    (b"D" * 73 + "é".encode() + b"E", b"D" * 73 + "\r\n éE".encode()),
+    (b"D" * 72 + "서".encode() + b"E", b"D" * 72 + "\r\n 서E".encode()),
+    (b"D" * 71 + "😀".encode() + b"E", b"D" * 71 + "\r\n 😀E".encode()),
+    (b"D" * 72 + "é".encode() + b"E", b"D" * 72 + "é\r\n E".encode()),
+    # a backslash or caret that would end a part begins the next
+    (b"D" * 73 + b"\\nE", b"D" * 73 + b"\r\n \\nE"),
+    (b"D" * 73 + b"^nE", b"D" * 73 + b"\r\n ^nE"),
+    (b"D" * 73 + b"XE", b"D" * 73 + b"X\r\n E"),  # any other character stays
+    (b"D" * 72 + b"\\nE", b"D" * 72 + b"\\n\r\n E"),
+    (b"D" * 73 + b"\\" + SEVENTY_FOUR,
+     b"D" * 73 + b"\r\n \\" + b"D" * 73 + b"\r\n D"),
+])
+def test_folding_at_74_octets_a_part(line: bytes, folded: bytes) -> None:
+    assert fold(line) == folded
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(exclude_categories=["Cs", "Cc"]) | st.sampled_from(
+    "\\^é서😀"), max_size=400))
+def test_any_text_folds_to_short_lines_that_unfold_to_it(text: str) -> None:
+    folded = fold(text.encode())
+    lines = folded.split(b"\r\n")
+    assert all(len(line) <= 75 for line in lines)
+    assert all(line.startswith(b" ") for line in lines[1:])
+    # each line decodes on its own: no UTF-8 sequence is split
+    assert lines[0].decode() + "".join(line[1:].decode() for line in lines[1:]) == text
+    # where icalendar itself folds it, so a feed's bytes do not depend on who folded them
+    assert folded == Contentline(text).to_ical()
+
+
 # -- whole feeds, byte for byte ---------------------------------------------------------------
 #
 # The feeds under tests/ics/ were written by this module and read line by line against RFC
@@ -339,6 +387,49 @@ def test_how_often_to_refresh_is_said_in_hours_and_minutes(minutes: int, ttl: st
     assert footer == b"END:VCALENDAR\r\n"
 
 
+def icalendar_header(settings: FeedSettings, title: str) -> bytes:
+    """The calendar's header as icalendar writes it, for calendar_parts to match."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    name = single_line(f"{settings.name}: {title}")
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", vText(name))
+    about = multi_line(settings.description)
+    calendar.add("description", about)
+    calendar.add("x-wr-caldesc", vText(about))
+    calendar.add("refresh-interval", settings.refresh, parameters={"VALUE": "DURATION"})
+    # the TTL as calendar_parts spells it (icalendar would spell a str as given): its
+    # spelling is the table's above to check
+    calendar.add("x-published-ttl", calendar_parts(settings, title)[0].split(
+        b"X-PUBLISHED-TTL:")[1].split(b"\r\n")[0].decode())
+    return bytes(calendar.to_ical())
+
+
+@pytest.mark.parametrize("span", [
+    timedelta(0), timedelta(seconds=1), timedelta(minutes=1), timedelta(hours=1),
+    timedelta(hours=1, seconds=1), timedelta(hours=2, minutes=3, seconds=4),
+    timedelta(days=1), timedelta(days=2, minutes=5), timedelta(minutes=-5),
+    timedelta(days=-1, hours=2),
+])
+def test_the_header_is_what_icalendar_writes(span: timedelta) -> None:
+    settings = FeedSettings(name="Desk; news, \\N and all", refresh=span,
+                            description="Line one\r\nline two, \\ and; three\rfour " * 3)
+    header, footer = calendar_parts(settings, "desk")
+    assert header + footer == icalendar_header(settings, "desk")
+
+
+@settings(max_examples=100, deadline=None)
+@given(name=texts, description=texts, title=texts, seconds=st.integers(-10**6, 10**7))
+def test_any_header_is_what_icalendar_writes(name: str, description: str, title: str,
+                                              seconds: int) -> None:
+    calendar_parts.cache_clear()
+    chosen = FeedSettings(name=name, description=description, refresh=timedelta(
+        seconds=seconds))
+    header, footer = calendar_parts(chosen, title)
+    assert header + footer == icalendar_header(chosen, title)
+
+
 def test_the_calendar_is_named_for_its_audience_on_one_line() -> None:
     body = feed([], FeedSettings(name="followup", description="Line one\r\nline two"),
                 "desk\nchief")
@@ -359,7 +450,7 @@ def test_the_day_of_a_follow_up_without_a_date_is_when_it_was_promised_or_record
                                                                       day + timedelta(days=1))
 
 
-# -- the block cache --------------------------------------------------------------------------
+# -- entries and their shape ------------------------------------------------------------------
 
 
 def test_a_version_is_the_revision_and_the_anchor_s() -> None:
@@ -368,28 +459,58 @@ def test_a_version_is_the_revision_and_the_anchor_s() -> None:
     assert version_of(tied(followup("temm-21", revision=8), revision=2)) == (2, 8)
 
 
-def test_the_cache_keeps_a_block_for_its_version_only() -> None:
-    cache = BlockCache(EDGES)
-    item = tied(temm(), revision=3)
-    block = cache.put(item)
-    assert block == event_block(item, EDGES)  # with the cache's settings: two entries
-    assert block.count(b"BEGIN:VEVENT") == 2
-    assert len(cache) == 1
-    assert cache.get("ltp-report", (3, 3)) == block
-    assert cache.get("ltp-report", (4, 3)) is None  # the follow-up changed
-    assert cache.get("ltp-report", (3, 4)) is None  # its anchor changed
-    assert cache.get("temm-21", (3, 3)) is None  # never put
-    cache.forget("ltp-report")
-    cache.forget("temm-21")  # not there: nothing to do
-    assert cache.get("ltp-report", (3, 3)) is None
-    assert len(cache) == 0
+@pytest.mark.parametrize(("one", "other"), [
+    (SPAN, FeedSettings(domain="followup.example.com")),
+    (SPAN, EDGES),
+    (SPAN, FeedSettings(domain="followup.example.org", alarms=True)),
+])
+def test_a_setting_that_shapes_events_makes_another_shape(one: FeedSettings,
+                                                          other: FeedSettings) -> None:
+    assert shape_of(one) != shape_of(other)
+    assert len(shape_of(one)) == 32  # as long as the column that keeps it
 
 
-def test_putting_a_follow_up_again_replaces_its_block() -> None:
-    cache = BlockCache(SPAN)
-    cache.put(followup(revision=3))
-    renamed = followup(revision=4, title="The LTP report")
-    block = cache.put(renamed)
-    assert len(cache) == 1
-    assert cache.get("ltp-report", (4, 0)) == block
-    assert b"SUMMARY:The LTP report (date TBC" in block
+def test_settings_of_the_calendar_alone_keep_the_shape() -> None:
+    calendar_only = FeedSettings(domain="followup.example.org", name="desk", description="d",
+                                 refresh=timedelta(minutes=5))
+    assert shape_of(calendar_only) == shape_of(SPAN)
+
+
+def entry(followup_id: str, version: Version = (1, 0), audiences: frozenset[str] = frozenset(),
+          changed: datetime = CHANGED) -> Entry:
+    return Entry(followup_id, version, f"<{followup_id} {version}>".encode(), changed,
+                 audiences)
+
+
+def test_an_entry_s_key_names_its_follow_up_and_version() -> None:
+    assert entry("temm-21", (3, 0)).key == b"temm-21:(3, 0);"
+    assert entry("ltp-report", (2, 8)).key == b"ltp-report:(2, 8);"
+
+
+def test_entries_follow_the_register_s_order_and_versions() -> None:
+    entries = FeedEntries()
+    assert entries.chosen() == []
+    assert entries.stale([("a", 1, None), ("b", 1, None)]) == ["a", "b"]  # nothing held yet
+    assert entries.chosen() == []  # nothing put: nothing shown
+    for item in (entry("a"), entry("b", audiences=frozenset({"desk"}))):
+        entries.put(item)
+    assert [e.id for e in entries.chosen()] == ["a", "b"]
+    assert [e.id for e in entries.chosen("desk")] == ["b"]
+    assert entries.chosen("team") == []
+    # b moves ahead of a, a's anchor changes, c is new
+    assert entries.stale([("b", 1, None), ("c", 1, None), ("a", 1, 2)]) == ["c", "a"]
+    assert [e.id for e in entries.chosen()] == ["b", "a"]  # c not put yet
+    entries.put(entry("c"))
+    entries.put(entry("a", (1, 2)))
+    assert [(e.id, e.version) for e in entries.chosen()] == [("b", (1, 0)), ("c", (1, 0)),
+                                                             ("a", (1, 2))]
+    assert len(entries) == 3
+    # b is gone: its entry too
+    assert entries.stale([("c", 1, None), ("a", 1, 2)]) == []
+    assert [e.id for e in entries.chosen()] == ["c", "a"]
+    assert len(entries) == 2
+    assert entries.stale([("a", 2, 2)]) == ["a"]  # its own revision moved
+    assert entries.stale([("a", 2, 3)]) == ["a"]  # its anchor's
+    entries.put(entry("a", (2, 3)))
+    assert entries.stale([("a", 2, 3)]) == []
+    assert entries.version is None  # the register version is the caller's to set

@@ -1,0 +1,99 @@
+"""What a feed reads and keeps in the database: the register's version, every follow-up's
+place and version, and the serialized blocks kept by the ``feed_blocks`` table.
+
+All the SQL of the feed is here. Reads ask only for the columns a feed needs, so a new
+process assembles a feed from kept blocks without loading a follow-up; a follow-up whose
+block is missing or made for another version or shape is loaded whole, to be rendered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy.orm import Session, aliased
+
+from events.feed import Version
+from events.model import FeedBlock, FollowUp, Kind, RegisterVersion
+
+__all__ = ["FeedRow", "FeedStore"]
+
+#: Ids asked for in one statement; well under every database's limit on parameters.
+_BATCH = 500
+
+_ANCHOR = aliased(FollowUp)
+# A follow-up's place in a feed: dated ones by their first possible day, then the undated.
+# Read on every change to the register, for every follow-up: plain SQL through the driver,
+# since building SQLAlchemy's typed rows would cost more than the query.
+_VERSIONS = ("SELECT f.id, f.revision, a.revision FROM followups f "
+             "LEFT OUTER JOIN followups a ON a.id = f.anchor_id "
+             "ORDER BY f.earliest IS NULL, f.earliest, f.id")
+
+
+@dataclass(frozen=True)
+class FeedRow:
+    """What a feed needs of a follow-up whose block is kept: no follow-up is loaded for it."""
+
+    id: str
+    version: Version
+    kind: Kind
+    tags: list[str]
+    changed: datetime
+    #: The kept block for this version and shape, or None when it must be rendered.
+    block: bytes | None
+
+
+class FeedStore:
+    """The feed's reads and writes inside one transaction of ``session``."""
+
+    def __init__(self, session: Session, shape: str) -> None:
+        self.session = session
+        self.shape = shape
+
+    def version(self) -> int:
+        """The register's version: it moves whenever any follow-up is added, changed or
+        removed, in the same transaction."""
+        return int(self.session.execute(select(RegisterVersion.version)).scalar_one())
+
+    def versions(self) -> list[tuple[str, int, int | None]]:
+        """Every follow-up's id, revision and anchor's revision (None without one), in feed
+        order."""
+        return list(self.session.connection().exec_driver_sql(_VERSIONS).all())
+
+    def rows(self, ids: Sequence[str] | None = None) -> Iterator[FeedRow]:
+        """The follow-ups named by ``ids`` (None: every one), with their kept blocks."""
+        kept = and_(FeedBlock.followup_id == FollowUp.id, FeedBlock.shape == self.shape,
+                    FeedBlock.revision == FollowUp.revision,
+                    FeedBlock.anchor_revision == func.coalesce(_ANCHOR.revision, 0))
+        query = (select(FollowUp.id, FollowUp.revision, _ANCHOR.revision, FollowUp.kind,
+                        FollowUp.tags, FollowUp.updated_at, FeedBlock.block)
+                 .outerjoin(_ANCHOR, FollowUp.anchor_id == _ANCHOR.id)
+                 .outerjoin(FeedBlock, kept))
+        batches = [None] if ids is None else [ids[i:i + _BATCH]
+                                              for i in range(0, len(ids), _BATCH)]
+        for batch in batches:
+            chosen = query if batch is None else query.where(FollowUp.id.in_(batch))
+            for followup_id, revision, anchored, kind, tags, changed, block in (
+                    self.session.execute(chosen)):
+                yield FeedRow(followup_id, (revision, anchored or 0), kind, tags, changed,
+                              block)
+
+    def followups(self, ids: Sequence[str]) -> Iterator[FollowUp]:
+        """The follow-ups named by ``ids``, whole, with their anchors and sources."""
+        for start in range(0, len(ids), _BATCH):
+            yield from self.session.scalars(
+                select(FollowUp).where(FollowUp.id.in_(ids[start:start + _BATCH]))).unique()
+
+    def keep(self, blocks: Sequence[tuple[str, Version, bytes]]) -> None:
+        """Keep each follow-up's block for its version, in place of any kept before."""
+        for start in range(0, len(blocks), _BATCH):
+            batch = blocks[start:start + _BATCH]
+            self.session.execute(delete(FeedBlock).where(
+                FeedBlock.shape == self.shape,
+                FeedBlock.followup_id.in_([followup_id for followup_id, _, _ in batch])))
+            self.session.execute(insert(FeedBlock), [
+                {"followup_id": followup_id, "shape": self.shape, "revision": version[0],
+                 "anchor_revision": version[1], "block": block}
+                for followup_id, version, block in batch])
