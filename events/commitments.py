@@ -273,8 +273,11 @@ _ONGOING = re.compile(
     r"experience|best)|exchange\s+(?:views|information|experiences|ideas)|"
     r"consider\s+(?:how|ways|whether|the\s+possibility))\b", re.I)
 # A possibility, a proposal, a wish or the past, just before a cue.
+# "May" in the middle of a clause is the month ("On 2 May the minister will ..."); the
+# modal begins a clause when it is capitalised.
 _MAYBE = re.compile(
-    r"\b(?:may|might|could|would|possibly|possibility|proposed|proposes|propose|"
+    r"\b(?:(?-i:may)|(?-i:MAY)(?!\s*\d)|(?<![\w,]\s)(?<![\w-])(?-i:May)|might|could|would|"
+    r"possibly|possibility|proposed|proposes|propose|"
     r"suggested|suggests|suggest|considered|considering|consider|hoped|hopes|hope|"
     r"wish(?:es|ed)?|want(?:s|ed)?|called\s+(?:on|for)|urged?|invited\s+\w+\s+to|"
     r"whether|if|unless|was\s+due|were\s+due|had\s+been|had\s+planned|"

@@ -391,6 +391,18 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
              None),
         ],
     ),
+    # the month May before the verb is not the modal "may"
+    (
+        "On 7 May the trade ministers of Chile and Peru will meet in Lima.",
+        [
+            ("Meeting of trade ministers of Chile and Peru", "meeting", "2025-05-07", "Lima",
+             None),
+        ],
+    ),
+    (
+        "The two sides may meet again in Lima in May.",
+        [],
+    ),
 ]
 
 
