@@ -671,7 +671,13 @@ def _anchor_for(event: Commitment, anchors: list[re.Match[str]],
                 following > event.start and anchor.start() >= following):
             continue
         weak = anchor["cue"].lower() in _WEAK_ANCHOR
-        if weak and (_is_own_name(event, anchor) or _name_goes_on(anchor)):
+        # An opening "after" or "before" orders the clause's events by the occasion it
+        # names: only a name it shares makes it the event's own ("After the meeting, the
+        # ministers will sign ...").
+        own = bool(tokens(anchor["name"]) & tokens(event.title)) \
+            if opening and anchor["cue"].lower() in (*_BEFORE, *_AFTER) \
+            else _is_own_name(event, anchor)
+        if weak and (own or _name_goes_on(anchor)):
             continue
         if aliases(anchor["name"]) & aliases(event.title):
             continue  # its own name, not an occasion
@@ -843,6 +849,8 @@ def _acronym_after(clause: str, position: int) -> str:
 def _anchor_name(clause: str, anchor: re.Match[str]) -> str:
     name = anchor["name"]
     runs_on = _RUNS_ON.match(clause, anchor.end())
+    if runs_on and _VERB_BETWEEN.search(clause, anchor.end(), runs_on.start(1)):
+        runs_on = None  # "After the meeting, the ministers will sign an MOU (MOU)": not its
     if runs_on and not re.search(r"\([A-Z]", name):
         name += clause[anchor.end():runs_on.end()]
     else:
@@ -854,6 +862,7 @@ def _anchor_name(clause: str, anchor: re.Match[str]) -> str:
     return clean(name)
 
 
+_VERB_BETWEEN = re.compile(r"\b(?:will|shall|would|is|are|was|were|to)\s")
 _NAME_TAIL = re.compile(r"(?:\s+(?:[A-Z][\w’'-]*|(?i:" + commitments.EVENT_NOUN + r")\b))+")
 
 

@@ -403,6 +403,23 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
         "The two sides may meet again in Lima in May.",
         [],
     ),
+    # an opening "after"/"before" the event named just before dates what the clause commits to
+    (
+        "The delegations will hold talks in Oslo on 20 March. After the talks, the two "
+        "ministers will sign an accord on offshore wind (AOW).",
+        [
+            ("Talks", "meeting", "2025-03-20", "Oslo", None),
+            ("Accord on offshore wind (AOW)", "other", "2025-03-20..2025-03-27", None, None),
+        ],
+    ),
+    (
+        "The leaders' summit opens in Accra on 2 June. Before the summit, the trade ministers "
+        "will hold a working lunch.",
+        [
+            ("Leaders' summit", "meeting", "2025-06-02", "Accra", None),
+            ("Working lunch", "other", "2025-03-12..2025-06-02", None, None),
+        ],
+    ),
 ]
 
 
