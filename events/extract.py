@@ -488,6 +488,9 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
     if not commitments.might_commit(clause):
         return []  # most clauses: no need to read their dates and places
     mentions = find_times(clause, published)
+    if _SAME_DAY_WORDS.search(clause):
+        mentions = sorted([*mentions, *_same_day(clause, mentions, earlier, paragraph)],
+                          key=lambda t: t.start)
     times = [t for t in mentions if not t.past
              and (t.window.latest is None or t.window.latest >= published - timedelta(days=1))
              and not _FRAMED.search(clause[max(0, t.start - 40):t.start])
@@ -612,6 +615,32 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
         if occasion is not None:
             proposals.append(occasion)
     return proposals
+
+
+# "That day", "later the same evening", "the following day": the day of the event the
+# release dated just before, or the one after it.
+_SAME_DAY_WORDS = re.compile(r"\b(?:that|same|following|next)\s+(?:day|morning|afternoon|"
+                             r"evening|night)\b", re.I)
+_SAME_DAY = re.compile(r"\b(?:(?:later\s+)?(?:on\s+|in\s+)?(?:that|the\s+same)|(?:on\s+|in\s+)?"
+                       r"the\s+(?P<next>following|next))\s+(?:day|morning|afternoon|evening|"
+                       r"night)\b", re.I)
+
+
+def _same_day(clause: str, mentions: list[TimeMention], earlier: list[Proposal],
+              paragraph: int) -> list[TimeMention]:
+    day = next((p.window.earliest for p in reversed(earlier[-4:])
+                if p.window.precision is Precision.DAY and p.window.earliest is not None
+                and p.window.earliest == p.window.latest
+                and (p.paragraph is None or paragraph - p.paragraph <= 1)), None)
+    if day is None:
+        return []
+    found = []
+    for match in _SAME_DAY.finditer(clause):
+        if any(t.start < match.end() and match.start() < t.end for t in mentions):
+            continue
+        on = day + timedelta(days=1) if match["next"] else day
+        found.append(TimeMention(Window.day(on), match.group(0), match.start(), match.end()))
+    return found
 
 
 # The words an occasion's cue begins with ("on the sidelines of", "ahead of", "at the next").

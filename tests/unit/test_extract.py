@@ -420,6 +420,24 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
             ("Working lunch", "other", "2025-03-12..2025-06-02", None, None),
         ],
     ),
+    # "that day", "later the same evening", "the following day": by the day dated just before
+    (
+        "The board will meet in Turin on Friday 14 March. The chair will brief the press that "
+        "day, and the members will sign a charter on data protection the following day.",
+        [
+            ("Meeting of board", "meeting", "2025-03-14", "Turin", None),
+            ("Press briefing", "meeting", "2025-03-14", None, None),
+            ("Charter on data protection", "other", "2025-03-15", None, None),
+        ],
+    ),
+    (
+        "The forum opens in Dakar on 8 April. Later the same evening, the mayor will host a "
+        "reception for the delegates.",
+        [
+            ("Forum", "meeting", "2025-04-08", "Dakar", None),
+            ("Reception for the delegates", "other", "2025-04-08", None, None),
+        ],
+    ),
 ]
 
 
