@@ -545,6 +545,14 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
                 parent = None  # "announce new dates": only a date makes it one to chase
             if parent is not None:
                 anchor, anchored = None, True
+        if parent is None and anchor is None and not own and _FOLLOWS.search(event.cue):
+            # "A press conference will follow": just after the event named before, on its
+            # day and part of it.
+            parent = _recent([*earlier, *proposals], dated=True, paragraph=paragraph, reach=1)
+            if parent is not None and _span(parent.window) <= 14:
+                anchored = True
+            else:
+                parent = None
         if (event.deadline or event.kind is Kind.DEADLINE) and not own and not anchored:
             continue  # a deadline with no day is nothing to keep
         if event.needs_date and not own and (not anchored or event.near or (
@@ -617,6 +625,7 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
     return proposals
 
 
+_FOLLOWS = re.compile(r"\bfollows?$", re.I)
 # "That day", "later the same evening", "the following day": the day of the event the
 # release dated just before, or the one after it.
 _SAME_DAY_WORDS = re.compile(r"\b(?:that|same|following|next)\s+(?:day|morning|afternoon|"

@@ -438,6 +438,14 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
             ("Reception for the delegates", "other", "2025-04-08", None, None),
         ],
     ),
+    # "<event> will follow": just after the event named before, as a part of it
+    (
+        "The ministers will meet in Lima on 2 April. A press conference will follow.",
+        [
+            ("Meeting of ministers", "meeting", "2025-04-02", "Lima", None),
+            ("Press conference", "meeting", "2025-04-02", "Lima", "Meeting of ministers"),
+        ],
+    ),
 ]
 
 
