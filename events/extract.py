@@ -53,17 +53,25 @@ _CUE_SINGLES = frozenset({
     "opening", "staging", "chairing", "leading", "heading", "attending", "travelling",
     "traveling", "flying", "receiving", "unveiling", "inaugurating", "offer", "decision",
     "agreement", "commitment", "intention", "undertaking", "pledge", "moved", "rescheduled",
-    "fixed", "follow", "follows", "underway", "played", "continues", "ends", "would"})
+    "fixed", "follow", "follows", "underway", "played", "continues", "ends", "would",
+    # the rest of the cue grammar's words: tasks given, vows, present tenses of a date
+    "tasked", "instructed", "directed", "mandated", "commissioned", "entrusted", "charged",
+    "asked", "encouraged", "vowed", "vows", "promises", "undertakes", "resolves", "decide",
+    "consented", "concurred", "poised", "likely", "supposed", "targeted", "slotted", "timed",
+    "earmarked", "penciled", "pencilled", "intended", "intending", "aimed", "aiming",
+    "ensuing", "subsequent", "future", "passes", "falls", "concludes", "held"})
 _CUE_PAIRS = frozenset({
     ("to", "be"), ("is", "to"), ("are", "to"), ("set", "to"), ("set", "for"), ("need", "to"),
     ("needs", "to"), ("take", "place"), ("takes", "place"), ("kick", "off"), ("kicks", "off"),
     ("look", "forward"), ("looks", "forward"), ("looking", "forward"), ("under", "way"),
     ("tip", "off"), ("tips", "off"), ("is", "on"), ("are", "on"), ("is", "now"),
-    ("are", "now"),
+    ("are", "now"), ("have", "to"), ("has", "to"), ("going", "to"), ("comes", "into"),
+    ("come", "into"), ("enters", "into"), ("takes", "effect"), ("take", "effect"),
     *(("to", verb) for verb in ("visit", "hold", "host", "head", "lead", "sign", "launch",
                                "meet", "attend", "open", "send", "publish", "release",
                                "begin", "start", "co", "chair", "convene", "establish",
-                               "set"))})
+                               "set", "travel", "tour", "address", "take",
+                               "present", "submit", "adopt", "hand"))})
 
 
 _ANCHOR = re.compile(

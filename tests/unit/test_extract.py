@@ -446,6 +446,32 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
             ("Press conference", "meeting", "2025-04-02", "Lima", "Meeting of ministers"),
         ],
     ),
+    # cues the first look at a sentence must not pass over: "has to", "tasked", "passes"
+    (
+        "Nominations have to reach the secretariat by 30 April.",
+        [
+            ("Deadline for Nominations", "deadline", "2025-04-30", None, None),
+        ],
+    ),
+    (
+        "The agency has to publish its review of the levy by 30 June.",
+        [
+            ("Publication of review of the levy", "report", "2025-03-12..2025-06-30", None,
+             None),
+        ],
+    ),
+    (
+        "The ministers tasked their officials to finalise a roadmap on river basins by June.",
+        [
+            ("Roadmap on river basins", "other", "2025-03-12..2025-06-30", None, None),
+        ],
+    ),
+    (
+        "The chairmanship of the board passes to the Dutch delegate on 1 April.",
+        [
+            ("Handover of the chairmanship of the board", "other", "2025-04-01", None, None),
+        ],
+    ),
 ]
 
 
