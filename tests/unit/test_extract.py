@@ -472,6 +472,14 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
             ("Handover of the chairmanship of the board", "other", "2025-04-01", None, None),
         ],
     ),
+    # "the week commencing <day>": seven days from it
+    (
+        "The partners agreed to hold a workshop on seed banks in Nairobi in the week "
+        "commencing 2 June.",
+        [
+            ("Workshop on seed banks", "meeting", "2025-06-02..2025-06-08", "Nairobi", None),
+        ],
+    ),
 ]
 
 
