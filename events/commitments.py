@@ -1054,14 +1054,7 @@ class _Clause:
             base = _base_form(phrase)  # "committed to hosting": "host"
             verb, shift = _VERB.match(base), len(phrase) - len(base)
         if verb is None:
-            if kind == "obliged" and (due := _DEADLINE_AFTER.search(phrase)):
-                # "Journalists must register in advance, no later than 13.00 on 21 November"
-                what = clean(phrase[:due.start()])
-                if what and len(what.split()) <= 12 and re.match(r"[a-z]", what):
-                    return Commitment(f"Deadline to {what}", Kind.DEADLINE,
-                                      f"{cue.group(0).strip()} {what.split()[0]}", position,
-                                      position + due.start(), deadline=True)
-            return None
+            return self.deadline_to(phrase, position, cue) if kind == "obliged" else None
         said = f"{cue.group(0).strip()} {verb.group(0).strip()}"
         after = position + verb.end() + shift
         obliged = kind == "obliged"
@@ -1164,7 +1157,8 @@ class _Clause:
             if not names_event(name):
                 if re.fullmatch(r"open|run|head", word):
                     return self.launch(name, word, said, after, end)  # "open the consulate"
-                return None
+                # "must call the newsroom no later than 6 January": what is to be done by then
+                return self.deadline_to(phrase, position, cue) if obliged else None
             return Commitment(_capital(name), event_kind(name), said, after, end)
         if verb.group("publish"):
             return self.document(name, word, said, after, end, obliged,
@@ -1172,6 +1166,19 @@ class _Clause:
         if verb.group("launch"):
             return self.launch(name, word, said, after, end)
         return None
+
+    def deadline_to(self, phrase: str, position: int, cue: re.Match[str]) -> Commitment | None:
+        """"Journalists must register in advance, no later than 13.00 on 21 November": a
+        deadline to do what the obligation says."""
+        due = _DEADLINE_AFTER.search(phrase)
+        if due is None:
+            return None
+        what = clean(phrase[:due.start()])
+        if not what or len(what.split()) > 12 or not re.match(r"[a-z]", what):
+            return None
+        return Commitment(f"Deadline to {what}", Kind.DEADLINE,
+                          f"{cue.group(0).strip()} {what.split()[0]}", position,
+                          position + due.start(), deadline=True)
 
     def meeting(self, cue: re.Match[str], position: int, after: int, word: str,
                 said: str) -> Commitment:

@@ -480,6 +480,13 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
             ("Workshop on seed banks", "meeting", "2025-06-02..2025-06-08", "Nairobi", None),
         ],
     ),
+    # an obligation with a deadline, whatever its verb: what is to be done by then
+    (
+        "Delegations must arrange their accreditation no later than 28 March.",
+        [
+            ("Deadline to arrange their accreditation", "deadline", "2025-03-28", None, None),
+        ],
+    ),
 ]
 
 
