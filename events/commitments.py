@@ -284,6 +284,9 @@ _MAYBE = re.compile(
     r"was\s+expected|were\s+expected|was\s+scheduled|were\s+scheduled|was\s+to|were\s+to|"
     r"said\s+(?:it|they|he|she)\s+(?:would|could))\b", re.I)
 
+_WHO_WISH = re.compile(r"\b(?:who|that)\s+(?:wish|wishes|want|wants|hope|hopes|plan|plans|"
+                       r"intend|intends)\s+to\b", re.I)
+
 _CUE = re.compile(
     r"(?P<agreed>\b(?:agreed|agree|decided|decides|decide|resolved|resolves|pledged|"
     r"committed|undertook|undertakes|promised|promises|vowed|vows|consented|"
@@ -996,7 +999,9 @@ class _Clause:
                         r"\b(?:discuss\w*|consider\w*|propos\w*|review\w*|explor\w*|"
                         r"possible|potential|draft|no|any)\s+(?:\w+\s+){0,2}$", near, re.I):
             return True  # "discussed a plan to hold a summit"
-        return bool(_MAYBE.search(re.split(r"[,;]", near)[-1]))
+        # "Reporters who wish to attend must register": the wish is the subject's, who.
+        near = _WHO_WISH.sub(" ", re.split(r"[,;]", near)[-1])
+        return bool(_MAYBE.search(near))
 
     def actions(self, cue: re.Match[str], stop: int, kind: str) -> list[Commitment]:
         """What the actions after a cue make: several when joined ("hold A and sign B")."""

@@ -487,6 +487,13 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
             ("Deadline to arrange their accreditation", "deadline", "2025-03-28", None, None),
         ],
     ),
+    # a wish in a relative clause is the subject's, not a hedge on the obligation
+    (
+        "Journalists who wish to attend must call the press office by 20 March.",
+        [
+            ("Deadline to call the press office", "deadline", "2025-03-20", None, None),
+        ],
+    ),
 ]
 
 
