@@ -284,6 +284,7 @@ _MAYBE = re.compile(
     r"was\s+expected|were\s+expected|was\s+scheduled|were\s+scheduled|was\s+to|were\s+to|"
     r"said\s+(?:it|they|he|she)\s+(?:would|could))\b", re.I)
 
+_LISTED_BEFORE = re.compile(r"(?:^|[\s,])(?:the|a|an)\s+(?P<name>[^,;]{2,80}?)\s*$", re.I)
 _WHO_WISH = re.compile(r"\b(?:who|that)\s+(?:wish|wishes|want|wants|hope|hopes|plan|plans|"
                        r"intend|intends)\s+to\b", re.I)
 
@@ -1403,8 +1404,15 @@ class _Clause:
             # "the Presidential Meeting and the 13th Binational Cabinet" are two.
             other = re.search(r"(?:^|[\s,])(?:the|a|an)\s+(?P<name>[^,;]{2,80}?)\s+and\s*$",
                               self.text[:start], re.I)
-            if other and _is_event_head(clean(other["name"])) and not _FINITE.search(
+            listed: list[re.Match[str]] = []
+            while other and _is_event_head(clean(other["name"])) and not _FINITE.search(
                     other["name"]):
+                listed.insert(0, other)
+                # "A, B and C will be held": each before the last, back to the first
+                head = self.text[:other.start() + 1].rstrip()
+                other = _LISTED_BEFORE.search(head, 0, len(head) - 1) \
+                    if head.endswith(",") else None
+            for other in listed:
                 self.beside.append(Commitment(_capital(clean(other["name"])),
                                               event_kind(clean(other["name"])), said,
                                               other.start("name"), after))

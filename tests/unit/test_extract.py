@@ -494,6 +494,16 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
             ("Deadline to call the press office", "deadline", "2025-03-20", None, None),
         ],
     ),
+    # a list of events as the subject: "A, B and C will be held"
+    (
+        "The annual fisheries forum, the regional ports dialogue and the shipping summit will "
+        "be held in Oslo on 6-7 May.",
+        [
+            ("Annual fisheries forum", "meeting", "2025-05-06..2025-05-07", "Oslo", None),
+            ("Regional ports dialogue", "meeting", "2025-05-06..2025-05-07", "Oslo", None),
+            ("Shipping summit", "meeting", "2025-05-06..2025-05-07", "Oslo", None),
+        ],
+    ),
 ]
 
 
