@@ -472,7 +472,7 @@ _FINITE = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|shall|did|do
 _HELD = re.compile(r"(?:takes?\s+place|take\s+place|held|convened|staged|be\s+held|played|"
                    r"contested|(?:is|are)\s+(?:now\s+)?on|(?:is|are)\s+(?:now\s+)?(?:fixed|set)\s+"
                    r"for|(?:has|have)\s+(?:now\s+)?been\s+(?:moved|rescheduled|brought\s+forward|"
-                   r"pushed\s+back|shifted|fixed|set|scheduled)\s+(?:to|for)|follows?|"
+                   r"pushed\s+back|shifted|fixed|set|scheduled|extended)\s+(?:to|for)|follows?|"
                    r"gets?\s+under\s*way|kicks?\s+off|tips?\s+off)$", re.I)
 # Who a scheduled thing cannot be: "the minister is on leave until May".
 _PERSON = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|minister|president|secretary|director|chair(?:man|"
@@ -736,7 +736,7 @@ def event_kind(name: str) -> Kind:
     found = kind_of(name)
     if found is Kind.OTHER and _OCCASION_NOUN.search(_head(name)):
         return Kind.OTHER  # a festival, a match, a reception
-    return found if found in (Kind.MEETING, Kind.VISIT) else Kind.MEETING
+    return found if found in (Kind.MEETING, Kind.VISIT, Kind.DEADLINE) else Kind.MEETING
 
 
 def _capital(text: str) -> str:
@@ -1583,8 +1583,10 @@ class _Clause:
                     if whole is not None and not opened.group(0).strip().startswith("with"):
                         found.append(replace(whole, needs_date=True))
                     continue
-            if re.search(r"\b(?:was|were|had|has|have|did|yesterday|last)\b",
+            if re.search(r"\b(?:was|were|had|has|have|did|yesterday|last(?=\s+(?:week|month|"
+                         r"year|time|night|autumn|spring|summer|winter|fall|\w+day)\b))\b",
                          self.text[max(0, verb.start() - 40):verb.start()], re.I):
+                # the past ("was moved", "met last week"); "the last date for comments" not
                 continue
             made = self.subject_event(verb.start(), verb.group(0), verb.end(), participle="",
                                       deadline=bool(re.search(r"\bdue\b", verb.group(0))),
@@ -1689,7 +1691,7 @@ _PRESENT = re.compile(
     r"gets\s+under\s*way|continues|is\s+taking\s+place|are\s+taking\s+place|is\s+being\s+"
     r"held|are\s+being\s+held|(?:is|are)\s+(?:now\s+)?(?:fixed|set)\s+for|"
     r"(?:has|have)\s+(?:now\s+)?been\s+(?:moved|rescheduled|brought\s+forward|pushed\s+back|"
-    r"shifted|fixed|set|scheduled)\s+(?:to|for)|follows?(?=\s+(?:on|in)\b)|tips?\s+off|"
+    r"shifted|fixed|set|scheduled|extended)\s+(?:to|for)|follows?(?=\s+(?:on|in)\b)|tips?\s+off|"
     r"close(?=\s+(?:at|on|by)\b)|passes(?=\s+(?:today|tomorrow|on|from|to)\b))\b", re.I)
 
 

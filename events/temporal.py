@@ -47,7 +47,8 @@ _FUTURE = re.compile(
     r"to|decided to|next|upcoming|expected to|intends? to|aim(?:s|ed)? to|going to)\b", re.I)
 _PAST = re.compile(
     r"\b(had|was|were|took place|held|opened|launched|began|begun|started|established|"
-    r"signed|met|visited|improved|since|ago|last)\b", re.I)
+    r"signed|met|visited|improved|since|ago|last(?=\s+(?:week|month|year|time|night|autumn|"
+    r"spring|summer|winter|fall|\w+day)\b))\b", re.I)  # "the last date for comments": no
 _BACKGROUND = re.compile(
     r"\b(?:had\s+)?(?:been\s+)?(?<!be\s)(?<!to\s)(?:begun|began|opened|launched|started|established|founded|"
     r"created|set up|took place|was held|were held|signed|improved|adopted)"

@@ -504,6 +504,19 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
             ("Shipping summit", "meeting", "2025-05-06..2025-05-07", "Oslo", None),
         ],
     ),
+    # a deadline moved or extended to a new day ("the last day for ..." is not the past)
+    (
+        "The closing date for entries has been moved to 4 April.",
+        [
+            ("Closing date for entries", "deadline", "2025-04-04", None, None),
+        ],
+    ),
+    (
+        "The last day for public comments has been extended to 7 April.",
+        [
+            ("Last day for public comments", "deadline", "2025-04-07", None, None),
+        ],
+    ),
 ]
 
 
