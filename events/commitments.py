@@ -284,6 +284,9 @@ _MAYBE = re.compile(
     r"was\s+expected|were\s+expected|was\s+scheduled|were\s+scheduled|was\s+to|were\s+to|"
     r"said\s+(?:it|they|he|she)\s+(?:would|could))\b", re.I)
 
+_PURPOSE = re.compile(r"[^.;:]{0,80}?\bto\s+(?P<verb>attend|take\s+part\s+in|participate\s+in|"
+                      r"join|address|speak\s+at|chair|co-chair)\s+(?:the|a|an|this|its)\s+",
+                      re.I)
 _LISTED_BEFORE = re.compile(r"(?:^|[\s,])(?:the|a|an)\s+(?P<name>[^,;]{2,80}?)\s*$", re.I)
 _WHO_WISH = re.compile(r"\b(?:who|that)\s+(?:wish|wishes|want|wants|hope|hopes|plan|plans|"
                        r"intend|intends)\s+to\b", re.I)
@@ -1107,7 +1110,18 @@ class _Clause:
             if sent:  # "head a trade and investment mission to Kenya"
                 what = _capital(clean(sent["what"]))
                 return Commitment(f"{what} to {target}", Kind.VISIT, said, position, end)
-            return Commitment(f"Visit to {target}", Kind.VISIT, said, position, end)
+            visit = Commitment(f"Visit to {target}", Kind.VISIT, said, position, end)
+            purpose = _PURPOSE.match(self.text, end)
+            if purpose is not None:
+                # "will travel to Lima next week to attend the regional summit": the summit,
+                # on the trip
+                name, name_end = self.phrase_after(purpose.end(), limit=14)
+                if names_event(clean(name)):
+                    self.beside.append(Commitment(
+                        _capital(clean(name)), event_kind(clean(name)),
+                        f"{said} ... {purpose['verb']}", purpose.end(), name_end,
+                        relative=("during", visit.title)))
+            return visit
         if verb.group("meet"):
             return self.meeting(cue, position, after, word, said)
         obj, end = self.phrase_after(after)

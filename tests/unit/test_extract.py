@@ -517,6 +517,16 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
             ("Last day for public comments", "deadline", "2025-04-07", None, None),
         ],
     ),
+    # a trip's purpose: "travel to X to attend <event>" is the event, on the trip
+    (
+        "The minister will travel to Madrid next week to attend the Mediterranean water "
+        "conference.",
+        [
+            ("Visit to Madrid", "visit", "2025-03-17..2025-03-23", "Madrid", None),
+            ("Mediterranean water conference", "meeting", "2025-03-17..2025-03-23", "Madrid",
+             "Visit to Madrid"),
+        ],
+    ),
 ]
 
 
