@@ -903,6 +903,8 @@ class _Clause:
             head = parts[-1]
         while (shorter := _OPENING.sub("", head.strip())) != head.strip():
             head = shorter
+        # "..., and that the council will meet": the second thing said, "that" not its own
+        head = re.sub(r"^that\s+(?=(?:the|a|an|its|their)\s)", "", head.strip(), flags=re.I)
         head = _TRAILING_ADVERB.sub("", head.strip())
         apposition = re.fullmatch(r"(.{3,}?),\s+([^,]{3,80}),?", head)
         if apposition:

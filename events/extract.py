@@ -548,7 +548,7 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
         if not event.near and not generic and (anchor is None or (
                 _is_generic(_anchor_name(clause, anchor))
                 and anchor["cue"].lower() not in (*_BEFORE, *_AFTER))):
-            parent = _along(clause, event, own, earlier, paragraph, published)
+            parent = _along(clause, event, own, [*earlier, *proposals], paragraph, published)
             if parent is not None and event.needs_date and not own:
                 parent = None  # "announce new dates": only a date makes it one to chase
             if parent is not None:

@@ -527,6 +527,15 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
              "Visit to Madrid"),
         ],
     ),
+    # "..., and that <event> will be held during her visit": the visit of the same sentence
+    (
+        "It was announced that the minister will visit Peru on 21 April, and that the Andean "
+        "water council will be held during her visit.",
+        [
+            ("Visit to Peru", "visit", "2025-04-21", "Peru", None),
+            ("Andean water council", "meeting", "2025-04-21", "Peru", "Visit to Peru"),
+        ],
+    ),
 ]
 
 
