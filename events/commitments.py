@@ -386,7 +386,8 @@ _BOUNDARY = re.compile(
     r"agreeable|opportune)\s+(?:time|date|moment)\b|\bat\s+a\s+(?:time|date)\s+to\s+be\b|"
     r"\bas\s+soon\s+as\b|\bin\s+due\s+course\b|\bsoon\b|\bfocus(?:ing|ed)\s+on\b|\bthrough\b|\bvia\b|\bat\s+which\b|"
     r"\bcovering\b|\bincluding\b|\binvolving\b|\bbringing\b|\bhosted\s+by\b|"
-    r"\borgani[sz]ed\s+by\b|\bchaired\s+by\b|\bled\s+by\b|\bsponsored\s+by\b|"
+    r"\b(?:organi[sz]ed|staged|given|performed|presented|offered|arranged|convened|"
+    r"put\s+on)\s+by\b|\bchaired\s+by\b|\bled\s+by\b|\bsponsored\s+by\b|"
     r"\bsupported\s+by\b|\bfunded\s+by\b|\bproposed\s+by\b|\bas\s+well\s+as\b|"
     r"\bat\s+\d{1,2}(?:[.:]\d\d)?\s*(?:a\.?m\b|p\.?m\b|h\b|hrs\b|o[’']clock)?|"
     r"\b(?:annually|every\s+(?:year|month|quarter|two\s+years|other\s+year)|each\s+year|"
@@ -603,7 +604,8 @@ _BOUNDARY_WORDS = frozenset([
     "during", "alongside", "back", "before", "after", "for", "by", "no", "not", "and", "this",
     "next", "later", "today", "tomorrow", "once", "until", "through", "via", "covering",
     "including", "involving", "bringing", "hosted", "organised", "organized", "chaired", "led",
-    "sponsored", "supported", "funded", "proposed", "focus", "focusing", "focused"
+    "sponsored", "supported", "funded", "proposed", "focus", "focusing", "focused", "staged",
+    "given", "performed", "presented", "offered", "arranged", "convened", "put"
 ])
 
 

@@ -536,6 +536,15 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
             ("Andean water council", "meeting", "2025-04-21", "Peru", "Visit to Peru"),
         ],
     ),
+    # a name ends before "<participle> by": "a concert performed by ...", "a dinner given by"
+    (
+        "The envoy will visit Oslo on 3-4 April. She will also attend a concert performed by "
+        "the national youth orchestra.",
+        [
+            ("Visit to Oslo", "visit", "2025-04-03..2025-04-04", "Oslo", None),
+            ("Concert", "other", "2025-04-03..2025-04-04", "Oslo", "Visit to Oslo"),
+        ],
+    ),
 ]
 
 
