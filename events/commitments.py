@@ -311,7 +311,7 @@ _CUE = re.compile(
     rf"|(?P<expected>(?:\b(?:is|are|was|were|be|been|remain|remains|being)\s+{_ADVERBS})?"
     r"\b(?:expected|scheduled|set|slated|planned|poised|likely|going|supposed|"
     r"tentatively\s+scheduled|tentatively\s+set|penciled\s+in|pencilled\s+in|confirmed|"
-    r"targeted|timed|slotted|"
+    r"targeted|timed|slotted|meant|intended|"
     r"required|requested|invited|asked|encouraged|due)\s+to\s+(?!(?:the|a|an|its|their|"
     r"this|that|these|those|bad|poor|lack|high|low|heavy|concerns?|covid)\b))"
     r"|(?P<plans>\b(?:plans?|planned|planning|intends?|intended|intending|aims?|aimed|"
@@ -1470,6 +1470,11 @@ class _Clause:
                                     participle, re.I))
             return Commitment(_capital(name), Kind.REPORT if report else Kind.OTHER, said,
                               start, after, needs_date=settled)
+        if re.match(r"(?:built|constructed|completed|finished)$", participle, re.I) \
+                and not _PERSON.search(name):
+            # "The new bridge is expected to be built by 2027": a work, done by a date
+            return Commitment(f"Completion of {name}", Kind.PROJECT, said, start, after,
+                              needs_date=True)
         if _LAUNCHED.search(name) and re.match(
                 r"(?:launched|opened|inaugurated|started|begun|commenced|established|set\s+up|"
                 r"created|introduced|rolled\s+out|completed|finished|resumed|implemented|"

@@ -59,7 +59,7 @@ _CUE_SINGLES = frozenset({
     "asked", "encouraged", "vowed", "vows", "promises", "undertakes", "resolves", "decide",
     "consented", "concurred", "poised", "likely", "supposed", "targeted", "slotted", "timed",
     "earmarked", "penciled", "pencilled", "intended", "intending", "aimed", "aiming",
-    "ensuing", "subsequent", "future", "passes", "falls", "concludes", "held", "extended"})
+    "ensuing", "subsequent", "future", "passes", "falls", "concludes", "held", "extended", "meant"})
 _CUE_PAIRS = frozenset({
     ("to", "be"), ("is", "to"), ("are", "to"), ("set", "to"), ("set", "for"), ("need", "to"),
     ("needs", "to"), ("take", "place"), ("takes", "place"), ("kick", "off"), ("kicks", "off"),

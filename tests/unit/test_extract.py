@@ -545,6 +545,18 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
             ("Concert", "other", "2025-04-03..2025-04-04", "Oslo", "Visit to Oslo"),
         ],
     ),
+    # a work to be built or completed by a date; "is meant to" as a plan
+    (
+        "The new terminal at the port is meant to be built by 2028.",
+        [
+            ("Completion of terminal at the port", "project", "2025-03-12..2028-12-31", None,
+             None),
+        ],
+    ),
+    (
+        "The bypass road was built in 2019.",
+        [],
+    ),
 ]
 
 
