@@ -496,7 +496,7 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
     if not commitments.might_commit(clause):
         return []  # most clauses: no need to read their dates and places
     mentions = find_times(clause, published)
-    if _SAME_DAY_WORDS.search(clause):
+    if _SAME_DAY_WORDS.search(clause) or (not mentions and _CLOCK.search(clause)):
         mentions = sorted([*mentions, *_same_day(clause, mentions, earlier, paragraph)],
                           key=lambda t: t.start)
     times = [t for t in mentions if not t.past
@@ -638,6 +638,8 @@ _FOLLOWS = re.compile(r"\bfollows?$", re.I)
 # release dated just before, or the one after it.
 _SAME_DAY_WORDS = re.compile(r"\b(?:that|same|following|next)\s+(?:day|morning|afternoon|"
                              r"evening|night)\b", re.I)
+_CLOCK = re.compile(r"\bat\s+(?:around\s+|about\s+)?\d{1,2}(?:[:.]\d\d)?\s*(?:a\.m\.|p\.m\.|"
+                    r"am\b|pm\b|hours\b|hrs\b|h\b)", re.I)
 _SAME_DAY = re.compile(r"\b(?:(?:later\s+)?(?:on\s+|in\s+)?(?:that|the\s+same)|(?:on\s+|in\s+)?"
                        r"the\s+(?P<next>following|next))\s+(?:day|morning|afternoon|evening|"
                        r"night)\b", re.I)
@@ -648,10 +650,14 @@ def _same_day(clause: str, mentions: list[TimeMention], earlier: list[Proposal],
     day = next((p.window.earliest for p in reversed(earlier[-4:])
                 if p.window.precision is Precision.DAY and p.window.earliest is not None
                 and p.window.earliest == p.window.latest
-                and (p.paragraph is None or paragraph - p.paragraph <= 1)), None)
+                and (p.paragraph is None or paragraph - p.paragraph <= 3)), None)
     if day is None:
         return []
     found = []
+    clock = _CLOCK.search(clause) if not mentions else None
+    if clock is not None:
+        # "At 10 a.m. the governor will ...": an hour of the day the release is speaking of
+        found.append(TimeMention(Window.day(day), clock.group(0), clock.start(), clock.end()))
     for match in _SAME_DAY.finditer(clause):
         if any(t.start < match.end() and match.start() < t.end for t in mentions):
             continue

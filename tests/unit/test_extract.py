@@ -557,6 +557,15 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
         "The bypass road was built in 2019.",
         [],
     ),
+    # an hour with no date ("At 10 a.m. ..."): on the day the release dated just before
+    (
+        "The board will meet in Turin on Friday 14 March. At 10 a.m. a charter on data "
+        "protection will be signed in the town hall.",
+        [
+            ("Meeting of board", "meeting", "2025-03-14", "Turin", None),
+            ("Charter on data protection", "other", "2025-03-14", None, None),
+        ],
+    ),
 ]
 
 
