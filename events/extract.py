@@ -352,6 +352,9 @@ _ALONG = re.compile(
     r"symposium|games|festival|JCM|[A-Z]{2,6})\b(?!\s+(?:of|on|in|for)\b)|"
     r"over\s+the\s+course\s+of\s+the\s+(?P<noun3>visit|mission|trip|tour|stay))", re.I)
 _ALSO = re.compile(r"\balso\b", re.I)
+# "He will also watch A, and he will call on B": the "also" is said of both.
+_ALSO_AND = re.compile(r"\b(?:will|shall)\s+also\b[^;]*,\s+and\s+(?:he|she|they|we|it)\s+"
+                       r"(?:will|shall)\s+[^,;]*$", re.I)
 # "On the opening day, ...": a day of the event just named.
 _ON_DAY = re.compile(r"\b(?:on|during)\s+the\s+(?P<day>opening|first|second|third|last|final|"
                      r"closing)\s+day\b(?P<noun>)(?P<noun2>)(?P<noun3>)(?P<place>)", re.I)
@@ -460,7 +463,8 @@ def _along(clause: str, event: Commitment, own: list[TimeMention], earlier: list
     along = _ALONG.search(clause)
     if along is None:
         along = _ON_DAY.search(clause)
-    also = _ALSO.search(event.cue) or _ALSO.search(clause[max(0, event.start - 40):event.start])
+    also = _ALSO.search(event.cue) or _ALSO.search(clause[max(0, event.start - 40):event.start]) \
+        or _ALSO_AND.search(clause, 0, event.start)
     if along is None and (also is None or re.match(
             r"(?:agreed|agree|decided|resolved|pledged|committed|undertook|promised)",
             event.cue, re.I)):

@@ -566,6 +566,18 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
             ("Charter on data protection", "other", "2025-03-14", None, None),
         ],
     ),
+    # "She will also A, and she will B": the "also" is said of both parts of the visit
+    (
+        "The envoy will visit Oslo on 3-4 April. She will also visit a museum in Bergen, and "
+        "she will call on the Mayor of Oslo.",
+        [
+            ("Visit to Oslo", "visit", "2025-04-03..2025-04-04", "Oslo", None),
+            ("Visit to museum", "visit", "2025-04-03..2025-04-04", "museum, Bergen",
+             "Visit to Oslo"),
+            ("Visit to Mayor of Oslo", "visit", "2025-04-03..2025-04-04", "Mayor of Oslo",
+             "Visit to Oslo"),
+        ],
+    ),
 ]
 
 
