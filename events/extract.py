@@ -347,7 +347,7 @@ _ALONG = re.compile(
     r"\b(?:there|on\s+that\s+occasion|on\s+the\s+same\s+(?:day|occasion|trip)|"
     r"during\s+(?:the|that|this|his|her|their)\s+(?P<noun>session|meeting|conference|summit|"
     r"visit|event|trip|forum|stay|tour)|while\s+(?:in|there|at)\b(?:\s+(?P<place>[A-Z][\w-]+"
-    r"(?:\s+[A-Z][\w-]+)?))?|(?:at|to)\s+(?:the|that|this)\s+(?:(?:ministerial|plenary|"
+    r"(?:\s+[A-Z][\w-]+)?))?|(?:at|to|address|addresses)\s+(?:the|that|this)\s+(?:(?:ministerial|plenary|"
     r"annual|main)\s+)?(?P<noun2>meeting|session|conference|summit|event|forum|assembly|"
     r"symposium|games|festival|JCM|[A-Z]{2,6})\b(?!\s+(?:of|on|in|for)\b)|"
     r"over\s+the\s+course\s+of\s+the\s+(?P<noun3>visit|mission|trip|tour|stay))", re.I)

@@ -578,6 +578,16 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
              "Visit to Oslo"),
         ],
     ),
+    # "will address the summit": an address at the summit named before
+    (
+        "The regional ports summit will be held in Mombasa on 6-7 May. The President of Kenya "
+        "will address the summit.",
+        [
+            ("Regional ports summit", "meeting", "2025-05-06..2025-05-07", "Mombasa", None),
+            ("Address by President of Kenya to the summit", "meeting", "2025-05-06..2025-05-07",
+             "Mombasa", "Regional ports summit"),
+        ],
+    ),
 ]
 
 
