@@ -1290,6 +1290,11 @@ class _Clause:
             for item in re.split(r",\s+(?:and\s+)?|\s+and\s+", rest):
                 start = self.text.find(item, position)
                 name, end = self.phrase_after(start, limit=10)
+                if end > start + len(item.rstrip()):
+                    # a name ends with its item: "a workshop in Tromsø and a roundtable"
+                    name = self.text[start:start + len(item.rstrip())]
+                    name, end = _HANGING.sub("", re.sub(r"\s+in\s+[A-Z][^,;]*$", "", name)), \
+                        start + len(item.rstrip())
                 name = clean(name)
                 if name and (names_event(name) or _NOMINAL.match(name)):
                     found.append(Commitment(_capital(name), event_kind(name), lead.group(0)

@@ -588,6 +588,15 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
              "Mombasa", "Regional ports summit"),
         ],
     ),
+    # each listed event's name ends with its item: "such as A in X and B in Y"
+    (
+        "The fisheries council has several events planned for the autumn, such as a "
+        "scientific workshop in Hobart and a ministerial dialogue in Wellington.",
+        [
+            ("Scientific workshop", "meeting", "2025-09..2025-11", "Hobart", None),
+            ("Ministerial dialogue", "meeting", "2025-09..2025-11", "Wellington", None),
+        ],
+    ),
 ]
 
 
