@@ -1046,10 +1046,15 @@ def _within_parents(proposals: list[Proposal]) -> None:
                 or window.latest is None or proposal.kind is Kind.DEADLINE:
             continue
         listed_line = proposal.reason.startswith("listed")
-        if not (_PART.search(proposal.title) or listed_line):
+        # On a visit's days, what the visitor does is part of the visit (the talks, the
+        # calls, the signing); beside a meeting, only its parts by name are.
+        visiting = any(p.kind is Kind.VISIT for p in parents)
+        if not (_PART.search(proposal.title) or listed_line or visiting):
             continue  # another event on the same days, not a part of it
         length = (window.latest - window.earliest).days
         parent = next((p for p in parents if p is not proposal
+                       and (p.kind is Kind.VISIT or _PART.search(proposal.title)
+                            or listed_line)
                        and not (listed_line and p.reason.startswith("listed"))
                        and p.window.earliest <= window.earliest  # type: ignore[operator]
                        and window.latest <= p.window.latest  # type: ignore[operator]

@@ -597,6 +597,16 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
             ("Ministerial dialogue", "meeting", "2025-09..2025-11", "Wellington", None),
         ],
     ),
+    # on a visit's days, what the visitor does is part of the visit
+    (
+        "The foreign minister will pay an official visit to Chile on 3-5 April. The two "
+        "ministers will sign a memorandum on mining cooperation in Santiago on 4 April.",
+        [
+            ("Visit to Chile", "visit", "2025-04-03..2025-04-05", "Chile", None),
+            ("Memorandum on mining cooperation", "other", "2025-04-04", "Santiago",
+             "Visit to Chile"),
+        ],
+    ),
 ]
 
 
