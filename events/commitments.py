@@ -464,7 +464,8 @@ _SITE = re.compile(r"\b(?:plants?|sites?|factor(?:y|ies)|facilit(?:y|ies)|ports?
 _DATED_OPENING = re.compile(r"^(?:At\s+\d{1,2}(?:[:.]\d\d)?\s*(?:a\.m\.|p\.m\.|am|pm|h)\s+|"
                             r"(?:This|Next|Later\s+this|Early\s+next)\s+(?:year|month|week|"
                             r"spring|summer|autumn|fall|winter),?\s+|(?:Today|Tomorrow|Tonight),?\s+)"
-                            r"|^(?:On|In|From|By)\s+(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?"
+                            r"|^(?:On|In|From|By)\s+(?:the\s+(?:morning|afternoon|evening|night)"
+                            r"\s+of\s+)?(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?"
                             r"\s+)?(?:\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+|[A-Z][a-z]+\s+\d{1,2}"
                             r"(?:st|nd|rd|th)?)(?:,?\s+\d{4})?,?\s+")
 _WELCOME = re.compile(r"(welcom(?:e|ing)|receiv(?:e|ing)|invit(?:e|ing)|host(?:ing)?)\s+"

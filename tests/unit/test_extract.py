@@ -607,6 +607,14 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
              "Visit to Chile"),
         ],
     ),
+    # "On the morning of <day> the ministers will meet": the subject after a part of a day
+    (
+        "On the morning of 9 April the energy ministers of Chile and Peru will meet in Lima.",
+        [
+            ("Meeting of energy ministers of Chile and Peru", "meeting", "2025-04-09", "Lima",
+             None),
+        ],
+    ),
 ]
 
 
