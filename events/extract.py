@@ -59,13 +59,14 @@ _CUE_SINGLES = frozenset({
     "asked", "encouraged", "vowed", "vows", "promises", "undertakes", "resolves", "decide",
     "consented", "concurred", "poised", "likely", "supposed", "targeted", "slotted", "timed",
     "earmarked", "penciled", "pencilled", "intended", "intending", "aimed", "aiming",
-    "ensuing", "subsequent", "future", "passes", "falls", "concludes", "held", "extended", "meant"})
+    "ensuing", "subsequent", "future", "passes", "falls", "concludes", "extended", "meant"})
 _CUE_PAIRS = frozenset({
     ("to", "be"), ("is", "to"), ("are", "to"), ("set", "to"), ("set", "for"), ("need", "to"),
     ("needs", "to"), ("take", "place"), ("takes", "place"), ("kick", "off"), ("kicks", "off"),
     ("look", "forward"), ("looks", "forward"), ("looking", "forward"), ("under", "way"),
     ("tip", "off"), ("tips", "off"), ("is", "on"), ("are", "on"), ("is", "now"),
     ("are", "now"), ("have", "to"), ("has", "to"), ("going", "to"), ("comes", "into"),
+    ("is", "held"), ("are", "held"), ("being", "held"),
     ("come", "into"), ("enters", "into"), ("takes", "effect"), ("take", "effect"),
     *(("to", verb) for verb in ("visit", "hold", "host", "head", "lead", "sign", "launch",
                                "meet", "attend", "open", "send", "publish", "release",
