@@ -273,13 +273,23 @@ _ONGOING = re.compile(
     r"experience|best)|exchange\s+(?:views|information|experiences|ideas)|"
     r"consider\s+(?:how|ways|whether|the\s+possibility))\b", re.I)
 # A possibility, a proposal, a wish or the past, just before a cue.
+# "May" in the middle of a clause is the month ("On 2 May the minister will ..."); the
+# modal begins a clause when it is capitalised.
 _MAYBE = re.compile(
-    r"\b(?:may|might|could|would|possibly|possibility|proposed|proposes|propose|"
+    r"\b(?:(?-i:may)|(?-i:MAY)(?!\s*\d)|(?<![\w,]\s)(?<![\w-])(?-i:May)|might|could|would|"
+    r"possibly|possibility|proposed|proposes|propose|"
     r"suggested|suggests|suggest|considered|considering|consider|hoped|hopes|hope|"
     r"wish(?:es|ed)?|want(?:s|ed)?|called\s+(?:on|for)|urged?|invited\s+\w+\s+to|"
     r"whether|if|unless|was\s+due|were\s+due|had\s+been|had\s+planned|"
     r"was\s+expected|were\s+expected|was\s+scheduled|were\s+scheduled|was\s+to|were\s+to|"
     r"said\s+(?:it|they|he|she)\s+(?:would|could))\b", re.I)
+
+_PURPOSE = re.compile(r"[^.;:]{0,80}?\bto\s+(?P<verb>attend|take\s+part\s+in|participate\s+in|"
+                      r"join|address|speak\s+at|chair|co-chair)\s+(?:the|a|an|this|its)\s+",
+                      re.I)
+_LISTED_BEFORE = re.compile(r"(?:^|[\s,])(?:the|a|an)\s+(?P<name>[^,;]{2,80}?)\s*$", re.I)
+_WHO_WISH = re.compile(r"\b(?:who|that)\s+(?:wish|wishes|want|wants|hope|hopes|plan|plans|"
+                       r"intend|intends)\s+to\b", re.I)
 
 _CUE = re.compile(
     r"(?P<agreed>\b(?:agreed|agree|decided|decides|decide|resolved|resolves|pledged|"
@@ -301,7 +311,7 @@ _CUE = re.compile(
     rf"|(?P<expected>(?:\b(?:is|are|was|were|be|been|remain|remains|being)\s+{_ADVERBS})?"
     r"\b(?:expected|scheduled|set|slated|planned|poised|likely|going|supposed|"
     r"tentatively\s+scheduled|tentatively\s+set|penciled\s+in|pencilled\s+in|confirmed|"
-    r"targeted|timed|slotted|"
+    r"targeted|timed|slotted|meant|intended|"
     r"required|requested|invited|asked|encouraged|due)\s+to\s+(?!(?:the|a|an|its|their|"
     r"this|that|these|those|bad|poor|lack|high|low|heavy|concerns?|covid)\b))"
     r"|(?P<plans>\b(?:plans?|planned|planning|intends?|intended|intending|aims?|aimed|"
@@ -376,7 +386,8 @@ _BOUNDARY = re.compile(
     r"agreeable|opportune)\s+(?:time|date|moment)\b|\bat\s+a\s+(?:time|date)\s+to\s+be\b|"
     r"\bas\s+soon\s+as\b|\bin\s+due\s+course\b|\bsoon\b|\bfocus(?:ing|ed)\s+on\b|\bthrough\b|\bvia\b|\bat\s+which\b|"
     r"\bcovering\b|\bincluding\b|\binvolving\b|\bbringing\b|\bhosted\s+by\b|"
-    r"\borgani[sz]ed\s+by\b|\bchaired\s+by\b|\bled\s+by\b|\bsponsored\s+by\b|"
+    r"\b(?:organi[sz]ed|staged|given|performed|presented|offered|arranged|convened|"
+    r"put\s+on)\s+by\b|\bchaired\s+by\b|\bled\s+by\b|\bsponsored\s+by\b|"
     r"\bsupported\s+by\b|\bfunded\s+by\b|\bproposed\s+by\b|\bas\s+well\s+as\b|"
     r"\bat\s+\d{1,2}(?:[.:]\d\d)?\s*(?:a\.?m\b|p\.?m\b|h\b|hrs\b|o[’']clock)?|"
     r"\b(?:annually|every\s+(?:year|month|quarter|two\s+years|other\s+year)|each\s+year|"
@@ -453,7 +464,8 @@ _SITE = re.compile(r"\b(?:plants?|sites?|factor(?:y|ies)|facilit(?:y|ies)|ports?
 _DATED_OPENING = re.compile(r"^(?:At\s+\d{1,2}(?:[:.]\d\d)?\s*(?:a\.m\.|p\.m\.|am|pm|h)\s+|"
                             r"(?:This|Next|Later\s+this|Early\s+next)\s+(?:year|month|week|"
                             r"spring|summer|autumn|fall|winter),?\s+|(?:Today|Tomorrow|Tonight),?\s+)"
-                            r"|^(?:On|In|From|By)\s+(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?"
+                            r"|^(?:On|In|From|By)\s+(?:the\s+(?:morning|afternoon|evening|night)"
+                            r"\s+of\s+)?(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?"
                             r"\s+)?(?:\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+|[A-Z][a-z]+\s+\d{1,2}"
                             r"(?:st|nd|rd|th)?)(?:,?\s+\d{4})?,?\s+")
 _WELCOME = re.compile(r"(welcom(?:e|ing)|receiv(?:e|ing)|invit(?:e|ing)|host(?:ing)?)\s+"
@@ -465,7 +477,7 @@ _FINITE = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|shall|did|do
 _HELD = re.compile(r"(?:takes?\s+place|take\s+place|held|convened|staged|be\s+held|played|"
                    r"contested|(?:is|are)\s+(?:now\s+)?on|(?:is|are)\s+(?:now\s+)?(?:fixed|set)\s+"
                    r"for|(?:has|have)\s+(?:now\s+)?been\s+(?:moved|rescheduled|brought\s+forward|"
-                   r"pushed\s+back|shifted|fixed|set|scheduled)\s+(?:to|for)|follows?|"
+                   r"pushed\s+back|shifted|fixed|set|scheduled|extended)\s+(?:to|for)|follows?|"
                    r"gets?\s+under\s*way|kicks?\s+off|tips?\s+off)$", re.I)
 # Who a scheduled thing cannot be: "the minister is on leave until May".
 _PERSON = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|minister|president|secretary|director|chair(?:man|"
@@ -593,7 +605,8 @@ _BOUNDARY_WORDS = frozenset([
     "during", "alongside", "back", "before", "after", "for", "by", "no", "not", "and", "this",
     "next", "later", "today", "tomorrow", "once", "until", "through", "via", "covering",
     "including", "involving", "bringing", "hosted", "organised", "organized", "chaired", "led",
-    "sponsored", "supported", "funded", "proposed", "focus", "focusing", "focused"
+    "sponsored", "supported", "funded", "proposed", "focus", "focusing", "focused", "staged",
+    "given", "performed", "presented", "offered", "arranged", "convened", "put"
 ])
 
 
@@ -729,7 +742,7 @@ def event_kind(name: str) -> Kind:
     found = kind_of(name)
     if found is Kind.OTHER and _OCCASION_NOUN.search(_head(name)):
         return Kind.OTHER  # a festival, a match, a reception
-    return found if found in (Kind.MEETING, Kind.VISIT) else Kind.MEETING
+    return found if found in (Kind.MEETING, Kind.VISIT, Kind.DEADLINE) else Kind.MEETING
 
 
 def _capital(text: str) -> str:
@@ -893,6 +906,8 @@ class _Clause:
             head = parts[-1]
         while (shorter := _OPENING.sub("", head.strip())) != head.strip():
             head = shorter
+        # "..., and that the council will meet": the second thing said, "that" not its own
+        head = re.sub(r"^that\s+(?=(?:the|a|an|its|their)\s)", "", head.strip(), flags=re.I)
         head = _TRAILING_ADVERB.sub("", head.strip())
         apposition = re.fullmatch(r"(.{3,}?),\s+([^,]{3,80}),?", head)
         if apposition:
@@ -993,7 +1008,9 @@ class _Clause:
                         r"\b(?:discuss\w*|consider\w*|propos\w*|review\w*|explor\w*|"
                         r"possible|potential|draft|no|any)\s+(?:\w+\s+){0,2}$", near, re.I):
             return True  # "discussed a plan to hold a summit"
-        return bool(_MAYBE.search(re.split(r"[,;]", near)[-1]))
+        # "Reporters who wish to attend must register": the wish is the subject's, who.
+        near = _WHO_WISH.sub(" ", re.split(r"[,;]", near)[-1])
+        return bool(_MAYBE.search(near))
 
     def actions(self, cue: re.Match[str], stop: int, kind: str) -> list[Commitment]:
         """What the actions after a cue make: several when joined ("hold A and sign B")."""
@@ -1051,14 +1068,7 @@ class _Clause:
             base = _base_form(phrase)  # "committed to hosting": "host"
             verb, shift = _VERB.match(base), len(phrase) - len(base)
         if verb is None:
-            if kind == "obliged" and (due := _DEADLINE_AFTER.search(phrase)):
-                # "Journalists must register in advance, no later than 13.00 on 21 November"
-                what = clean(phrase[:due.start()])
-                if what and len(what.split()) <= 12 and re.match(r"[a-z]", what):
-                    return Commitment(f"Deadline to {what}", Kind.DEADLINE,
-                                      f"{cue.group(0).strip()} {what.split()[0]}", position,
-                                      position + due.start(), deadline=True)
-            return None
+            return self.deadline_to(phrase, position, cue) if kind == "obliged" else None
         said = f"{cue.group(0).strip()} {verb.group(0).strip()}"
         after = position + verb.end() + shift
         obliged = kind == "obliged"
@@ -1105,7 +1115,18 @@ class _Clause:
             if sent:  # "head a trade and investment mission to Kenya"
                 what = _capital(clean(sent["what"]))
                 return Commitment(f"{what} to {target}", Kind.VISIT, said, position, end)
-            return Commitment(f"Visit to {target}", Kind.VISIT, said, position, end)
+            visit = Commitment(f"Visit to {target}", Kind.VISIT, said, position, end)
+            purpose = _PURPOSE.match(self.text, end)
+            if purpose is not None:
+                # "will travel to Lima next week to attend the regional summit": the summit,
+                # on the trip
+                name, name_end = self.phrase_after(purpose.end(), limit=14)
+                if names_event(clean(name)):
+                    self.beside.append(Commitment(
+                        _capital(clean(name)), event_kind(clean(name)),
+                        f"{said} ... {purpose['verb']}", purpose.end(), name_end,
+                        relative=("during", visit.title)))
+            return visit
         if verb.group("meet"):
             return self.meeting(cue, position, after, word, said)
         obj, end = self.phrase_after(after)
@@ -1161,7 +1182,8 @@ class _Clause:
             if not names_event(name):
                 if re.fullmatch(r"open|run|head", word):
                     return self.launch(name, word, said, after, end)  # "open the consulate"
-                return None
+                # "must call the newsroom no later than 6 January": what is to be done by then
+                return self.deadline_to(phrase, position, cue) if obliged else None
             return Commitment(_capital(name), event_kind(name), said, after, end)
         if verb.group("publish"):
             return self.document(name, word, said, after, end, obliged,
@@ -1169,6 +1191,19 @@ class _Clause:
         if verb.group("launch"):
             return self.launch(name, word, said, after, end)
         return None
+
+    def deadline_to(self, phrase: str, position: int, cue: re.Match[str]) -> Commitment | None:
+        """"Journalists must register in advance, no later than 13.00 on 21 November": a
+        deadline to do what the obligation says."""
+        due = _DEADLINE_AFTER.search(phrase)
+        if due is None:
+            return None
+        what = clean(phrase[:due.start()])
+        if not what or len(what.split()) > 12 or not re.match(r"[a-z]", what):
+            return None
+        return Commitment(f"Deadline to {what}", Kind.DEADLINE,
+                          f"{cue.group(0).strip()} {what.split()[0]}", position,
+                          position + due.start(), deadline=True)
 
     def meeting(self, cue: re.Match[str], position: int, after: int, word: str,
                 said: str) -> Commitment:
@@ -1256,6 +1291,11 @@ class _Clause:
             for item in re.split(r",\s+(?:and\s+)?|\s+and\s+", rest):
                 start = self.text.find(item, position)
                 name, end = self.phrase_after(start, limit=10)
+                if end > start + len(item.rstrip()):
+                    # a name ends with its item: "a workshop in Tromsø and a roundtable"
+                    name = self.text[start:start + len(item.rstrip())]
+                    name, end = _HANGING.sub("", re.sub(r"\s+in\s+[A-Z][^,;]*$", "", name)), \
+                        start + len(item.rstrip())
                 name = clean(name)
                 if name and (names_event(name) or _NOMINAL.match(name)):
                     found.append(Commitment(_capital(name), event_kind(name), lead.group(0)
@@ -1388,8 +1428,15 @@ class _Clause:
             # "the Presidential Meeting and the 13th Binational Cabinet" are two.
             other = re.search(r"(?:^|[\s,])(?:the|a|an)\s+(?P<name>[^,;]{2,80}?)\s+and\s*$",
                               self.text[:start], re.I)
-            if other and _is_event_head(clean(other["name"])) and not _FINITE.search(
+            listed: list[re.Match[str]] = []
+            while other and _is_event_head(clean(other["name"])) and not _FINITE.search(
                     other["name"]):
+                listed.insert(0, other)
+                # "A, B and C will be held": each before the last, back to the first
+                head = self.text[:other.start() + 1].rstrip()
+                other = _LISTED_BEFORE.search(head, 0, len(head) - 1) \
+                    if head.endswith(",") else None
+            for other in listed:
                 self.beside.append(Commitment(_capital(clean(other["name"])),
                                               event_kind(clean(other["name"])), said,
                                               other.start("name"), after))
@@ -1429,6 +1476,11 @@ class _Clause:
                                     participle, re.I))
             return Commitment(_capital(name), Kind.REPORT if report else Kind.OTHER, said,
                               start, after, needs_date=settled)
+        if re.match(r"(?:built|constructed|completed|finished)$", participle, re.I) \
+                and not _PERSON.search(name):
+            # "The new bridge is expected to be built by 2027": a work, done by a date
+            return Commitment(f"Completion of {name}", Kind.PROJECT, said, start, after,
+                              needs_date=True)
         if _LAUNCHED.search(name) and re.match(
                 r"(?:launched|opened|inaugurated|started|begun|commenced|established|set\s+up|"
                 r"created|introduced|rolled\s+out|completed|finished|resumed|implemented|"
@@ -1560,8 +1612,10 @@ class _Clause:
                     if whole is not None and not opened.group(0).strip().startswith("with"):
                         found.append(replace(whole, needs_date=True))
                     continue
-            if re.search(r"\b(?:was|were|had|has|have|did|yesterday|last)\b",
+            if re.search(r"\b(?:was|were|had|has|have|did|yesterday|last(?=\s+(?:week|month|"
+                         r"year|time|night|autumn|spring|summer|winter|fall|\w+day)\b))\b",
                          self.text[max(0, verb.start() - 40):verb.start()], re.I):
+                # the past ("was moved", "met last week"); "the last date for comments" not
                 continue
             made = self.subject_event(verb.start(), verb.group(0), verb.end(), participle="",
                                       deadline=bool(re.search(r"\bdue\b", verb.group(0))),
@@ -1666,7 +1720,7 @@ _PRESENT = re.compile(
     r"gets\s+under\s*way|continues|is\s+taking\s+place|are\s+taking\s+place|is\s+being\s+"
     r"held|are\s+being\s+held|(?:is|are)\s+(?:now\s+)?(?:fixed|set)\s+for|"
     r"(?:has|have)\s+(?:now\s+)?been\s+(?:moved|rescheduled|brought\s+forward|pushed\s+back|"
-    r"shifted|fixed|set|scheduled)\s+(?:to|for)|follows?(?=\s+(?:on|in)\b)|tips?\s+off|"
+    r"shifted|fixed|set|scheduled|extended)\s+(?:to|for)|follows?(?=\s+(?:on|in)\b)|tips?\s+off|"
     r"close(?=\s+(?:at|on|by)\b)|passes(?=\s+(?:today|tomorrow|on|from|to)\b))\b", re.I)
 
 

@@ -53,17 +53,26 @@ _CUE_SINGLES = frozenset({
     "opening", "staging", "chairing", "leading", "heading", "attending", "travelling",
     "traveling", "flying", "receiving", "unveiling", "inaugurating", "offer", "decision",
     "agreement", "commitment", "intention", "undertaking", "pledge", "moved", "rescheduled",
-    "fixed", "follow", "follows", "underway", "played", "continues", "ends", "would"})
+    "fixed", "follow", "follows", "underway", "played", "continues", "ends", "would",
+    # the rest of the cue grammar's words: tasks given, vows, present tenses of a date
+    "tasked", "instructed", "directed", "mandated", "commissioned", "entrusted", "charged",
+    "asked", "encouraged", "vowed", "vows", "promises", "undertakes", "resolves", "decide",
+    "consented", "concurred", "poised", "likely", "supposed", "targeted", "slotted", "timed",
+    "earmarked", "penciled", "pencilled", "intended", "intending", "aimed", "aiming",
+    "ensuing", "subsequent", "future", "passes", "falls", "concludes", "extended", "meant"})
 _CUE_PAIRS = frozenset({
     ("to", "be"), ("is", "to"), ("are", "to"), ("set", "to"), ("set", "for"), ("need", "to"),
     ("needs", "to"), ("take", "place"), ("takes", "place"), ("kick", "off"), ("kicks", "off"),
     ("look", "forward"), ("looks", "forward"), ("looking", "forward"), ("under", "way"),
     ("tip", "off"), ("tips", "off"), ("is", "on"), ("are", "on"), ("is", "now"),
-    ("are", "now"),
+    ("are", "now"), ("have", "to"), ("has", "to"), ("going", "to"), ("comes", "into"),
+    ("is", "held"), ("are", "held"), ("being", "held"),
+    ("come", "into"), ("enters", "into"), ("takes", "effect"), ("take", "effect"),
     *(("to", verb) for verb in ("visit", "hold", "host", "head", "lead", "sign", "launch",
                                "meet", "attend", "open", "send", "publish", "release",
                                "begin", "start", "co", "chair", "convene", "establish",
-                               "set"))})
+                               "set", "travel", "tour", "address", "take",
+                               "present", "submit", "adopt", "hand"))})
 
 
 _ANCHOR = re.compile(
@@ -339,11 +348,14 @@ _ALONG = re.compile(
     r"\b(?:there|on\s+that\s+occasion|on\s+the\s+same\s+(?:day|occasion|trip)|"
     r"during\s+(?:the|that|this|his|her|their)\s+(?P<noun>session|meeting|conference|summit|"
     r"visit|event|trip|forum|stay|tour)|while\s+(?:in|there|at)\b(?:\s+(?P<place>[A-Z][\w-]+"
-    r"(?:\s+[A-Z][\w-]+)?))?|(?:at|to)\s+(?:the|that|this)\s+(?:(?:ministerial|plenary|"
+    r"(?:\s+[A-Z][\w-]+)?))?|(?:at|to|address|addresses)\s+(?:the|that|this)\s+(?:(?:ministerial|plenary|"
     r"annual|main)\s+)?(?P<noun2>meeting|session|conference|summit|event|forum|assembly|"
     r"symposium|games|festival|JCM|[A-Z]{2,6})\b(?!\s+(?:of|on|in|for)\b)|"
     r"over\s+the\s+course\s+of\s+the\s+(?P<noun3>visit|mission|trip|tour|stay))", re.I)
 _ALSO = re.compile(r"\balso\b", re.I)
+# "He will also watch A, and he will call on B": the "also" is said of both.
+_ALSO_AND = re.compile(r"\b(?:will|shall)\s+also\b[^;]*,\s+and\s+(?:he|she|they|we|it)\s+"
+                       r"(?:will|shall)\s+[^,;]*$", re.I)
 # "On the opening day, ...": a day of the event just named.
 _ON_DAY = re.compile(r"\b(?:on|during)\s+the\s+(?P<day>opening|first|second|third|last|final|"
                      r"closing)\s+day\b(?P<noun>)(?P<noun2>)(?P<noun3>)(?P<place>)", re.I)
@@ -452,7 +464,8 @@ def _along(clause: str, event: Commitment, own: list[TimeMention], earlier: list
     along = _ALONG.search(clause)
     if along is None:
         along = _ON_DAY.search(clause)
-    also = _ALSO.search(event.cue) or _ALSO.search(clause[max(0, event.start - 40):event.start])
+    also = _ALSO.search(event.cue) or _ALSO.search(clause[max(0, event.start - 40):event.start]) \
+        or _ALSO_AND.search(clause, 0, event.start)
     if along is None and (also is None or re.match(
             r"(?:agreed|agree|decided|resolved|pledged|committed|undertook|promised)",
             event.cue, re.I)):
@@ -488,6 +501,9 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
     if not commitments.might_commit(clause):
         return []  # most clauses: no need to read their dates and places
     mentions = find_times(clause, published)
+    if _SAME_DAY_WORDS.search(clause) or (not mentions and _CLOCK.search(clause)):
+        mentions = sorted([*mentions, *_same_day(clause, mentions, earlier, paragraph)],
+                          key=lambda t: t.start)
     times = [t for t in mentions if not t.past
              and (t.window.latest is None or t.window.latest >= published - timedelta(days=1))
              and not _FRAMED.search(clause[max(0, t.start - 40):t.start])
@@ -537,11 +553,19 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
         if not event.near and not generic and (anchor is None or (
                 _is_generic(_anchor_name(clause, anchor))
                 and anchor["cue"].lower() not in (*_BEFORE, *_AFTER))):
-            parent = _along(clause, event, own, earlier, paragraph, published)
+            parent = _along(clause, event, own, [*earlier, *proposals], paragraph, published)
             if parent is not None and event.needs_date and not own:
                 parent = None  # "announce new dates": only a date makes it one to chase
             if parent is not None:
                 anchor, anchored = None, True
+        if parent is None and anchor is None and not own and _FOLLOWS.search(event.cue):
+            # "A press conference will follow": just after the event named before, on its
+            # day and part of it.
+            parent = _recent([*earlier, *proposals], dated=True, paragraph=paragraph, reach=1)
+            if parent is not None and _span(parent.window) <= 14:
+                anchored = True
+            else:
+                parent = None
         if (event.deadline or event.kind is Kind.DEADLINE) and not own and not anchored:
             continue  # a deadline with no day is nothing to keep
         if event.needs_date and not own and (not anchored or event.near or (
@@ -614,6 +638,39 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
     return proposals
 
 
+_FOLLOWS = re.compile(r"\bfollows?$", re.I)
+# "That day", "later the same evening", "the following day": the day of the event the
+# release dated just before, or the one after it.
+_SAME_DAY_WORDS = re.compile(r"\b(?:that|same|following|next)\s+(?:day|morning|afternoon|"
+                             r"evening|night)\b", re.I)
+_CLOCK = re.compile(r"\bat\s+(?:around\s+|about\s+)?\d{1,2}(?:[:.]\d\d)?\s*(?:a\.m\.|p\.m\.|"
+                    r"am\b|pm\b|hours\b|hrs\b|h\b)", re.I)
+_SAME_DAY = re.compile(r"\b(?:(?:later\s+)?(?:on\s+|in\s+)?(?:that|the\s+same)|(?:on\s+|in\s+)?"
+                       r"the\s+(?P<next>following|next))\s+(?:day|morning|afternoon|evening|"
+                       r"night)\b", re.I)
+
+
+def _same_day(clause: str, mentions: list[TimeMention], earlier: list[Proposal],
+              paragraph: int) -> list[TimeMention]:
+    day = next((p.window.earliest for p in reversed(earlier[-4:])
+                if p.window.precision is Precision.DAY and p.window.earliest is not None
+                and p.window.earliest == p.window.latest
+                and (p.paragraph is None or paragraph - p.paragraph <= 3)), None)
+    if day is None:
+        return []
+    found = []
+    clock = _CLOCK.search(clause) if not mentions else None
+    if clock is not None:
+        # "At 10 a.m. the governor will ...": an hour of the day the release is speaking of
+        found.append(TimeMention(Window.day(day), clock.group(0), clock.start(), clock.end()))
+    for match in _SAME_DAY.finditer(clause):
+        if any(t.start < match.end() and match.start() < t.end for t in mentions):
+            continue
+        on = day + timedelta(days=1) if match["next"] else day
+        found.append(TimeMention(Window.day(on), match.group(0), match.start(), match.end()))
+    return found
+
+
 # The words an occasion's cue begins with ("on the sidelines of", "ahead of", "at the next").
 _ANCHOR_FIRST = frozenset({
     "on", "at", "ahead", "in", "to", "preparing", "following", "alongside", "back", "within",
@@ -671,7 +728,13 @@ def _anchor_for(event: Commitment, anchors: list[re.Match[str]],
                 following > event.start and anchor.start() >= following):
             continue
         weak = anchor["cue"].lower() in _WEAK_ANCHOR
-        if weak and (_is_own_name(event, anchor) or _name_goes_on(anchor)):
+        # An opening "after" or "before" orders the clause's events by the occasion it
+        # names: only a name it shares makes it the event's own ("After the meeting, the
+        # ministers will sign ...").
+        own = bool(tokens(anchor["name"]) & tokens(event.title)) \
+            if opening and anchor["cue"].lower() in (*_BEFORE, *_AFTER) \
+            else _is_own_name(event, anchor)
+        if weak and (own or _name_goes_on(anchor)):
             continue
         if aliases(anchor["name"]) & aliases(event.title):
             continue  # its own name, not an occasion
@@ -843,6 +906,8 @@ def _acronym_after(clause: str, position: int) -> str:
 def _anchor_name(clause: str, anchor: re.Match[str]) -> str:
     name = anchor["name"]
     runs_on = _RUNS_ON.match(clause, anchor.end())
+    if runs_on and _VERB_BETWEEN.search(clause, anchor.end(), runs_on.start(1)):
+        runs_on = None  # "After the meeting, the ministers will sign an MOU (MOU)": not its
     if runs_on and not re.search(r"\([A-Z]", name):
         name += clause[anchor.end():runs_on.end()]
     else:
@@ -854,6 +919,7 @@ def _anchor_name(clause: str, anchor: re.Match[str]) -> str:
     return clean(name)
 
 
+_VERB_BETWEEN = re.compile(r"\b(?:will|shall|would|is|are|was|were|to)\s")
 _NAME_TAIL = re.compile(r"(?:\s+(?:[A-Z][\w’'-]*|(?i:" + commitments.EVENT_NOUN + r")\b))+")
 
 
@@ -981,10 +1047,15 @@ def _within_parents(proposals: list[Proposal]) -> None:
                 or window.latest is None or proposal.kind is Kind.DEADLINE:
             continue
         listed_line = proposal.reason.startswith("listed")
-        if not (_PART.search(proposal.title) or listed_line):
+        # On a visit's days, what the visitor does is part of the visit (the talks, the
+        # calls, the signing); beside a meeting, only its parts by name are.
+        visiting = any(p.kind is Kind.VISIT for p in parents)
+        if not (_PART.search(proposal.title) or listed_line or visiting):
             continue  # another event on the same days, not a part of it
         length = (window.latest - window.earliest).days
         parent = next((p for p in parents if p is not proposal
+                       and (p.kind is Kind.VISIT or _PART.search(proposal.title)
+                            or listed_line)
                        and not (listed_line and p.reason.startswith("listed"))
                        and p.window.earliest <= window.earliest  # type: ignore[operator]
                        and window.latest <= p.window.latest  # type: ignore[operator]

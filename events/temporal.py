@@ -47,7 +47,8 @@ _FUTURE = re.compile(
     r"to|decided to|next|upcoming|expected to|intends? to|aim(?:s|ed)? to|going to)\b", re.I)
 _PAST = re.compile(
     r"\b(had|was|were|took place|held|opened|launched|began|begun|started|established|"
-    r"signed|met|visited|improved|since|ago|last)\b", re.I)
+    r"signed|met|visited|improved|since|ago|last(?=\s+(?:week|month|year|time|night|autumn|"
+    r"spring|summer|winter|fall|\w+day)\b))\b", re.I)  # "the last date for comments": no
 _BACKGROUND = re.compile(
     r"\b(?:had\s+)?(?:been\s+)?(?<!be\s)(?<!to\s)(?:begun|began|opened|launched|started|established|founded|"
     r"created|set up|took place|was held|were held|signed|improved|adopted)"
@@ -264,6 +265,15 @@ def _week_of(ctx: _Context, match: re.Match[str]) -> Window | None:
     return Window.days(monday, monday + timedelta(days=6))
 
 
+def _week_from(ctx: _Context, match: re.Match[str]) -> Window | None:
+    day = _days(ctx, match)
+    if day is None or day.earliest is None:
+        return None
+    if match["way"].lower() == "ending":
+        return Window.days(day.earliest - timedelta(days=6), day.earliest)
+    return Window.days(day.earliest, day.earliest + timedelta(days=6))
+
+
 def _by_end_of_month(ctx: _Context, match: re.Match[str]) -> Window:
     """"By end-March", "by the end of June next year": from the release to that day."""
     month = _MONTHS[match["month"].lower().rstrip(".")]
@@ -435,6 +445,13 @@ _RULES: list[_Rule] = [
     _rule(rf"\b(?:during\s+|in\s+)?the\s+week\s+of\s+{DAY}\s+{MONTH}(?:,?\s+{YEAR})?\b",
           _week_of, _MONTH_GATE,
           _also("week")),
+    # "the week commencing 30 August", "the week ending 4 May": seven days from or to it
+    _rule(rf"\b(?:during\s+|in\s+)?the\s+week\s+(?P<way>commencing|beginning|starting|"
+          rf"ending)\s+(?:on\s+)?(?:{WEEKDAY},?\s+)?{MONTH}\s+{DAY}(?:,?\s+{YEAR})?\b",
+          _week_from, _MONTH_GATE, _also("week")),
+    _rule(rf"\b(?:during\s+|in\s+)?the\s+week\s+(?P<way>commencing|beginning|starting|"
+          rf"ending)\s+(?:on\s+)?(?:{WEEKDAY},?\s+)?{DAY}\s+{MONTH}(?:,?\s+{YEAR})?\b",
+          _week_from, _MONTH_GATE, _also("week")),
     # a weekday with its date: the date says it all
     _rule(rf"\b{WEEKDAY},?\s+(?:the\s+)?{MONTH}\s+{DAY}(?:,?\s+{YEAR})?\b", _days, _WEEKDAY_GATE,
           _also("0")),

@@ -391,6 +391,230 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
              None),
         ],
     ),
+    # the month May before the verb is not the modal "may"
+    (
+        "On 7 May the trade ministers of Chile and Peru will meet in Lima.",
+        [
+            ("Meeting of trade ministers of Chile and Peru", "meeting", "2025-05-07", "Lima",
+             None),
+        ],
+    ),
+    (
+        "The two sides may meet again in Lima in May.",
+        [],
+    ),
+    # an opening "after"/"before" the event named just before dates what the clause commits to
+    (
+        "The delegations will hold talks in Oslo on 20 March. After the talks, the two "
+        "ministers will sign an accord on offshore wind (AOW).",
+        [
+            ("Talks", "meeting", "2025-03-20", "Oslo", None),
+            ("Accord on offshore wind (AOW)", "other", "2025-03-20..2025-03-27", None, None),
+        ],
+    ),
+    (
+        "The leaders' summit opens in Accra on 2 June. Before the summit, the trade ministers "
+        "will hold a working lunch.",
+        [
+            ("Leaders' summit", "meeting", "2025-06-02", "Accra", None),
+            ("Working lunch", "other", "2025-03-12..2025-06-02", None, None),
+        ],
+    ),
+    # "that day", "later the same evening", "the following day": by the day dated just before
+    (
+        "The board will meet in Turin on Friday 14 March. The chair will brief the press that "
+        "day, and the members will sign a charter on data protection the following day.",
+        [
+            ("Meeting of board", "meeting", "2025-03-14", "Turin", None),
+            ("Press briefing", "meeting", "2025-03-14", None, None),
+            ("Charter on data protection", "other", "2025-03-15", None, None),
+        ],
+    ),
+    (
+        "The forum opens in Dakar on 8 April. Later the same evening, the mayor will host a "
+        "reception for the delegates.",
+        [
+            ("Forum", "meeting", "2025-04-08", "Dakar", None),
+            ("Reception for the delegates", "other", "2025-04-08", None, None),
+        ],
+    ),
+    # "<event> will follow": just after the event named before, as a part of it
+    (
+        "The ministers will meet in Lima on 2 April. A press conference will follow.",
+        [
+            ("Meeting of ministers", "meeting", "2025-04-02", "Lima", None),
+            ("Press conference", "meeting", "2025-04-02", "Lima", "Meeting of ministers"),
+        ],
+    ),
+    # cues the first look at a sentence must not pass over: "has to", "tasked", "passes"
+    (
+        "Nominations have to reach the secretariat by 30 April.",
+        [
+            ("Deadline for Nominations", "deadline", "2025-04-30", None, None),
+        ],
+    ),
+    (
+        "The agency has to publish its review of the levy by 30 June.",
+        [
+            ("Publication of review of the levy", "report", "2025-03-12..2025-06-30", None,
+             None),
+        ],
+    ),
+    (
+        "The ministers tasked their officials to finalise a roadmap on river basins by June.",
+        [
+            ("Roadmap on river basins", "other", "2025-03-12..2025-06-30", None, None),
+        ],
+    ),
+    (
+        "The chairmanship of the board passes to the Dutch delegate on 1 April.",
+        [
+            ("Handover of the chairmanship of the board", "other", "2025-04-01", None, None),
+        ],
+    ),
+    # "the week commencing <day>": seven days from it
+    (
+        "The partners agreed to hold a workshop on seed banks in Nairobi in the week "
+        "commencing 2 June.",
+        [
+            ("Workshop on seed banks", "meeting", "2025-06-02..2025-06-08", "Nairobi", None),
+        ],
+    ),
+    # an obligation with a deadline, whatever its verb: what is to be done by then
+    (
+        "Delegations must arrange their accreditation no later than 28 March.",
+        [
+            ("Deadline to arrange their accreditation", "deadline", "2025-03-28", None, None),
+        ],
+    ),
+    # a wish in a relative clause is the subject's, not a hedge on the obligation
+    (
+        "Journalists who wish to attend must call the press office by 20 March.",
+        [
+            ("Deadline to call the press office", "deadline", "2025-03-20", None, None),
+        ],
+    ),
+    # a list of events as the subject: "A, B and C will be held"
+    (
+        "The annual fisheries forum, the regional ports dialogue and the shipping summit will "
+        "be held in Oslo on 6-7 May.",
+        [
+            ("Annual fisheries forum", "meeting", "2025-05-06..2025-05-07", "Oslo", None),
+            ("Regional ports dialogue", "meeting", "2025-05-06..2025-05-07", "Oslo", None),
+            ("Shipping summit", "meeting", "2025-05-06..2025-05-07", "Oslo", None),
+        ],
+    ),
+    # a deadline moved or extended to a new day ("the last day for ..." is not the past)
+    (
+        "The closing date for entries has been moved to 4 April.",
+        [
+            ("Closing date for entries", "deadline", "2025-04-04", None, None),
+        ],
+    ),
+    (
+        "The last day for public comments has been extended to 7 April.",
+        [
+            ("Last day for public comments", "deadline", "2025-04-07", None, None),
+        ],
+    ),
+    # a trip's purpose: "travel to X to attend <event>" is the event, on the trip
+    (
+        "The minister will travel to Madrid next week to attend the Mediterranean water "
+        "conference.",
+        [
+            ("Visit to Madrid", "visit", "2025-03-17..2025-03-23", "Madrid", None),
+            ("Mediterranean water conference", "meeting", "2025-03-17..2025-03-23", "Madrid",
+             "Visit to Madrid"),
+        ],
+    ),
+    # "..., and that <event> will be held during her visit": the visit of the same sentence
+    (
+        "It was announced that the minister will visit Peru on 21 April, and that the Andean "
+        "water council will be held during her visit.",
+        [
+            ("Visit to Peru", "visit", "2025-04-21", "Peru", None),
+            ("Andean water council", "meeting", "2025-04-21", "Peru", "Visit to Peru"),
+        ],
+    ),
+    # a name ends before "<participle> by": "a concert performed by ...", "a dinner given by"
+    (
+        "The envoy will visit Oslo on 3-4 April. She will also attend a concert performed by "
+        "the national youth orchestra.",
+        [
+            ("Visit to Oslo", "visit", "2025-04-03..2025-04-04", "Oslo", None),
+            ("Concert", "other", "2025-04-03..2025-04-04", "Oslo", "Visit to Oslo"),
+        ],
+    ),
+    # a work to be built or completed by a date; "is meant to" as a plan
+    (
+        "The new terminal at the port is meant to be built by 2028.",
+        [
+            ("Completion of terminal at the port", "project", "2025-03-12..2028-12-31", None,
+             None),
+        ],
+    ),
+    (
+        "The bypass road was built in 2019.",
+        [],
+    ),
+    # an hour with no date ("At 10 a.m. ..."): on the day the release dated just before
+    (
+        "The board will meet in Turin on Friday 14 March. At 10 a.m. a charter on data "
+        "protection will be signed in the town hall.",
+        [
+            ("Meeting of board", "meeting", "2025-03-14", "Turin", None),
+            ("Charter on data protection", "other", "2025-03-14", None, None),
+        ],
+    ),
+    # "She will also A, and she will B": the "also" is said of both parts of the visit
+    (
+        "The envoy will visit Oslo on 3-4 April. She will also visit a museum in Bergen, and "
+        "she will call on the Mayor of Oslo.",
+        [
+            ("Visit to Oslo", "visit", "2025-04-03..2025-04-04", "Oslo", None),
+            ("Visit to museum", "visit", "2025-04-03..2025-04-04", "museum, Bergen",
+             "Visit to Oslo"),
+            ("Visit to Mayor of Oslo", "visit", "2025-04-03..2025-04-04", "Mayor of Oslo",
+             "Visit to Oslo"),
+        ],
+    ),
+    # "will address the summit": an address at the summit named before
+    (
+        "The regional ports summit will be held in Mombasa on 6-7 May. The President of Kenya "
+        "will address the summit.",
+        [
+            ("Regional ports summit", "meeting", "2025-05-06..2025-05-07", "Mombasa", None),
+            ("Address by President of Kenya to the summit", "meeting", "2025-05-06..2025-05-07",
+             "Mombasa", "Regional ports summit"),
+        ],
+    ),
+    # each listed event's name ends with its item: "such as A in X and B in Y"
+    (
+        "The fisheries council has several events planned for the autumn, such as a "
+        "scientific workshop in Hobart and a ministerial dialogue in Wellington.",
+        [
+            ("Scientific workshop", "meeting", "2025-09..2025-11", "Hobart", None),
+            ("Ministerial dialogue", "meeting", "2025-09..2025-11", "Wellington", None),
+        ],
+    ),
+    # on a visit's days, what the visitor does is part of the visit
+    (
+        "The foreign minister will pay an official visit to Chile on 3-5 April. The two "
+        "ministers will sign a memorandum on mining cooperation in Santiago on 4 April.",
+        [
+            ("Visit to Chile", "visit", "2025-04-03..2025-04-05", "Chile", None),
+            ("Memorandum on mining cooperation", "other", "2025-04-04", "Santiago",
+             "Visit to Chile"),
+        ],
+    ),
+    # "On the morning of <day> the ministers will meet": the subject after a part of a day
+    (
+        "On the morning of 9 April the energy ministers of Chile and Peru will meet in Lima.",
+        [
+            ("Meeting of energy ministers of Chile and Peru", "meeting", "2025-04-09", "Lima",
+             None),
+        ],
+    ),
 ]
 
 

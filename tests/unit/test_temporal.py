@@ -174,6 +174,12 @@ PHRASES = [
     ("The experts will meet this week.", "this week", "2019-01-24..2019-01-27", "day"),
     ("The panel will meet the week of 11 February.", "the week of 11 February",
      "2019-02-11..2019-02-17", "day"),
+    ("The audit team will visit in the week commencing 4 March.",
+     "in the week commencing 4 March", "2019-03-04..2019-03-10", "day"),
+    ("Field trials start the week beginning Wednesday, May 15.",
+     "the week beginning Wednesday, May 15", "2019-05-15..2019-05-21", "day"),
+    ("Entries will be judged in the week ending 9 June.", "in the week ending 9 June",
+     "2019-06-03..2019-06-09", "day"),
     # deadlines at the end of a month: from the release to that day
     ("Applications are due by end-March.", "by end-March", "2019-01-24..2019-03-31", "day"),
     ("Comments are due by the end of March.", "by the end of March",
