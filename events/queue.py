@@ -143,6 +143,11 @@ class Queue:
         return sum(_rowcount(self.session.execute(base.where(_N.id.in_(chunk))))
                    for chunk in chunks(list(ids)))
 
+    def count_due(self) -> int:
+        """Notices waiting for their first try whose time has come."""
+        return int(self.session.scalar(select(func.count()).select_from(_NOTICES).where(
+            _N.status == NoticeStatus.PENDING, _N.next_attempt <= self.now)) or 0)
+
     def next_due(self, *, skip_channels: Collection[str] = ()) -> datetime | None:
         """When something next needs doing: a notice falls due or a lease runs out."""
         def earliest(column: Any, *where: Any) -> datetime | None:
