@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from events.errors import FollowupError
 from events.ledger import Planner
@@ -158,6 +158,12 @@ def scratch_copy(app: App, into: Store | None = None) -> Iterator[Store]:
                                 for row in _anchors_first(rows)]
                     if rows:
                         target.execute(insert(table), rows)
+                if not scratch.is_sqlite:
+                    # The copied ids were given, not drawn: the next drawn must follow them.
+                    for name in ("sources", "changes"):
+                        target.execute(text(
+                            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                            f"coalesce(max(id), 0) + 1, false) FROM {name}"))
             yield scratch
         finally:
             if into is None:
