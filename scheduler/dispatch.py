@@ -369,7 +369,7 @@ class Dispatcher:
         delay, failures = 0.05, 0
         while True:
             try:
-                with self.store.connection(write=True) as connection:
+                with self.store.statement() as connection:
                     kept = write(connection)
             except DATABASE_ERRORS as error:
                 failures += 1
@@ -394,7 +394,7 @@ class Dispatcher:
         while self._unrecorded:
             unrecorded = self._unrecorded[0]
             try:
-                with self.store.connection(write=True) as connection:
+                with self.store.statement() as connection:
                     unrecorded.write(connection)
             except DATABASE_ERRORS:
                 return False
