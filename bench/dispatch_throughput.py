@@ -71,6 +71,7 @@ def peer(url: str, log_path: str, owner: str, batch: int, ready: Barrier, go: Ba
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         connection: Any = sqlite3.connect(str(parsed.database), isolation_level=None)
+        connection.execute("PRAGMA synchronous=NORMAL")  # as followup's own connections
         p, lock = "?", ""
     else:
         import psycopg
