@@ -285,10 +285,15 @@ class Ledger:
         existing: dict[str, Any] = {}
         # What still waits, and whatever the plan names (sent, or superseded to revive);
         # not the follow-ups' whole past.
+        waiting: Any = _N.status.in_(WAITING)
+        if self.dialect == "sqlite":
+            # The status wrapped in a function: on the column itself, SQLite walks every
+            # waiting notice in the status index instead of the follow-ups' own.
+            waiting = func.coalesce(_N.status, "").in_([s.value for s in WAITING])
         for chunk in chunks(ids):
             for row in self.session.execute(
                     select(_N.id, _N.key, _N.status, _N.due)
-                    .where(_N.followup_id.in_(chunk), _N.status.in_(WAITING))):
+                    .where(_N.followup_id.in_(chunk), waiting)):
                 existing[row.key] = row
         for chunk in chunks([k for k in wanted if k not in existing], KEY_BATCH):
             for row in self.session.execute(
