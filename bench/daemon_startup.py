@@ -21,7 +21,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# Appended, not put first: with PYTHONPATH naming another tree, that tree is measured.
+sys.path.append(str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert
 
