@@ -231,7 +231,9 @@ def test_start_up_plans_nothing_that_is_planned_already(
     assert not any("planned" in r.getMessage() for r in caplog.records)
 
 
-def test_a_plan_is_extended_when_its_horizon_runs_out_and_only_then(store: Store) -> None:
+def test_a_plan_is_extended_when_its_horizon_runs_out_and_only_then(
+        store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, "followup.daemon")
     clock = Clock(START)
     rounds, _ = delivery_round(store, clock)
     rounds.run(START)
@@ -252,6 +254,8 @@ def test_a_plan_is_extended_when_its_horizon_runs_out_and_only_then(store: Store
     assert set(planned.values()) == {horizon}  # the others are left as they were
     chases = {k for k in statuses(store) if k.startswith("forecast-exchange-launch/")}
     assert len(chases - chases_before) == 3  # 30-day chases of the further 99 days
+    assert [r.getMessage() for r in caplog.records if "ahead" in r.getMessage()] == [
+        "planned 1 follow-ups ahead: 3 notices added, 0 superseded, 0 revived"]
     assert rounds.next_moment(moment) is not None
 
 
@@ -291,19 +295,31 @@ def test_new_settings_replan_every_follow_up_and_retire_a_removed_audience(
     [
         (timedelta(hours=2), "late"),
         (timedelta(hours=23, minutes=59), "late"),
+        (timedelta(hours=24), "late"),
         (timedelta(hours=24, minutes=1), "missed"),
         (timedelta(days=20), "missed"),
         (timedelta(minutes=4), "on time"),
     ],
 )
 def test_catch_up_sends_recent_notices_late_and_folds_older_ones(
-        store: Store, age: timedelta, outcome: str) -> None:
+        store: Store, caplog: pytest.LogCaptureFixture, age: timedelta, outcome: str) -> None:
+    caplog.set_level(logging.INFO, "followup.daemon")
     now = START + timedelta(days=30)
     key = add_notice(store, now - age, 0)
     clock = Clock(now)
     rounds, channel = delivery_round(store, clock)
     rounds.run(now)
     sent = {m.key: m for _, m in channel.sent}
+    told = [r.getMessage() for r in caplog.records
+            if r.getMessage().startswith("catch-up: ") and " notices " in r.getMessage()]
+    # The seed's own notices of the 30 days count too: one line for what is folded, one for
+    # what goes out now (with the "missed" notice itself).
+    folded = sum(s is NoticeStatus.MISSED for s in statuses(store).values())
+    went_out = len(channel.sent)
+    expected = [f"catch-up: {folded} notices fell due more than 24 hours ago while no "
+                "daemon ran; listed in one 'missed' notice for desk"] if folded else []
+    assert told == [*expected, f"catch-up: {went_out} notices are due now and go out (late "
+                               "where they are)"]
     if outcome == "missed":
         assert key not in sent
         assert statuses(store)[key] is NoticeStatus.MISSED
@@ -314,7 +330,7 @@ def test_catch_up_sends_recent_notices_late_and_folds_older_ones(
         assert statuses(store)[key] is NoticeStatus.SENT
 
 
-@pytest.mark.parametrize(("hours", "sent"), [(1, True), (23, True), (25, False),
+@pytest.mark.parametrize(("hours", "sent"), [(1, True), (23, True), (24, True), (25, False),
                                              (24 * 6, False)])
 def test_a_digest_missed_at_start_is_sent_within_the_grace_and_told_of_after_it(
         store: Store, caplog: pytest.LogCaptureFixture, hours: int, sent: bool) -> None:
