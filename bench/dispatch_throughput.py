@@ -28,7 +28,8 @@ from pathlib import Path
 from threading import Barrier
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# Appended, not put first: with PYTHONPATH naming another tree, that tree is measured.
+sys.path.append(str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import make_url
 
