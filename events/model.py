@@ -132,6 +132,10 @@ class FollowUp(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    #: Its notices are in the ledger up to this instant; None until it is first planned.
+    planned_until: Mapped[datetime | None] = mapped_column(index=True)
+    #: The fingerprint of the reminder settings it was planned under.
+    planned_with: Mapped[str | None] = mapped_column(String(16))
 
     anchor: Mapped[FollowUp | None] = relationship(remote_side=[id], lazy="joined", join_depth=1)
     source: Mapped[Source | None] = relationship(lazy="selectin")

@@ -143,6 +143,11 @@ class Queue:
         return sum(_rowcount(self.session.execute(base.where(_N.id.in_(chunk))))
                    for chunk in chunks(list(ids)))
 
+    def count_due(self) -> int:
+        """Notices waiting for their first try whose time has come."""
+        return int(self.session.scalar(select(func.count()).select_from(_NOTICES).where(
+            _N.status == NoticeStatus.PENDING, _N.next_attempt <= self.now)) or 0)
+
     def next_due(self, *, skip_channels: Collection[str] = ()) -> datetime | None:
         """When something next needs doing: a notice falls due or a lease runs out."""
         def earliest(column: Any, *where: Any) -> datetime | None:
@@ -246,9 +251,13 @@ class Queue:
         return sorted(found, key=lambda n: (n.due, n.id))
 
     def next_waiting(self) -> Notice | None:
-        return self.session.scalars(
-            select(Notice).where(Notice.status.in_(WAITING))
-            .order_by(Notice.next_attempt).limit(1)).first()
+        # One look per status: each is a step into the (status, next_attempt) index, where
+        # both at once would sort every waiting notice.
+        found = [self.session.scalars(
+            select(Notice).where(Notice.status == status)
+            .order_by(Notice.next_attempt).limit(1)).first() for status in WAITING]
+        return min((n for n in found if n is not None), key=lambda n: n.next_attempt,
+                   default=None)
 
 
 def record_sent(connection: Connection, notice_id: int, owner: str, *, now: datetime,

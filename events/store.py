@@ -94,6 +94,12 @@ class Store:
             # Named, so that pg_stat_activity tells followup's connections from others.
             self.engine = create_engine(self.url, pool_pre_ping=True,
                                         connect_args={"application_name": "followup"})
+            # One statement, one round trip: no ping when a connection is taken from the
+            # pool (a dropped one fails its statement, which is retried on a new one), no
+            # BEGIN or COMMIT around it, no ROLLBACK when it goes back.
+            self._single = create_engine(self.url, isolation_level="AUTOCOMMIT",
+                                         pool_reset_on_return=None, pool_size=2,
+                                         connect_args={"application_name": "followup"})
         self._reader = self.engine
         self._writer = self.engine.execution_options(followup_write=True)
         self._sessions = sessionmaker(expire_on_commit=False)
@@ -105,6 +111,8 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if not self.is_sqlite:
+            self._single.dispose()
 
     @contextmanager
     def transaction(self, *, write: bool) -> Iterator[Session]:
@@ -126,6 +134,18 @@ class Store:
         """A bare connection in one transaction, for hot paths that need no ORM session."""
         with self._translated_errors(), (self._writer if write else self._reader).begin() as c:
             yield c
+
+    @contextmanager
+    def statement(self) -> Iterator[Connection]:
+        """A connection for one writing statement that is a transaction of its own: what a
+        hot path such as recording an outcome needs. On PostgreSQL it is one round trip; on
+        SQLite it is a writing transaction as any other (a local call, not a trip)."""
+        if self.is_sqlite:
+            with self.connection(write=True) as connection:
+                yield connection
+            return
+        with self._translated_errors(), self._single.connect() as connection:
+            yield connection
 
     # -- schema ------------------------------------------------------------------------
 

@@ -38,7 +38,7 @@ def daemon() -> None:
         )
         for noisy in ("apscheduler", "alembic"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
-        # Re-arming the dispatch job while it runs is expected; APScheduler calls that a skip.
+        # Re-arming the round job while it runs is expected; APScheduler calls that a skip.
         logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
         code = Daemon(current_app(), stop=stop).run()
     finally:

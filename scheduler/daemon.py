@@ -1,11 +1,13 @@
 """``followup daemon``: delivers the ledger's notices at their time.
 
-APScheduler (in UTC) is only the timer. One dispatch job is armed for the next due notice
-and re-armed after every run; a safety poll re-checks every few seconds; a watch job
-notices another process's changes (SQLite ``PRAGMA data_version``, PostgreSQL LISTEN) within
-a second; a heartbeat tells other daemons this one is alive, renews its claims and hands back
-the claims of daemons that are gone; one cron job per audience with a digest puts the digest
-in the ledger. The notices themselves live in the database, never one APScheduler job each.
+What happens at each moment is the delivery round (``scheduler/round.py``), the same one
+``followup replay`` runs on a virtual clock. APScheduler (in UTC) is only the timer: one
+round job is armed for the round's next moment (a notice or digest falling due, a plan
+running out, a paused channel's next try) and re-armed after every run; a safety poll
+re-arms it every few seconds; a watch job notices another process's changes (SQLite
+``PRAGMA data_version``, PostgreSQL LISTEN) within a second and re-arms it; a heartbeat tells
+other daemons this one is alive, renews its claims and hands back the claims of daemons that
+are gone. The notices themselves live in the database, never one APScheduler job each.
 
 Each job that fails logs one line when it starts failing and one when it works again, not
 one per try. SIGTERM or SIGINT, at any moment from the start: the notice in flight is
@@ -28,21 +30,18 @@ from pathlib import Path
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import func, select
 
 from events.errors import FollowupError
-from events.ledger import NOTIFY_CHANNEL, Ledger
-from events.model import Notice, NoticeStatus
-from events.planning import Audience
+from events.ledger import NOTIFY_CHANNEL
 from events.queue import Queue
 from events.store import Store
 from scheduler.app import App
 from scheduler.channels import Channel, open_channels
 from scheduler.dispatch import DATABASE_ERRORS, Dispatcher, first_line
 from scheduler.notices import Templates, ensure_valid
+from scheduler.round import Round
 from scheduler.stopping import Stop
 
 log = logging.getLogger("followup.daemon")
@@ -163,16 +162,6 @@ class Outage:
             self.since, self.failures = None, 0
 
 
-def last_fire_time(trigger: CronTrigger, now: datetime, within: timedelta) -> datetime | None:
-    """The latest time ``trigger`` fired at or before ``now``, looking back ``within``."""
-    moment: datetime | None = trigger.get_next_fire_time(None, now - within)
-    last = None
-    while moment is not None and moment <= now:
-        last = moment
-        moment = trigger.get_next_fire_time(moment, moment + timedelta(seconds=1))
-    return last
-
-
 def this_host() -> str:
     """The host name and process namespace: what makes a process id mean one process."""
     try:
@@ -203,7 +192,8 @@ def process_exists(pid: int) -> bool:
 
 class Daemon:
     def __init__(self, app: App, *, env: Mapping[str, str] | None = None,
-                 clock: Callable[[], datetime] | None = None, stop: Stop | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, stop: Stop | None = None,
+                 channels: Mapping[str, Channel] | None = None) -> None:
         self.app = app
         self.config = app.config
         self.clock = clock or app.clock
@@ -213,12 +203,14 @@ class Daemon:
         # Fail at start-up, not at send time.
         self.templates = Templates(self.config.templates)
         ensure_valid(self.templates)
-        self.channels: dict[str, Channel] = open_channels(self.config,
-                                                          os.environ if env is None else env)
+        self.channels: dict[str, Channel] = (
+            dict(channels) if channels is not None
+            else open_channels(self.config, os.environ if env is None else env))
         self.dispatcher = Dispatcher(
             app.store, self.config.plan, self.config.delivery, self.channels, self.templates,
             owner=self.owner, clock=self.clock, stop=self.stop.event,
         )
+        self.round = Round(app.store, self.config.plan, self.config.delivery, self.dispatcher)
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -227,14 +219,14 @@ class Daemon:
         self.feed_server: Any = None
         self._arm_lock = threading.Lock()
         self._outages = {name: Outage(name) for name in (
-            "delivery", "the safety poll", "the heartbeat", "planning a digest")}
+            "delivery", "the safety poll", "the heartbeat")}
 
     # -- lifecycle -----------------------------------------------------------------------
 
     def run(self) -> int:
         """Start, deliver until asked to stop, stop cleanly; 0 whenever the stop was asked."""
         try:
-            for step in (self._open, self._heartbeat, self._catch_up, self._summarise_ledger,
+            for step in (self.open, self._heartbeat, self._summarise_ledger,
                          self._start_timer):
                 if self.stop.is_set():
                     break
@@ -247,7 +239,7 @@ class Daemon:
             self._shut_down()
         return 0
 
-    def _open(self) -> None:
+    def open(self) -> None:
         opening = self.app.open()
         self.watcher = ChangeWatcher(self.app.store)
         self._summarise_config(opening.preparation.revision)
@@ -260,11 +252,6 @@ class Daemon:
         self.scheduler.add_job(self._heartbeat_job,
                                IntervalTrigger(seconds=delivery.heartbeat_seconds),
                                id="heartbeat")
-        for audience in self.config.plan.audiences:
-            if audience.digest:
-                trigger = CronTrigger.from_crontab(audience.digest, timezone=audience.zone)
-                self.scheduler.add_job(self._digest, trigger, args=[audience],
-                                       id=f"digest:{audience.name}")
         if self.config.feeds.serve:
             from scheduler.feeds import FeedServer, FeedService
 
@@ -315,31 +302,30 @@ class Daemon:
         self._outages[name].works()
         return True
 
-    def dispatch(self) -> None:
+    def deliver(self) -> None:
+        """The round job: run the round, then arm the timer for its next moment."""
         # One bad run must not stop the daemon. Re-arming after a failure would retry at
         # once, in a loop, against a database that is locked or gone: the safety poll does.
-        if self._job("delivery", self.dispatcher.run) and not self.stop.is_set():
+        if (self._job("delivery", lambda: self.round.run(self.clock()))
+                and not self.stop.is_set()):
             self._job("delivery", self.arm)
 
     def arm(self) -> None:
-        """Set the one dispatch job for when something is next due."""
+        """Set the one round job for the round's next moment."""
         with self._arm_lock:
-            if self.stop.is_set():
+            if self.stop.is_set() or not self.scheduler.running:
                 return
-            due = self.dispatcher.next_due()
-            if due is None:
-                if self.scheduler.get_job("dispatch") is not None:
-                    self.scheduler.remove_job("dispatch")
+            now = self.clock()
+            moment = self.round.next_moment(now)
+            if moment is None:
+                if self.scheduler.get_job("round") is not None:
+                    self.scheduler.remove_job("round")
                 return
-            self.scheduler.add_job(self.dispatch, DateTrigger(run_date=max(due, self.clock())),
-                                   id="dispatch", replace_existing=True)
+            self.scheduler.add_job(self.deliver, DateTrigger(run_date=max(moment, now)),
+                                   id="round", replace_existing=True)
 
     def _poll(self) -> None:
-        def work() -> None:
-            self._extend_plan()
-            self.arm()
-
-        self._job("the safety poll", work)
+        self._job("the safety poll", self.arm)
 
     def _watch(self) -> None:
         # The watcher deals with its own connection; a failure here is the arm's.
@@ -365,70 +351,7 @@ class Daemon:
         if any(gone.values()) and self.scheduler.running:
             self.arm()
 
-    def _digest(self, audience: Audience) -> None:
-        fire = self.clock().replace(second=0, microsecond=0)
-
-        def work() -> None:
-            with self.app.store.transaction(write=True) as session:
-                Ledger(session, self.config.plan, fire).enqueue_digest(audience, fire)
-            self.arm()
-
-        self._job("planning a digest", work)
-
-    _last_extension: datetime | None = None
-
-    def _extend_plan(self) -> None:
-        """Once a day, plan further ahead and follow any change of audiences or policy."""
-        now = self.clock()
-        if self._last_extension is not None and now - self._last_extension < timedelta(days=1):
-            return
-        with self.app.store.transaction(write=True) as session:
-            result = Ledger(session, self.config.plan, now).replan_all()
-        self._last_extension = now
-        if result.changed:
-            log.info("planned ahead: %d added, %d superseded, %d revived", result.added,
-                     result.superseded, result.revived)
-
     # -- start-up ------------------------------------------------------------------------
-
-    def _catch_up(self) -> None:
-        now = self.clock()
-        grace = timedelta(hours=self.config.delivery.grace_hours)
-        with self.app.store.transaction(write=True) as session:
-            ledger = Ledger(session, self.config.plan, now)
-            folded = ledger.fold_missed(grace)
-            late = session.query(Notice).filter(Notice.status == NoticeStatus.PENDING,
-                                                Notice.next_attempt <= now).count()
-            for audience in self.config.plan.audiences:
-                self._catch_up_digest(ledger, audience, now, grace)
-        if folded:
-            audiences = sorted({n.audience for n in folded})
-            log.info("catch-up: %d notices fell due more than %g hours ago while no daemon "
-                     "ran; listed in one 'missed' notice for %s", len(folded),
-                     self.config.delivery.grace_hours, ", ".join(audiences))
-        if late:
-            log.info("catch-up: %d notices are due now and go out (late where they are)",
-                     late)
-        self._extend_plan()
-
-    def _catch_up_digest(self, ledger: Ledger, audience: Audience, now: datetime,
-                         grace: timedelta) -> None:
-        if not audience.digest:
-            return
-        trigger = CronTrigger.from_crontab(audience.digest, timezone=audience.zone)
-        last = last_fire_time(trigger, now, timedelta(days=32))
-        if last is None or now - last < timedelta(minutes=1):
-            return
-        planning_began = ledger.session.scalar(select(func.min(Notice.created_at)))
-        if planning_began is None or last < planning_began:
-            return  # the register did not exist yet: nothing was missed
-        if now - last <= grace:
-            ledger.enqueue_digest(audience, last.astimezone(UTC))
-        elif not ledger.session.scalar(select(Notice.id).where(
-                Notice.kind == "digest", Notice.audience == audience.name,
-                Notice.due >= last.astimezone(UTC))):
-            log.info("catch-up: the digest for %s due %s was missed while no daemon ran; "
-                     "the next one is on schedule", audience.name, f"{last:%Y-%m-%d %H:%M %Z}")
 
     def _summarise_config(self, revision: str) -> None:
         log.info("followup daemon %s starting on %s (schema %s)", self.owner,
@@ -440,12 +363,13 @@ class Daemon:
                      f"{audience.send_time:%H:%M}", digest, channels)
 
     def _summarise_ledger(self) -> None:
+        # What is due and when next: not a count of the whole ledger, which grows with the
+        # register and would be read before the first notice goes out.
         with self.app.store.transaction(write=False) as session:
             queue = Queue(session, self.clock())
-            counts = queue.counts()
+            due = queue.count_due()
             upcoming = queue.next_waiting()
-        summary = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
-        log.info("ledger: %s", summary or "empty")
+        log.info("ledger: %d notices due now", due)
         if upcoming is not None:
             log.info("next due: %s [%s]", f"{upcoming.next_attempt:%Y-%m-%dT%H:%M:%SZ}",
                      upcoming.key)

@@ -127,9 +127,9 @@ class Dispatcher:
                 break  # the database is away: the next run records first
         return tried
 
-    def next_due(self) -> datetime | None:
+    def next_due(self, now: datetime | None = None) -> datetime | None:
         """When ``run`` next has something to do, from the ledger and the paused channels."""
-        now = self.clock()
+        now = now or self.clock()
         with self.store.transaction(write=False) as session:
             due = Queue(session, now).next_due(skip_channels=self.breaker.paused(now))
         return min((t for t in (due, self.breaker.next_try(now)) if t is not None),
@@ -377,7 +377,7 @@ class Dispatcher:
         delay, failures = 0.05, 0
         while True:
             try:
-                with self.store.connection(write=True) as connection:
+                with self.store.statement() as connection:
                     kept = write(connection)
             except DATABASE_ERRORS as error:
                 failures += 1
@@ -402,7 +402,7 @@ class Dispatcher:
         while self._unrecorded:
             unrecorded = self._unrecorded[0]
             try:
-                with self.store.connection(write=True) as connection:
+                with self.store.statement() as connection:
                     unrecorded.write(connection)
             except DATABASE_ERRORS:
                 return False

@@ -1,16 +1,17 @@
 """``followup replay``: a rehearsal of what would be sent, on a virtual clock.
 
-The register is copied into a scratch SQLite file, the planner and the real dispatcher run
-there with the clock set to each moment something happens (a notice falls due, a digest
-fires, an outcome from the outcomes file takes effect), and every notice is captured
-instead of sent. The real database is only read.
+The register is copied into a scratch SQLite file, and the daemon's delivery round
+(``scheduler/round.py``) runs there on a virtual clock, set to each moment the round names
+(a notice or digest falling due, a plan running out) or an outcome from the outcomes file
+takes effect, with every notice captured instead of sent. The outcomes are applied as the
+command line would apply them, from outside the round. The real database is only read.
 """
 
 from __future__ import annotations
 
 import tempfile
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,11 +19,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from events.errors import FollowupError
-from events.ledger import Ledger, Planner
+from events.ledger import Planner
 from events.model import Change, FollowUp, Source
 from events.register import Register, standard_bus
 from events.schedule import Schedule, parse_clock
@@ -32,6 +32,7 @@ from scheduler.app import App
 from scheduler.channels import Channel, Message
 from scheduler.dispatch import Dispatcher
 from scheduler.notices import Templates, ensure_valid
+from scheduler.round import Round
 
 ACTIONS = ("confirm", "move", "cancel", "done")
 
@@ -118,19 +119,19 @@ class Fired:
     channel: str
 
 
-class _Capture(Channel):
-    """Stands in for a real channel: keeps what would have been sent."""
+class Capture(Channel):
+    """Stands in for a real channel: keeps what would have been sent, and when."""
 
-    def __init__(self, name: str, sink: list[Fired], clock: _Clock) -> None:
+    def __init__(self, name: str, sink: list[Fired], clock: Callable[[], datetime]) -> None:
         self.name = name  # type: ignore[misc]
         self.sink = sink
         self.clock = clock
 
     def send(self, message: Message) -> None:
-        self.sink.append(Fired(self.clock.now, message, self.name))
+        self.sink.append(Fired(self.clock(), message, self.name))
 
 
-class _Clock:
+class VirtualClock:
     def __init__(self, now: datetime) -> None:
         self.now = now
 
@@ -139,10 +140,11 @@ class _Clock:
 
 
 @contextmanager
-def scratch_copy(app: App) -> Iterator[Store]:
-    """A scratch SQLite database holding a copy of the register (not of the ledger)."""
+def scratch_copy(app: App, into: Store | None = None) -> Iterator[Store]:
+    """A scratch database holding a copy of the register, not of the ledger: a SQLite file
+    of its own unless ``into`` is given (an empty database)."""
     with tempfile.TemporaryDirectory(prefix="followup-replay-") as folder:
-        scratch = Store(f"sqlite:///{Path(folder) / 'replay.db'}")
+        scratch = into or Store(f"sqlite:///{Path(folder) / 'replay.db'}")
         try:
             scratch.prepare()
             with app.store.transaction(write=False) as source, \
@@ -151,12 +153,21 @@ def scratch_copy(app: App) -> Iterator[Store]:
                     rows = [dict(row._mapping) for row in
                             source.execute(select(*table.__table__.columns))]
                     if table is FollowUp:
-                        rows = _anchors_first(rows)
+                        # Nothing of it is planned in the scratch ledger yet.
+                        rows = [{**row, "planned_until": None, "planned_with": None}
+                                for row in _anchors_first(rows)]
                     if rows:
                         target.execute(insert(table), rows)
+                if not scratch.is_sqlite:
+                    # The copied ids were given, not drawn: the next drawn must follow them.
+                    for name in ("sources", "changes"):
+                        target.execute(text(
+                            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                            f"coalesce(max(id), 0) + 1, false) FROM {name}"))
             yield scratch
         finally:
-            scratch.dispose()
+            if into is None:
+                scratch.dispose()
 
 
 def _anchors_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -174,7 +185,11 @@ def _anchors_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return ordered
 
 
-def replay(app: App, start: date, end: date, outcomes: list[Outcome]) -> list[Fired]:
+def replay(app: App, start: date, end: date, outcomes: list[Outcome], *,
+           scratch: Store | None = None) -> list[Fired]:
+    """What the daemon would send from ``start`` to ``end``, in order, with ``outcomes``
+    applied on their days; on a copy of the register (in ``scratch``, an empty database,
+    when given)."""
     config = app.config
     zone = ZoneInfo(config.timezone)
     first = datetime.combine(start, time(0), zone).astimezone(UTC)
@@ -183,48 +198,44 @@ def replay(app: App, start: date, end: date, outcomes: list[Outcome]) -> list[Fi
         raise OutcomesError("--to is before --from: give a range that ends after it starts")
     templates = Templates(config.templates)
     ensure_valid(templates)
-    clock = _Clock(first)
+    clock = VirtualClock(first)
     fired: list[Fired] = []
-    channels: dict[str, Channel] = {name: _Capture(name, fired, clock)
+    channels: dict[str, Channel] = {name: Capture(name, fired, clock)
                                     for name in config.channels}
     bus = standard_bus()
     Planner(config.plan).subscribe(bus)
-    digests = {a.name: (a, CronTrigger.from_crontab(a.digest, timezone=a.zone))
-               for a in config.plan.audiences if a.digest}
     pending = [o for o in outcomes if start <= o.on <= end]
-    with scratch_copy(app) as store:
+    with scratch_copy(app, scratch) as store:
         dispatcher = Dispatcher(store, config.plan, config.delivery, channels, templates,
                                 owner="replay", clock=clock)
-        with store.transaction(write=True) as session:
-            Ledger(session, config.plan, first).replan_all()
-        planned_at = first
-        while True:
-            due = dispatcher.next_due()
-            moments = [t for t in (
-                due,
-                datetime.combine(pending[0].on, time(0), zone).astimezone(UTC)
-                if pending else None,
-                *(trigger.get_next_fire_time(None, clock.now + timedelta(seconds=1))
-                  for _, trigger in digests.values()),
-            ) if t is not None]
-            if not moments or min(moments) >= last:
-                break
-            clock.now = max(min(moments).astimezone(UTC), clock.now)
-            while pending and datetime.combine(pending[0].on, time(0), zone) <= clock.now:
+        rounds = Round(store, config.plan, config.delivery, dispatcher)
+        for moment in moments(rounds, clock, last, [
+                datetime.combine(o.on, time(0), zone).astimezone(UTC) for o in pending]):
+            while pending and datetime.combine(pending[0].on, time(0), zone) <= moment:
                 with store.transaction(write=True) as session:
-                    register = Register(session, now=clock.now, bus=bus)
+                    register = Register(session, now=moment, bus=bus)
                     apply(pending.pop(0), register, config.timezone)
                     register.finish()
-            for audience, trigger in digests.values():
-                fire = trigger.get_next_fire_time(None, clock.now)
-                if fire is not None and fire == clock.now:
-                    with store.transaction(write=True) as session:
-                        Ledger(session, config.plan, clock.now).enqueue_digest(audience,
-                                                                               clock.now)
-            if clock.now - planned_at > timedelta(days=30):  # keep the horizon ahead
-                with store.transaction(write=True) as session:
-                    Ledger(session, config.plan, clock.now).replan_all()
-                planned_at = clock.now
-            dispatcher.run()
-            clock.now += timedelta(seconds=1)
+            due = rounds.next_moment(moment)
+            if due is not None and due <= moment:
+                rounds.run(moment)
     return fired
+
+
+def moments(rounds: Round, clock: VirtualClock, end: datetime,
+            changes: list[datetime]) -> Iterator[datetime]:
+    """The virtual clock's moments before ``end``: each the round's next moment or a change
+    from outside, whichever comes first, as the daemon's timer and its watch would wake it.
+
+    The clock never goes back, and after a round it moves on by at least a second, so a
+    round that leaves something due at once cannot hold it for ever.
+    """
+    floor = clock.now
+    while True:
+        candidates = [m for m in (rounds.next_moment(clock.now), *changes) if m is not None]
+        if not candidates or min(candidates) >= end:
+            return
+        clock.now = max(min(candidates), floor)
+        changes = [c for c in changes if c > clock.now]
+        yield clock.now
+        floor = clock.now + timedelta(seconds=1)

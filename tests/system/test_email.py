@@ -185,7 +185,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def dispatcher(store: Store, port: int, clock: Clock) -> Dispatcher:
-    """A dispatcher as the daemon keeps one: ``run`` is its dispatch job."""
+    """A dispatcher as the daemon keeps one: ``run`` is what its round job sends with."""
     return Dispatcher(store, SETTINGS, DELIVERY, {"email": channel(port)}, Templates(),
                       owner="test", clock=clock, rng=lambda: 1.0)
 
