@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -246,3 +247,35 @@ def test_retry_supersedes_a_notice_its_follow_up_no_longer_plans(config_file: Pa
     assert [n["key"] for n in result["superseded"]] == [temm]
     [row] = [n for n in as_json(run(config_file, "notices", "--json")) if n["key"] == temm]
     assert row["status"] == "superseded"
+
+
+REPORTED_2019 = Path(__file__).parents[1] / "replay" / "outcomes-2019.toml"
+
+
+def test_a_year_as_it_happened_is_told_at_once_and_chased_quietly(config_file: Path) -> None:
+    """The acceptance replay: 2019 with what really happened (tests/replay/)."""
+    sent = as_json(run(config_file, "replay", "--from", "2019-01-24", "--to", "2019-12-31",
+                       "--outcomes", str(REPORTED_2019), "--json"))
+    # TEMM 21's dates are told the day they are known (15 October in Seoul), with what
+    # moved with them, not nine days later in a 30-day lead
+    told = [n for n in sent if n["kind"] == "change" and "TEMM 21) confirmed" in n["subject"]]
+    assert [n["sent"][:10] for n in told] == ["2019-10-14"]  # 00:05 on the 15th in Seoul
+    assert told[0]["subject"].endswith("2 follow-ups moved with it")
+    # what rides on TEMM 21 waits on it, then gets leads on its derived days
+    riders = {"ltp-report", "ministers-at-temm-21"}
+    assert not [n for n in sent if n["followup"] in riders and n["kind"] != "lead"
+                and n["sent"] < "2019-10-14"]
+    assert {n["followup"] for n in sent if n["kind"] == "lead"} >= riders
+    # chases are bounded, and no follow-up with no date is left unchased
+    chases = Counter(n["followup"] for n in sent if n["kind"] in ("chase", "undated-chase"))
+    assert chases["working-level-meetings"] <= 6  # open-ended: 14, 30, then 60 days apart
+    assert max(chases.values()) <= 12
+    for undated in ("forecast-exchange-launch", "clean-sky-expansion", "mining-soil-research",
+                    "sustainable-policy-research"):
+        assert chases[undated] >= 1, undated
+    # nothing that contradicts what is known: no chase of a date already confirmed, nothing
+    # about what is done but the news that it is
+    assert not [n for n in sent if n["followup"] == "temm-21" and n["sent"] >= "2019-10-15"
+                and n["kind"] in ("chase", "window-opens", "closing", "overdue")]
+    assert not [n for n in sent if n["followup"] == "forecast-exchange-launch"
+                and n["sent"] >= "2019-02-26"]
