@@ -89,8 +89,11 @@ def notices(status: str | None, limit: int | None, as_json: bool) -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="TOML file of dated changes to apply on the way (confirm, move, ...).",
 )
+@click.option("--seed", is_flag=True,
+              help="Start from the bundled example release instead of the register.")
 @json_option
-def replay(start: Window, end: Window, outcomes: Path | None, as_json: bool) -> None:
+def replay(start: Window, end: Window, outcomes: Path | None, seed: bool,
+           as_json: bool) -> None:
     """Rehearse the notices of a period on a virtual clock, with a scratch copy of the data."""
     from scheduler import replay as rehearsal
     from scheduler import views
@@ -105,14 +108,15 @@ def replay(start: Window, end: Window, outcomes: Path | None, as_json: bool) -> 
     app = current_app()
     app.open()
     planned = rehearsal.read_outcomes(outcomes) if outcomes else []
-    fired = rehearsal.replay(app, first, last, planned)
+    applied: list[rehearsal.Applied] = []
+    fired = rehearsal.replay(app, first, last, planned, seed=seed, applied=applied)
     if as_json:
-        emit_json([views.fired_json(f) for f in fired])
+        emit_json(views.replay_json(fired, applied))
         return
-    if not fired:
+    if not fired and not applied:
         click.echo("Nothing would be sent in that period.")
         return
-    views.console().print(views.fired_table(fired, app.config.plan))
+    views.console().print(views.fired_table(fired, app.config.plan, applied, app.zone))
 
 
 @click.command()

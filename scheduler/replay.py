@@ -21,11 +21,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, text
 
-from events.errors import FollowupError
+from events.errors import FollowupError, InvalidChange
+from events.kinds import Kind
 from events.ledger import Planner
 from events.model import Change, FollowUp, Source
 from events.register import Register, standard_bus
 from events.schedule import Schedule, parse_clock
+from events.seed import load_seed
 from events.store import Store
 from events.window import parse_window
 from scheduler.app import App
@@ -34,7 +36,22 @@ from scheduler.dispatch import Dispatcher
 from scheduler.notices import Templates, ensure_valid
 from scheduler.round import Round
 
-ACTIONS = ("confirm", "move", "cancel", "done")
+ACTIONS = ("confirm", "move", "cancel", "done", "reopen", "edit", "note", "snooze")
+
+#: What each action takes, as its command's options; the first of each required list must
+#: be given.
+_FIELDS: dict[str, tuple[set[str], tuple[str, ...]]] = {
+    "confirm": ({"dates", "at", "until", "tz", "location"}, ("dates",)),
+    "move": ({"when", "phrase"}, ("when",)),
+    "cancel": ({"reason"}, ()),
+    "done": ({"dates", "location"}, ()),
+    "reopen": (set(), ()),
+    "edit": ({"title", "kind", "location", "next_step", "tags"}, ()),
+    "note": ({"text"}, ("text",)),
+    "snooze": ({"until", "note"}, ("until",)),
+}
+_EXAMPLES = {"dates": '"2019-11-23..2019-11-24"', "when": '"2020-H1"', "text": '"what is known"',
+             "until": "2019-09-01"}
 
 
 class OutcomesError(FollowupError):
@@ -49,10 +66,14 @@ class Outcome:
     action: str
     followup_id: str
     fields: dict[str, Any]
+    #: Where it was written: the file and the line of its [[outcome]].
+    where: str = ""
 
     def describe(self) -> str:
-        extra = " ".join(f"--{k} {v}" for k, v in self.fields.items())
-        return f"followup {self.action} {self.followup_id} {extra}".strip()
+        extra = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in self.fields.items()
+                         if k != "text")
+        text = f" {self.fields['text']!r}" if "text" in self.fields else ""
+        return f"followup {self.action} {self.followup_id}{text} {extra}".strip()
 
 
 def read_outcomes(path: Path) -> list[Outcome]:
@@ -63,53 +84,92 @@ def read_outcomes(path: Path) -> list[Outcome]:
                             "--outcomes out") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise OutcomesError(f"{path}: not valid TOML: {error}") from None
+    # tomllib keeps no positions: the n-th [[outcome]] header is the n-th outcome's line.
+    lines = [number for number, line in enumerate(path.read_text(encoding="utf-8")
+                                                 .splitlines(), start=1)
+             if line.strip().startswith("[[outcome]]")]
     outcomes, problems = [], []
     for number, entry in enumerate(data.get("outcome", []), start=1):
-        where = f"outcome {number}"
+        line = lines[number - 1] if number <= len(lines) else 0
+        where = f"{path}:{line}" if line else f"{path}: outcome {number}"
         actions = [a for a in ACTIONS if a in entry]
+        if len(actions) == 2 and "note" in actions:  # snooze's note is a field, as --note
+            other = next(a for a in actions if a != "note")
+            actions = [other] if "note" in _FIELDS[other][0] else actions
         if len(actions) != 1 or not isinstance(entry.get("on"), date):
             problems.append(f"{where}: give 'on = YYYY-MM-DD' and exactly one of "
                             + ", ".join(f"{a} = \"ID\"" for a in ACTIONS))
             continue
         action = actions[0]
         fields = {k: v for k, v in entry.items() if k not in ("on", action)}
-        allowed = {"confirm": {"dates", "at", "until", "tz"}, "move": {"when", "phrase"},
-                   "cancel": {"reason"}, "done": {"dates"}}[action]
+        allowed, required = _FIELDS[action]
         if unknown := set(fields) - allowed:
-            problems.append(f"{where}: {action} takes {', '.join(sorted(allowed))}, not "
+            takes = ", ".join(sorted(allowed)) or "nothing more"
+            problems.append(f"{where}: {action} takes {takes}, not "
                             f"{', '.join(sorted(unknown))}")
             continue
-        if action == "confirm" and "dates" not in fields:
-            problems.append(f"{where}: confirm needs dates = \"2019-11-23..2019-11-24\"")
+        if missing := [name for name in required if name not in fields]:
+            problems.append(f"{where}: {action} needs {missing[0]} = "
+                            f"{_EXAMPLES.get(missing[0], '...')}")
             continue
-        if action == "move" and "when" not in fields:
-            problems.append(f"{where}: move needs when = \"2020-H1\"")
-            continue
-        outcomes.append(Outcome(entry["on"], action, str(entry[action]), fields))
+        outcomes.append(Outcome(entry["on"], action, str(entry[action]), fields, where))
     if problems:
-        raise OutcomesError(f"{path}: " + "; ".join(problems))
+        raise OutcomesError("; ".join(problems))
     return sorted(outcomes, key=lambda o: o.on)
 
 
 def apply(outcome: Outcome, register: Register, timezone: str) -> None:
+    """Apply ``outcome`` as its command would; one that cannot be applied is named with
+    the file and line it was written at."""
+    try:
+        _apply(outcome, register, timezone)
+    except FollowupError as error:
+        raise OutcomesError(f"{outcome.where}: {outcome.describe()}: {error}") from None
+
+
+def _apply(outcome: Outcome, register: Register, timezone: str) -> None:
     why = f"replayed: {outcome.describe()}"
     fields = outcome.fields
+    target = outcome.followup_id
     if outcome.action == "confirm":
         schedule = Schedule.confirm(
             parse_window(fields["dates"]),
             at=parse_clock(fields["at"]) if "at" in fields else None,
             until=parse_clock(fields["until"]) if "until" in fields else None,
             timezone=fields.get("tz", timezone))
-        register.confirm(outcome.followup_id, schedule, why=why)
+        register.confirm(target, schedule, location=fields.get("location"), why=why)
     elif outcome.action == "move":
-        register.move(outcome.followup_id, parse_window(fields["when"]),
-                      phrase=fields.get("phrase"), why=why)
+        register.move(target, parse_window(fields["when"]), phrase=fields.get("phrase"),
+                      why=why)
     elif outcome.action == "cancel":
-        register.cancel(outcome.followup_id, reason=fields.get("reason"), why=why)
-    else:
+        register.cancel(target, reason=fields.get("reason"), why=why)
+    elif outcome.action == "done":
         days = fields.get("dates")
         held = Schedule.confirm(parse_window(days), timezone=timezone) if days else None
-        register.complete(outcome.followup_id, schedule=held, why=why)
+        register.complete(target, schedule=held, location=fields.get("location"), why=why)
+    elif outcome.action == "reopen":
+        register.reopen(target, why=why)
+    elif outcome.action == "edit":
+        tags = fields.get("tags")
+        register.edit(target, title=fields.get("title"),
+                      kind=Kind(str(fields["kind"]).lower()) if "kind" in fields else None,
+                      location=fields.get("location"), next_step=fields.get("next_step"),
+                      tags=tags.split(",") if isinstance(tags, str) else tags, why=why)
+    elif outcome.action == "note":
+        register.add_note(target, str(fields["text"]), why=why)
+    else:
+        until = fields["until"]
+        if not isinstance(until, date):
+            raise InvalidChange(f"until = {until!r} is not a date: write it as 2019-09-01")
+        register.snooze(target, until, note=fields.get("note"), why=why)
+
+
+@dataclass(frozen=True)
+class Applied:
+    """An outcome as the rehearsal applied it."""
+
+    at: datetime
+    outcome: Outcome
 
 
 @dataclass(frozen=True)
@@ -140,13 +200,23 @@ class VirtualClock:
 
 
 @contextmanager
-def scratch_copy(app: App, into: Store | None = None) -> Iterator[Store]:
-    """A scratch database holding a copy of the register, not of the ledger: a SQLite file
-    of its own unless ``into`` is given (an empty database)."""
+def scratch_copy(app: App, into: Store | None = None, *, seed: bool = False,
+                 now: datetime | None = None) -> Iterator[Store]:
+    """A scratch database holding a copy of the register, not of the ledger (or, with
+    ``seed``, the bundled example alone): a SQLite file of its own unless ``into`` is given
+    (an empty database)."""
     with tempfile.TemporaryDirectory(prefix="followup-replay-") as folder:
         scratch = into or Store(f"sqlite:///{Path(folder) / 'replay.db'}")
         try:
             scratch.prepare()
+            if seed:
+                with scratch.transaction(write=True) as session:
+                    register = Register(session, now=now or datetime.now(UTC),
+                                        bus=standard_bus())
+                    register.quiet = True
+                    load_seed(register)
+                yield scratch
+                return
             with app.store.transaction(write=False) as source, \
                     scratch.transaction(write=True) as target:
                 for table in (Source, FollowUp, Change):
@@ -186,10 +256,12 @@ def _anchors_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def replay(app: App, start: date, end: date, outcomes: list[Outcome], *,
-           scratch: Store | None = None) -> list[Fired]:
+           scratch: Store | None = None, seed: bool = False,
+           applied: list[Applied] | None = None) -> list[Fired]:
     """What the daemon would send from ``start`` to ``end``, in order, with ``outcomes``
-    applied on their days; on a copy of the register (in ``scratch``, an empty database,
-    when given)."""
+    applied on their days (each also added to ``applied``); on a copy of the register (in
+    ``scratch``, an empty database, when given), or with ``seed`` on the bundled example
+    alone."""
     config = app.config
     zone = ZoneInfo(config.timezone)
     first = datetime.combine(start, time(0), zone).astimezone(UTC)
@@ -205,7 +277,7 @@ def replay(app: App, start: date, end: date, outcomes: list[Outcome], *,
     bus = standard_bus()
     Planner(config.plan).subscribe(bus)
     pending = [o for o in outcomes if start <= o.on <= end]
-    with scratch_copy(app, scratch) as store:
+    with scratch_copy(app, scratch, seed=seed, now=first) as store:
         dispatcher = Dispatcher(store, config.plan, config.delivery, channels, templates,
                                 owner="replay", clock=clock)
         rounds = Round(store, config.plan, config.delivery, dispatcher)
@@ -214,8 +286,11 @@ def replay(app: App, start: date, end: date, outcomes: list[Outcome], *,
             while pending and datetime.combine(pending[0].on, time(0), zone) <= moment:
                 with store.transaction(write=True) as session:
                     register = Register(session, now=moment, bus=bus)
-                    apply(pending.pop(0), register, config.timezone)
+                    outcome = pending.pop(0)
+                    apply(outcome, register, config.timezone)
                     register.finish()
+                if applied is not None:
+                    applied.append(Applied(moment, outcome))
             due = rounds.next_moment(moment)
             if due is not None and due <= moment:
                 rounds.run(moment)

@@ -13,7 +13,7 @@ from rich.text import Text
 
 if TYPE_CHECKING:
     from events.extract import Proposal
-    from scheduler.replay import Fired
+    from scheduler.replay import Applied, Fired
 
 from events.describe import tie, when
 from events.ledger import PlanSettings
@@ -261,20 +261,43 @@ def fired_json(fired: Fired) -> dict[str, Any]:
             "subject": message.subject, "key": message.key}
 
 
-def fired_table(fired: Sequence[Fired], plan: PlanSettings) -> Table:
+def outcome_json(applied: Applied) -> dict[str, Any]:
+    outcome = applied.outcome
+    return {"due": _iso(applied.at), "sent": _iso(applied.at), "audience": None,
+            "channel": None, "kind": "outcome", "followup": outcome.followup_id,
+            "subject": outcome.describe(), "key": None, "where": outcome.where}
+
+
+def replay_json(fired: Sequence[Fired], applied: Sequence[Applied] = ()) -> list[Any]:
+    """What a rehearsal sent and the outcomes it applied, in time order (an outcome before
+    what it set off)."""
+    rows = [(a.at, 0, outcome_json(a)) for a in applied]
+    rows += [(f.at, 1, fired_json(f)) for f in fired]
+    return [row for _, _, row in sorted(rows, key=lambda r: (r[0], r[1]))]
+
+
+def fired_table(fired: Sequence[Fired], plan: PlanSettings, applied: Sequence[Applied] = (),
+                register_zone: ZoneInfo | None = None) -> Table:
     table = Table(expand=True)
     table.add_column("When", no_wrap=True)
     table.add_column("Audience")
     table.add_column("Kind")
     table.add_column("Follow-up", style="cyan")
     table.add_column("Subject", ratio=3)
+    rows: list[tuple[datetime, int, tuple[str, ...]]] = []
+    for change in applied:
+        moment = change.at.astimezone(register_zone or ZoneInfo("UTC"))
+        rows.append((change.at, 0, (f"{moment:%Y-%m-%d %H:%M %Z}", "", "outcome",
+                                    change.outcome.followup_id, change.outcome.describe())))
     for item in fired:
         audience = plan.audience(item.message.audience)
         zone = audience.zone if audience else ZoneInfo("UTC")
         moment = item.at.astimezone(zone)
-        table.add_row(f"{moment:%Y-%m-%d %H:%M %Z}", item.message.audience,
-                      item.message.kind, item.message.followup_id or "",
-                      item.message.subject)
+        rows.append((item.at, 1, (f"{moment:%Y-%m-%d %H:%M %Z}", item.message.audience,
+                                  item.message.kind, item.message.followup_id or "",
+                                  item.message.subject)))
+    for _, _, cells in sorted(rows, key=lambda r: (r[0], r[1])):
+        table.add_row(*cells)
     return table
 
 

@@ -279,3 +279,91 @@ def test_a_year_as_it_happened_is_told_at_once_and_chased_quietly(config_file: P
                 and n["kind"] in ("chase", "window-opens", "closing", "overdue")]
     assert not [n for n in sent if n["followup"] == "forecast-exchange-launch"
                 and n["sent"] >= "2019-02-26"]
+
+
+def test_replay_shows_the_outcomes_it_applies_in_its_stream(config_file: Path) -> None:
+    rows = as_json(run(config_file, "replay", "--from", "2019-01-24", "--to", "2019-12-31",
+                       "--outcomes", str(REPORTED_2019), "--json"))
+    applied = [r for r in rows if r["kind"] == "outcome"]
+    assert [(r["followup"], r["sent"][:10]) for r in applied] == [
+        ("forecast-exchange-launch", "2019-02-25"), ("temm-21", "2019-10-14"),
+        ("ltp-report", "2019-11-19"), ("temm-21", "2019-11-24"),
+        ("ministers-at-temm-21", "2019-11-24")]  # midnight in Seoul
+    assert applied[1]["subject"] == "followup confirm temm-21 --dates 2019-11-23..2019-11-24"
+    assert applied[1]["where"].endswith("outcomes-2019.toml:13")
+    # each before what it set off
+    confirmed = rows.index(applied[1])
+    assert rows[confirmed + 1]["kind"] == "change"
+    table = run(config_file, "replay", "--from", "2019-10-01", "--to", "2019-10-31",
+                "--outcomes", str(REPORTED_2019))
+    assert table.exit_code == 0
+    assert "outcome" in table.stdout and "KST" in table.stdout
+
+
+def test_replay_outcomes_take_the_desk_commands(config_file: Path, tmp_path: Path) -> None:
+    outcomes = tmp_path / "outcomes.toml"
+    outcomes.write_text('''
+[[outcome]]
+on = 2019-03-01
+snooze = "jcec-24"
+until = 2019-09-01
+note = "China proposes dates after the summer"
+
+[[outcome]]
+on = 2019-03-02
+note = "jcec-24"
+text = "Beijing suggested November"
+
+[[outcome]]
+on = 2019-10-15
+confirm = "temm-21"
+dates = "2019-11-23..2019-11-24"
+location = "Kitakyushu"
+
+[[outcome]]
+on = 2019-10-16
+edit = "temm-21"
+next_step = "Book the delegation's travel"
+tags = "temm,ministers"
+''')
+    rows = as_json(run(config_file, "replay", "--from", "2019-01-24", "--to", "2019-12-31",
+                       "--outcomes", str(outcomes), "--json"))
+    jcec_chases = [r["sent"][:10] for r in rows
+                   if r["followup"] == "jcec-24" and r["kind"] == "chase"]
+    assert jcec_chases and min(jcec_chases) >= "2019-08-31"  # 09:00 in Seoul on 1 September
+    told = [r["subject"] for r in rows if r["kind"] == "change"]
+    assert any(s.endswith("confirmed: 23–24 November 2019, Kitakyushu; 2 follow-ups moved "
+                          "with it") for s in told)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "says"),
+    [
+        ('on = 2019-03-01\nconfirm = "nope"\ndates = "2019-03-05"',
+         "outcomes.toml:3: followup confirm nope --dates 2019-03-05: "),
+        ('on = 2019-03-01\nsnooze = "jcec-24"', "outcomes.toml:3: snooze needs until = "),
+        ('on = 2019-03-01\nsnooze = "jcec-24"\nuntil = "soon"',
+         "until = 'soon' is not a date"),
+        ('on = 2019-03-01\nreopen = "jcec-24"', "is expected, not cancelled or done"),
+        ('on = 2019-03-01\nnote = "jcec-24"\nwhen = "2019"', "note takes text, not when"),
+    ],
+)
+def test_an_outcome_that_cannot_be_applied_is_named_by_its_line(
+        config_file: Path, tmp_path: Path, outcome: str, says: str) -> None:
+    outcomes = tmp_path / "outcomes.toml"
+    outcomes.write_text(f"# what happened\n\n[[outcome]]\n{outcome}\n")
+    refused(run(config_file, "replay", "--from", "2019-01-24", "--to", "2019-12-31",
+                "--outcomes", str(outcomes)), says)
+
+
+def test_replay_can_start_from_the_bundled_release(config_file: Path) -> None:
+    ok_ = run(config_file, "add", "my-own", "--title", "Something of our own", "--kind",
+              "meeting", "--when", "2019-06")
+    assert ok_.exit_code == 0, ok_.output
+    mine = as_json(run(config_file, "replay", "--from", "2019-01-24", "--to", "2019-07-31",
+                       "--json"))
+    seeded = as_json(run(config_file, "replay", "--from", "2019-01-24", "--to",
+                         "2019-07-31", "--seed", "--json"))
+    assert "my-own" in {r["followup"] for r in mine}
+    assert "my-own" not in {r["followup"] for r in seeded}
+    assert {r["followup"] for r in seeded} >= {"temm-21", "jcec-24"}
