@@ -69,3 +69,21 @@ def tie(followup: FollowUp) -> str:
     if anchor is not None and anchor.status is Status.CANCELLED:
         words += " (cancelled)"
     return words
+
+
+def next_step(followup: FollowUp) -> str:
+    """What whoever follows it up should do now: the step recorded for it while it still
+    stands where it stood when the step was written, else the one that fits where it is."""
+    written_for = followup.next_step_for or Status.EXPECTED.value
+    if followup.next_step and written_for == followup.status.value:
+        return followup.next_step
+    if followup.status is Status.SCHEDULED:
+        place = f" in {followup.location}" if followup.location else ""
+        return f"Prepare for it: {when(followup)}{place}."
+    if followup.status is Status.DONE:
+        return "Record what came of it in a note, and add what it leads to."
+    if followup.status is Status.CANCELLED:
+        return "Nothing more, unless it comes back (followup reopen)."
+    if followup.window.earliest is None:
+        return "Ask for a date or at least a window."
+    return "Find out the date."

@@ -127,6 +127,9 @@ class FollowUp(Base):
 
     tags: Mapped[list[str]] = mapped_column(JSON)
     next_step: Mapped[str | None] = mapped_column(Text)
+    #: The status the next step was written for (empty: expected); in another status it
+    #: no longer applies, and notices say the step that fits instead.
+    next_step_for: Mapped[str | None] = mapped_column(String(16))
     #: No chases before this day (``followup snooze``); leads and window notices still go.
     snoozed_until: Mapped[date | None]
     revision: Mapped[int] = mapped_column(Integer, default=1)

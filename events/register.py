@@ -138,6 +138,12 @@ def _assign_schedule(followup: FollowUp, schedule: Schedule | None) -> None:
         followup.start_date, followup.end_date = schedule.start, schedule.end
 
 
+def _assign_next_step(followup: FollowUp, step: str | None) -> None:
+    # A step is written for where the follow-up stands when it is written.
+    followup.next_step = step
+    followup.next_step_for = followup.status.value
+
+
 def _plain(name: str) -> _Field:
     def show(followup: FollowUp) -> str | None:
         value = getattr(followup, name)
@@ -159,7 +165,7 @@ _FIELDS: dict[str, _Field] = {
     "parties": _plain("parties"),
     "tags": _plain("tags"),
     "phrase": _plain("phrase"),
-    "next_step": _plain("next_step"),
+    "next_step": _Field(lambda f: f.next_step, _assign_next_step),
     "snoozed_until": _Field(
         lambda f: None if f.snoozed_until is None else f.snoozed_until.isoformat(),
         lambda f, v: setattr(f, "snoozed_until", v),
@@ -386,6 +392,7 @@ class Register:
             sentence=draft.sentence,
             tags=list(draft.tags),
             next_step=draft.next_step,
+            next_step_for=None if draft.next_step is None else status.value,
             revision=1,
             created_at=self.now,
             updated_at=self.now,
@@ -472,7 +479,9 @@ class Register:
             "anchor_id": draft.anchor_id, "margin_days": draft.margin_days,
             "source_id": None if draft.source is None else draft.source.id,
             "paragraph": draft.paragraph, "sentence": draft.sentence,
-            "tags": list(draft.tags), "next_step": draft.next_step, "revision": 1,
+            "tags": list(draft.tags), "next_step": draft.next_step,
+            "next_step_for": None if draft.next_step is None else draft.initial_status.value,
+            "revision": 1,
             "created_at": self.now, "updated_at": self.now,
         }
 

@@ -23,7 +23,7 @@ from jinja2 import (
     select_autoescape,
 )
 
-from events.describe import anchor_when, days, tie, when
+from events.describe import anchor_when, days, next_step, tie, when
 from events.errors import FollowupError
 from events.model import Change, FollowUp, Kind, Notice, Source, Status
 from events.planning import Audience, NoticeKind
@@ -144,7 +144,9 @@ def followup_context(followup: FollowUp) -> dict[str, Any]:
         "source": None if source is None else {
             "title": source.title, "publisher": source.publisher, "url": source.url,
             "published": source.published.isoformat() if source.published else None},
-        "next_step": followup.next_step,
+        "next_step": next_step(followup),
+        # Whether that step is one a person wrote (a digest lists only those).
+        "step_written": next_step(followup) == followup.next_step,
         "snoozed_until": None if followup.snoozed_until is None
         else followup.snoozed_until.isoformat(),
         # What waits on its dates: chased through it, not on its own.

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from events.extract import Proposal
     from scheduler.replay import Applied, Fired
 
-from events.describe import tie, when
+from events.describe import next_step, tie, when
 from events.ledger import PlanSettings
 from events.model import Change, FollowUp, Notice, Status
 from events.window import Phase, describe_window, format_window
@@ -144,7 +144,7 @@ def followup_panel(
         ("Parties", ", ".join(followup.parties)),
         ("Tied to", tie(followup)),
         ("Tags", ", ".join(followup.tags)),
-        ("Next step", followup.next_step or ""),
+        ("Next step", next_step(followup)),
         ("Snoozed", "" if followup.snoozed_until is None
          else f"no chases until {followup.snoozed_until.isoformat()}"),
         ("Revision", str(followup.revision)),
