@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from events.ledger import WAITING, chunks, notify
 from events.model import Daemon, Notice, NoticeStatus
+from events.planning import NoticeKind
 
 __all__ = ["Queue", "record_failure", "record_sent"]
 
@@ -243,6 +244,15 @@ class Queue:
         if limit is not None:
             query = query.limit(limit)
         return list(self.session.scalars(query))
+
+    def previous_digest(self, audience: str, channel: str, before: datetime) -> datetime | None:
+        """When the last digest sent to ``audience`` by ``channel`` before ``before`` fell
+        due: what a digest calls new is what changed since."""
+        return self.session.scalar(
+            select(func.max(Notice.due)).where(
+                Notice.kind == NoticeKind.DIGEST, Notice.audience == audience,
+                Notice.channel == channel, Notice.status == NoticeStatus.SENT,
+                Notice.due < before))
 
     def by_keys(self, keys: Sequence[str]) -> list[Notice]:
         found: list[Notice] = []

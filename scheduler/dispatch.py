@@ -55,6 +55,9 @@ from scheduler.notices import (
 
 log = logging.getLogger("followup.daemon")
 
+#: A first digest calls new what changed in the week before it.
+DIGEST_LOOKBACK = timedelta(days=7)
+
 #: What a database that is locked, restarting or unreachable raises.
 DATABASE_ERRORS = (StoreError, DBAPIError)
 
@@ -214,7 +217,12 @@ class Dispatcher:
                contexts: dict[str, dict[str, Any]]) -> Message | None:
         context = notice_context(notice, audience, now)
         if notice.kind == NoticeKind.DIGEST:
-            context.update(digest_sections(self._wanted(session, audience), audience, now))
+            since = queue.previous_digest(audience.name, notice.channel, notice.due) or (
+                notice.due - DIGEST_LOOKBACK)
+            recent = list(session.scalars(select(Change).where(
+                Change.at > since, Change.at <= notice.due).order_by(Change.id)))
+            context.update(digest_sections(self._wanted(session, audience), audience, now,
+                                           recent))
         elif notice.kind == NoticeKind.MISSED:
             folded = queue.by_keys(notice.payload)
             ids = {n.followup_id for n in folded if n.followup_id}

@@ -25,13 +25,17 @@ from jinja2 import (
 
 from events.describe import anchor_when, days, next_step, tie, when
 from events.errors import FollowupError
+from events.ledger import QUIET_FIELDS as _QUIET
 from events.model import Change, FollowUp, Kind, Notice, Source, Status
 from events.planning import Audience, NoticeKind
 from events.window import Phase, Window, describe_window
 
 #: What a template may use. Anything else is a mistake caught before sending.
 VARIABLES = frozenset({"notice", "followup", "audience", "ask", "coming", "unconfirmed",
-                       "overdue", "missed", "changes", "summary"})
+                       "overdue", "missed", "changes", "summary", "changed", "news"})
+
+#: A window ending within this long is "closing" in a digest's subject.
+CLOSING_SOON = timedelta(days=7)
 
 #: A digest lists confirmed follow-ups starting within this long.
 DIGEST_AHEAD = timedelta(days=60)
@@ -171,22 +175,42 @@ def is_late(due: datetime, now: datetime) -> bool:
     return now - due > timedelta(minutes=5)
 
 
-def digest_sections(followups: Iterable[FollowUp], audience: Audience,
-                    now: datetime) -> dict[str, list[dict[str, Any]]]:
+def digest_sections(followups: Iterable[FollowUp], audience: Audience, now: datetime,
+                    changes: Sequence[Change] = ()) -> dict[str, Any]:
+    """A digest for triage: what changed or was done since the last one first (from
+    ``changes``), then what is coming, then the unconfirmed windows closing soonest first,
+    then the overdue; and a subject that says what is new."""
     today = now.astimezone(audience.zone).date()
     coming: list[dict[str, Any]] = []
-    unconfirmed: list[dict[str, Any]] = []
+    unconfirmed: list[tuple[Any, dict[str, Any]]] = []
     overdue: list[dict[str, Any]] = []
+    wanted: dict[str, FollowUp] = {}
     for followup in followups:
+        wanted[followup.id] = followup
         if followup.status is Status.SCHEDULED:
             schedule = followup.schedule
             if schedule is not None and today <= schedule.days().earliest <= (  # type: ignore[operator]
                     today + DIGEST_AHEAD):
                 coming.append(followup_context(followup))
         elif followup.status is Status.EXPECTED:
-            target = overdue if followup.window.phase(today) is Phase.PASSED else unconfirmed
-            target.append(followup_context(followup))
-    return {"coming": coming, "unconfirmed": unconfirmed, "overdue": overdue}
+            if followup.window.phase(today) is Phase.PASSED:
+                overdue.append(followup_context(followup))
+            else:
+                end = followup.window.latest
+                unconfirmed.append(((end is None, end or today, followup.id),
+                                    followup_context(followup)))
+    unconfirmed.sort(key=lambda item: item[0])
+    closing = sum(1 for (open_end, end, _), _ in unconfirmed
+                  if not open_end and end <= today + CLOSING_SOON)
+    told = [c for c in changes if c.followup_id in wanted and c.field not in _QUIET]
+    changed = change_sections(told, wanted)["changes"] if told else []
+    news = [f"{len(changed)} changed"] if changed else []
+    if closing:
+        news.append(f"{closing} closing this week")
+    if not news:
+        news.append(f"nothing new; {len(unconfirmed)} unconfirmed, {len(overdue)} overdue")
+    return {"changed": changed, "coming": coming, "unconfirmed": [c for _, c in unconfirmed],
+            "overdue": overdue, "news": ", ".join(news)}
 
 
 def missed_items(folded: Sequence[Notice], titles: dict[str, str],
@@ -284,7 +308,7 @@ def sample_contexts() -> dict[str, dict[str, Any]]:
         kind: {**base, "followup": item} for kind in NoticeKind.PER_FOLLOWUP
     }
     contexts[NoticeKind.DIGEST] = {**base, "coming": [item], "unconfirmed": [item],
-                                   "overdue": [item]}
+                                   "overdue": [item], "news": "1 changed, 1 closing this week"}
     contexts[NoticeKind.MISSED] = {**base, "missed": missed_items(
         [notice], {"ltp-report": "LTP report"}, audience)}
     change = {"followup": item, "verb": "moved", "derived": True,
@@ -292,4 +316,5 @@ def sample_contexts() -> dict[str, dict[str, Any]]:
               "lines": [{"field": "window", "old": "2019-H2", "new": "2019-11-16..2019-12-01"}]}
     contexts[NoticeKind.CHANGE] = {**base, "changes": [{**change, "derived": False}, change],
                                    "summary": "TEMM 21 confirmed; 1 follow-up moved with it"}
+    contexts[NoticeKind.DIGEST]["changed"] = [{**change, "derived": False}]
     return contexts

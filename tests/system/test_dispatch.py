@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,8 @@ from events.ledger import Ledger, PlanSettings
 from events.model import FollowUp, Kind, Notice, NoticeStatus, Status
 from events.planning import Audience, NoticeKind, Planned, notice_key
 from events.queue import Queue
+from events.register import Register, standard_bus
+from events.schedule import Schedule
 from events.store import Store
 from events.window import Window
 from scheduler.channels import Channel, ChannelDown, GiveUp, Message, TryAgain
@@ -382,11 +384,37 @@ def test_a_digest_lists_what_its_audience_follows_in_the_order_of_their_windows(
     channel = Scripted()
     dispatcher(store, channel, settings=TEAMS).run()
     [digest] = channel.messages
-    assert digest.subject == "followup digest for desk: 0 coming, 3 unconfirmed, 0 overdue"
+    assert digest.subject == "followup digest for desk: nothing new; 3 unconfirmed, 0 overdue"
     listed = [line for line in digest.text.splitlines() if line.startswith("  - ")]
     assert listed == ["  - October 2019: TEMM 21 (temm-21)",
                       "  - November 2019: JCEC 24 (jcec-24)",
                       "  - November 2019: LTP report (ltp-report)"]
+
+
+def test_a_digest_puts_what_changed_since_the_last_one_first_and_says_so(
+        store: Store) -> None:
+    register(store, expected("temm-21", "TEMM 21", 10, "jcec", "temm"),
+             expected("jcec-24", "JCEC 24", 11, "jcec"))
+    # a digest a week ago, sent; then TEMM 21's dates were confirmed, and JCEC 24's window
+    # was narrowed to end within the week
+    add(store, planned("before", due=NOW - timedelta(days=7)))
+    with store.transaction(write=True) as session:
+        session.execute(update(Notice).values(status=NoticeStatus.SENT))
+    with store.transaction(write=True) as session:
+        register_ = Register(session, now=NOW - timedelta(days=2), bus=standard_bus())
+        register_.confirm("temm-21", Schedule(date(2019, 10, 20), date(2019, 10, 21)),
+                          why="followup confirm temm-21 --on 2019-10-20..2019-10-21")
+        register_.move("jcec-24", Window.days(date(2019, 10, 1), date(2019, 10, 5)),
+                       why="followup move jcec-24 --when 2019-10-01..2019-10-05")
+    add(store, planned(0))
+    channel = Scripted()
+    dispatcher(store, channel, settings=TEAMS).run()
+    [digest] = channel.messages
+    assert digest.subject == "followup digest for desk: 2 changed, 1 closing this week"
+    text = digest.text
+    assert text.index("Changed since the last digest:") < text.index("Coming up")
+    assert "  - TEMM 21 (temm-21) confirmed: 20–21 October 2019" in text
+    assert "  - JCEC 24 (jcec-24) moved: 1–5 October 2019" in text
 
 
 def test_a_missed_notice_lists_the_notices_it_stands_for(store: Store) -> None:
@@ -723,7 +751,7 @@ def test_an_outcome_is_retried_waiting_twice_as_long_each_time(
     assert said[:3] == [
         f"cannot record the outcome of [{key}] yet ({flaky.locked()}); trying again",
         f"recorded [{key}] after {len(slept) + 1} tries",
-        f"sent [{key}] followup digest for desk: 0 coming, 0 unconfirmed, 0 overdue",
+        f"sent [{key}] followup digest for desk: nothing new; 0 unconfirmed, 0 overdue",
     ]
 
 
