@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -61,6 +62,24 @@ def test_a_mail_has_both_parts_the_headers_and_a_message_id_from_its_key() -> No
     # the same notice always gets the same Message-ID; another notice another one
     assert email.message_id(message().key) == mail["Message-ID"]
     assert email.message_id("other") != mail["Message-ID"]
+
+
+@pytest.mark.parametrize("subject", [
+    "21st Tripartite Environment Ministers Meeting (TEMM 21) confirmed: 23–24 November 2019, "
+    "Kitakyushu; 2 follow-ups moved with it",
+    "ROK–China Environment Ministers’ Meeting, reporting the working-level results: in 7 days,"
+    " on temm-21’s dates",
+    "Launch of the air-quality forecasting information and technology exchange programme: "
+    "window closes 31 December 2019, no date yet",
+])
+def test_a_long_subject_arrives_as_it_was_written(subject: str) -> None:
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        email = channel(port)
+        email.send(replace(message(), subject=subject))
+        email.close()
+    [mail] = inbox.messages
+    assert str(mail["Subject"]) == subject  # no space doubled, none in front
 
 
 @pytest.fixture(scope="module")
