@@ -48,6 +48,7 @@ from scheduler.notices import (
     change_sections,
     digest_sections,
     followup_context,
+    in_audience_zone,
     is_late,
     missed_items,
     notice_context,
@@ -242,7 +243,8 @@ class Dispatcher:
                 return None
             if followup.id not in contexts:
                 contexts[followup.id] = followup_context(followup)
-            context["followup"] = contexts[followup.id]
+            context["followup"] = {**contexts[followup.id],
+                                   "here": in_audience_zone(followup, audience)}
         rendered = self.templates.render(notice.kind, context)
         return Message(
             key=notice.key, kind=notice.kind, audience=audience.name,

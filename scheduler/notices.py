@@ -148,6 +148,7 @@ def followup_context(followup: FollowUp) -> dict[str, Any]:
         "source": None if source is None else {
             "title": source.title, "publisher": source.publisher, "url": source.url,
             "published": source.published.isoformat() if source.published else None},
+        "here": "",  # a timed meeting's hours in the reader's zone, set per audience
         "next_step": next_step(followup),
         # Whether that step is one a person wrote (a digest lists only those).
         "step_written": next_step(followup) == followup.next_step,
@@ -166,8 +167,30 @@ def notice_context(notice: Notice, audience: Audience, now: datetime) -> dict[st
     return {
         "notice": {"key": notice.key, "kind": notice.kind, "detail": notice.detail,
                    "due": local(notice.due, audience), "late": is_late(notice.due, now)},
-        "audience": {"name": audience.name, "timezone": audience.timezone},
+        "audience": {"name": audience.name, "timezone": audience.timezone,
+                     "selection": selection(audience)},
     }
+
+
+def selection(audience: Audience) -> str:
+    """Which follow-ups an audience gets, in words, for the footer that says why a reader
+    gets a mail."""
+    chosen = [f"tagged {', '.join(sorted(audience.tags))}"] if audience.tags else []
+    if audience.kinds:
+        chosen.append(f"of kind {', '.join(sorted(str(k) for k in audience.kinds))}")
+    return "every follow-up" if not chosen else "the follow-ups " + " or ".join(chosen)
+
+
+def in_audience_zone(followup: FollowUp, audience: Audience) -> str:
+    """A timed meeting's hours in the audience's own zone, when that is not the host's:
+    "09:00–16:00 KST here"; else nothing."""
+    schedule = followup.schedule
+    if schedule is None or not isinstance(schedule.start, datetime) \
+            or not isinstance(schedule.end, datetime) or schedule.timezone == audience.timezone:
+        return ""
+    start, end = (t.astimezone(audience.zone) for t in (schedule.start, schedule.end))
+    day = "" if start.date() == schedule.start.date() else f"{start:%d %B}, ".lstrip("0")
+    return f"{day}{start:%H:%M}–{end:%H:%M} {start.tzname()} in {audience.timezone}"
 
 
 def is_late(due: datetime, now: datetime) -> bool:
@@ -301,6 +324,7 @@ def sample_contexts() -> dict[str, dict[str, Any]]:
     base = notice_context(notice, audience, now)
     base["notice"]["late"] = True
     item = followup_context(followup)
+    item["here"] = "09:00–16:00 KST in Asia/Seoul"
     item["snoozed_until"] = "2019-10-15"
     item["riders"] = [{"id": "ministers-at-temm-21", "title": "Ministers' meeting at TEMM 21"}]
     item["notes"] = [{"on": "2019-09-20", "text": "Japan expects to fix the dates in October."}]

@@ -361,6 +361,12 @@ def test_each_notice_goes_out_as_written_and_is_kept_as_sent(
         assert message.html.startswith("<p>TEMM 21 is expected November 2019 and its date is "
                                        "still not confirmed.</p>")
     assert "This notice was due Tue 01 Oct 2019 08:54 KST and is sent late" in desk.text
+    # each mail ends with the command that records what its reader learns, and why they get it
+    assert desk.text.rstrip().splitlines()[-4:] == [
+        "When you learn the date, record it: followup confirm temm-21 --on DATE", "",
+        "--",
+        "You get this as audience desk (the follow-ups tagged jcec); [audiences.desk] in "
+        "config.toml changes that."]
     assert "sent late" not in chief.text
     found = rows(store)
     for name, message in (("desk", desk), ("chief", chief)):
