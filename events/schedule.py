@@ -108,8 +108,10 @@ class Schedule:
         at: time | None = None,
         until: time | None = None,
         timezone: str,
+        length: timedelta | None = None,
     ) -> Schedule:
-        """The schedule for ``confirm --on DAYS [--at HH:MM [--until HH:MM]] --tz ZONE``."""
+        """The schedule for ``confirm --on DAYS [--at HH:MM [--until HH:MM]] --tz ZONE``; with
+        no end, it lasts ``length`` (default an hour) from its start."""
         if days.precision is not Precision.DAY:
             raise ScheduleError(
                 f"{format_window(days)} is not a day or a span of days: confirm takes exact "
@@ -125,7 +127,7 @@ class Schedule:
         if until is None:
             # An hour as elapsed, not on the wall clock, which a change of offset would bend.
             last = _local(days.latest, at, tz, "--at")
-            end = (last.astimezone(UTC) + DEFAULT_DURATION).astimezone(tz)
+            end = (last.astimezone(UTC) + (length or DEFAULT_DURATION)).astimezone(tz)
         else:
             end = _local(days.latest, until, tz, "--until")
             # Compared as instants: aware times in one zone compare by wall clock, which

@@ -3,7 +3,7 @@ move, cancel, done, anchor (snooze, note, edit and reopen are in cli_desk)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import NamedTuple
 
 import click
@@ -268,9 +268,16 @@ def confirm(
         at=parse_clock(at) if at else None,
         until=parse_clock(until) if until else None,
         timezone=timezone or app.config.timezone,
+        length=app.config.default_length,
     )
     with app.register() as register:
         register.confirm(followup_id, schedule, location=location, why=why())
+        if at and not until and isinstance(schedule.end, datetime):
+            minutes = int(app.config.default_length.total_seconds() // 60)
+            register.notes.append(
+                f"{followup_id}: no --until given, so it is taken to end at "
+                f"{schedule.end:%H:%M} ({minutes} minutes; give --until, or set "
+                "[register] default_length_minutes)")
     report(register, as_json)
 
 

@@ -104,6 +104,8 @@ class Config:
     path: Path | None = None
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     timezone: str = "Asia/Seoul"
+    #: How long a confirmed meeting given a start and no end is taken to last.
+    default_length: timedelta = timedelta(hours=1)
     plan: PlanSettings = field(default_factory=_default_plan)
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     channels: Mapping[str, ChannelConfig] = field(
@@ -170,6 +172,8 @@ def parse_config(
         seed=reader.get("database.seed", bool, defaults.seed),
     )
     timezone = reader.get("register.timezone", str, Config.timezone, zone)
+    default_length = timedelta(minutes=reader.get(
+        "register.default_length_minutes", int, 60, _positive))
     channels = _channels(reader)
     plan = PlanSettings(
         audiences=_audiences(reader, timezone, channels),
@@ -194,7 +198,8 @@ def parse_config(
     if reader.problems:
         raise ConfigError(source, reader.problems)
     warnings = tuple(f"{source}: unknown key {key!r} is ignored" for key in reader.unknown())
-    return Config(path=path, database=database, timezone=timezone, plan=plan,
+    return Config(path=path, database=database, timezone=timezone,
+                  default_length=default_length, plan=plan,
                   delivery=delivery, channels=channels, templates=templates_dir,
                   feeds=feeds, warnings=warnings)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -144,3 +145,13 @@ def templates_context(kind: str) -> dict[str, object]:
 @pytest.mark.parametrize("command", ["snooze", "note", "edit", "reopen"])
 def test_desk_commands_have_help(run: Run, command: str) -> None:
     assert ok(run(command, "--help")).stdout.startswith("Usage: followup " + command)
+
+
+def test_a_start_without_an_end_says_the_end_it_assumed(run: Run, config_file: Path) -> None:
+    config_file.write_text(config_file.read_text().replace(
+        '[register]\n', '[register]\ndefault_length_minutes = 90\n'))
+    out = as_json(run("confirm", "jcec-24", "--on", "2019-12-10", "--at", "10:00", "--tz",
+                      "Asia/Shanghai", "--json"))
+    assert out["notes"] == ["jcec-24: no --until given, so it is taken to end at 11:30 (90 "
+                            "minutes; give --until, or set [register] default_length_minutes)"]
+    assert as_json(run("show", "jcec-24", "--json"))["end"].startswith("2019-12-10T11:30")
