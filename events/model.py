@@ -117,6 +117,8 @@ class FollowUp(Base):
     start_at: Mapped[datetime | None]
     end_at: Mapped[datetime | None]
     timezone: Mapped[str | None] = mapped_column(String(64))
+    #: A timed meeting confirmed with a start and no end: its end is the default length.
+    end_assumed: Mapped[bool | None]
 
     anchor_id: Mapped[str | None] = mapped_column(ForeignKey("followups.id"), index=True)
     margin_days: Mapped[int] = mapped_column(Integer, default=0)

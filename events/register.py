@@ -128,6 +128,7 @@ def _assign_window(followup: FollowUp, window: Window) -> None:
 
 def _assign_schedule(followup: FollowUp, schedule: Schedule | None) -> None:
     followup.start_date = followup.end_date = followup.start_at = followup.end_at = None
+    followup.end_assumed = None  # until the command that set it says otherwise
     followup.timezone = None
     if schedule is None:
         return
@@ -486,7 +487,7 @@ class Register:
         }
 
     def confirm(self, followup_id: str, schedule: Schedule, *, why: str,
-                location: str | None = None) -> FollowUp:
+                location: str | None = None, end_assumed: bool = False) -> FollowUp:
         followup = self.get(followup_id)
         self._refuse_final(followup, "confirmed")
         days = schedule.days()
@@ -499,7 +500,10 @@ class Register:
                                    "window": days}
         if location is not None:
             updates["location"] = _place(location)
-        if self._update(followup, why, **updates):
+        changed = self._update(followup, why, **updates)
+        # Said in notices ("end assumed"), not history: it is how the dates were given.
+        followup.end_assumed = (end_assumed and schedule.is_timed) or None
+        if changed:
             self._publish(
                 Confirmed(followup_id=followup.id, at=self.now, cause=why, schedule=schedule)
             )

@@ -271,8 +271,10 @@ def confirm(
         length=app.config.default_length,
     )
     with app.register() as register:
-        register.confirm(followup_id, schedule, location=location, why=why())
-        if at and not until and isinstance(schedule.end, datetime):
+        assumed = bool(at and not until)
+        register.confirm(followup_id, schedule, location=location, end_assumed=assumed,
+                         why=why())
+        if assumed and isinstance(schedule.end, datetime):
             minutes = int(app.config.default_length.total_seconds() // 60)
             register.notes.append(
                 f"{followup_id}: no --until given, so it is taken to end at "

@@ -132,7 +132,8 @@ def followup_context(followup: FollowUp) -> dict[str, Any]:
         "title": followup.title,
         "kind": str(followup.kind),
         "status": str(followup.status),
-        "when": when(followup),
+        "when": when(followup) + (" (end assumed)" if followup.end_assumed
+                                  and followup.schedule is not None else ""),
         "window_words": describe_window(window),
         "latest_words": describe_window(Window.day(window.latest)) if window.latest else "",
         "phrase": followup.phrase,

@@ -4,11 +4,13 @@ runner on a temporary SQLite file."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from events.model import FollowUp, Kind, Status
+from events.window import Precision
 from scheduler.notices import Templates
 from tests.system.test_cli import Run, as_json, config_file, dump, ok, refused, run
 
@@ -155,3 +157,17 @@ def test_a_start_without_an_end_says_the_end_it_assumed(run: Run, config_file: P
     assert out["notes"] == ["jcec-24: no --until given, so it is taken to end at 11:30 (90 "
                             "minutes; give --until, or set [register] default_length_minutes)"]
     assert as_json(run("show", "jcec-24", "--json"))["end"].startswith("2019-12-10T11:30")
+
+
+def test_notices_say_when_an_end_was_assumed() -> None:
+    from scheduler.notices import followup_context
+
+    followup = FollowUp(id="jcec-24", title="JCEC 24", kind=Kind.MEETING,
+                        status=Status.SCHEDULED, parties=[], tags=[], margin_days=0,
+                        start_at=datetime(2019, 12, 10, 2, tzinfo=UTC),
+                        end_at=datetime(2019, 12, 10, 3, tzinfo=UTC), timezone="Asia/Shanghai",
+                        end_assumed=True, earliest=date(2019, 12, 10),
+                        latest=date(2019, 12, 10), precision=Precision.DAY)
+    assert followup_context(followup)["when"].endswith("10:00–11:00 Asia/Shanghai (end assumed)")
+    followup.end_assumed = None
+    assert followup_context(followup)["when"].endswith("10:00–11:00 Asia/Shanghai")

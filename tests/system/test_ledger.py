@@ -410,3 +410,21 @@ def test_an_audience_hears_only_of_what_it_gets(any_database_url: str) -> None:
         assert heard == {"ltp-report"}  # the one report that moved with TEMM 21
     finally:
         store.dispose()
+
+
+def test_overdue_is_said_once_per_window_end_whatever_is_edited_after(store: Store) -> None:
+    [overdue] = [n for n in notices(store, followup_id="temm-21")
+                 if n.kind == NoticeKind.OVERDUE]
+    queue_do(store, overdue.due, lambda queue: queue.claim("a", 100, LEASE))
+    assert mark_sent(store, overdue.due, overdue.id, "a")
+    later = overdue.due + timedelta(days=3)
+    change(store, later, lambda r: (r.edit("temm-21", title="TEMM 21 (Japan)", why="edit"),
+                                    r.add_note("temm-21", "asked Tokyo", why="note"),
+                                    r.finish()))
+    again = [n for n in notices(store, followup_id="temm-21") if n.kind == NoticeKind.OVERDUE]
+    assert [(n.id, n.status) for n in again] == [(overdue.id, NoticeStatus.SENT)]
+    # a new window end is a new overdue
+    change(store, later, lambda r: r.move("temm-21", parse_window("2020-01"), why="move"))
+    ends = {n.due.date() for n in notices(store, followup_id="temm-21")
+            if n.kind == NoticeKind.OVERDUE}
+    assert len(ends) == 2
