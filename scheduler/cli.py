@@ -16,7 +16,15 @@ from typing import Any
 import click
 
 from events.errors import FollowupError
-from scheduler import cli_desk, cli_feeds, cli_import, cli_ingest, cli_register, cli_reminders
+from scheduler import (
+    cli_backup,
+    cli_desk,
+    cli_feeds,
+    cli_import,
+    cli_ingest,
+    cli_register,
+    cli_reminders,
+)
 from scheduler.cli_common import Invocation, LazyApp
 
 
@@ -81,7 +89,8 @@ def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
     ctx.call_on_close(ctx.obj.close)
 
 
-for module in (cli_register, cli_desk, cli_import, cli_reminders, cli_feeds, cli_ingest):
+for module in (cli_register, cli_desk, cli_import, cli_reminders, cli_feeds, cli_ingest,
+               cli_backup):
     for command in module.COMMANDS:
         cli.add_command(command)
 
