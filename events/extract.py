@@ -433,12 +433,15 @@ _ANY_EVENT = {"meeting", "session", "event", "gathering", "edition", "sessions",
 
 
 def _day_of(window: Window, which: str) -> Window:
-    """"The opening day", "the second day", "the last day" of an event's days."""
-    assert window.earliest is not None and window.latest is not None
+    """"The opening day", "the second day", "the last day" of an event's days; the whole
+    window where the day cannot be told (an open end has no last day)."""
+    first, last = window.earliest, window.latest
     if which in ("last", "final", "closing"):
-        return Window.day(window.latest)
-    offset = {"second": 1, "third": 2}.get(which, 0)
-    return Window.day(min(window.earliest + timedelta(days=offset), window.latest))
+        return window if last is None else Window.day(last)
+    if first is None:
+        return window
+    day = first + timedelta(days={"second": 1, "third": 2}.get(which, 0))
+    return Window.day(day if last is None else min(day, last))
 
 
 def _recent(earlier: list[Proposal], noun: str = "", *, dated: bool = False,

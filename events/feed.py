@@ -98,9 +98,9 @@ def summary(followup: FollowUp, edge: Edge | None = None) -> str:
         words = "no date yet"
     else:
         words = f"date TBC: {describe_window(followup.window)}"
-    if anchor_cancelled(followup):
-        assert followup.anchor is not None
-        words += f"; {single_line(short_title(followup.anchor))} cancelled"
+    anchor = followup.anchor
+    if anchor is not None and anchor_cancelled(followup):
+        words += f"; {single_line(short_title(anchor))} cancelled"
     return f"{title} ({words})"
 
 
@@ -161,9 +161,8 @@ def vevents(followup: FollowUp, settings: FeedSettings) -> list[Event]:
         start, end = schedule.utc()
     elif schedule is not None:
         start, end = schedule.start, schedule.end + timedelta(days=1)
-    elif _edges(followup, settings):
-        first, last = followup.window.earliest, followup.window.latest
-        assert first is not None and last is not None
+    elif (first := followup.window.earliest) is not None and (
+            last := followup.window.latest) is not None and _edges(followup, settings):
         if followup.status is not Status.EXPECTED:
             return [_event(followup, settings, uid, summary(followup), first,
                            first + timedelta(days=1))]

@@ -390,10 +390,9 @@ def _draft(problems: list[str], *, id_: str, title: str, kind: str, window: Wind
     kind_of = _KIND_OF.get(kind.strip().lower())
     if kind_of is None:
         problems.append(f"unknown kind {kind!r}: use one of {_KINDS}")
-    if problems:
-        raise _Bad("; ".join(problems))
-    assert window is not None  # a window that did not parse left a problem above
-    assert kind_of is not None
+    if problems or window is None or kind_of is None:
+        # (a window that did not parse left a problem above)
+        raise _Bad("; ".join(problems) or "the row cannot be read")
     return Draft(id=id_.strip(), title=title.strip(), kind=kind_of,
                  window=window, anchor_id=anchor.strip() if anchor else None,
                  margin_days=margin, location=location, phrase=phrase, parties=parties,

@@ -54,8 +54,9 @@ def _local(day: date, clock: time, tz: ZoneInfo, option: str) -> datetime:
 
 def _gap(moment: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """The local wall times on either side of the gap that ``moment`` falls in."""
-    offset_before, offset_after = moment.utcoffset(), moment.replace(fold=1).utcoffset()
-    assert offset_before is not None and offset_after is not None
+    # An aware time always has an offset; "or" only satisfies the type.
+    offset_before = moment.utcoffset() or timedelta()
+    offset_after = moment.replace(fold=1).utcoffset() or timedelta()
     # Read with the offset after the change, the wall time is an instant before the change;
     # read with the one before it, an instant after. The change is the first second between
     # them that the zone gives the later offset.

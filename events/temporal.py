@@ -290,9 +290,7 @@ _SEASON_PART = {"early": 0, "beginning": 0, "start": 0, "mid": 1, "middle": 1, "
 
 
 def _part_of_season(ctx: _Context, match: re.Match[str]) -> Window:
-    whole = _season(ctx, match)
-    assert whole.earliest is not None
-    first = whole.earliest
+    first = _season(ctx, match).earliest or ctx.published  # a season always has its days
     offset = _SEASON_PART[match["part"].lower()]
     month_start = date(first.year + (first.month + offset - 1) // 12,
                        (first.month + offset - 1) % 12 + 1, 1)

@@ -662,3 +662,22 @@ def test_what_a_release_reports_done(text: str,
     assert [(p.title, str(p.kind), format_window(p.window), p.location) for p in found] \
         == expected
     assert all(p.done and p.sentence == text for p in found)
+
+
+@pytest.mark.parametrize(
+    ("window", "which", "expected"),
+    [
+        ("2019-06-03..2019-06-05", "second", "2019-06-04"),
+        ("2019-06-03..2019-06-05", "closing", "2019-06-05"),
+        ("2019-06-03..2019-06-04", "third", "2019-06-04"),  # no third day: the last
+        # an event open at its end ("from June on") has a first day and no last one
+        ("2019-06..", "second", "2019-06-02"),
+        ("2019-06..", "last", "2019-06.."),
+        ("undated", "opening", "undated"),
+    ],
+)
+def test_a_day_of_an_event_s_days(window: str, which: str, expected: str) -> None:
+    from events.extract import _day_of
+    from events.window import format_window, parse_window
+
+    assert format_window(_day_of(parse_window(window), which)) == expected
