@@ -124,6 +124,7 @@ def local(instant: datetime, audience: Audience) -> str:
 
 
 def followup_context(followup: FollowUp) -> dict[str, Any]:
+    step = next_step(followup)
     source = followup.source
     anchor = followup.anchor
     window = followup.window
@@ -150,9 +151,9 @@ def followup_context(followup: FollowUp) -> dict[str, Any]:
             "title": source.title, "publisher": source.publisher, "url": source.url,
             "published": source.published.isoformat() if source.published else None},
         "here": "",  # a timed meeting's hours in the reader's zone, set per audience
-        "next_step": next_step(followup),
+        "next_step": step,
         # Whether that step is one a person wrote (a digest lists only those).
-        "step_written": next_step(followup) == followup.next_step,
+        "step_written": step == followup.next_step,
         "snoozed_until": None if followup.snoozed_until is None
         else followup.snoozed_until.isoformat(),
         # What waits on its dates: chased through it, not on its own.

@@ -211,7 +211,7 @@ def scratch_copy(app: App, into: Store | None = None, *, seed: bool = False,
             scratch.prepare()
             if seed:
                 with scratch.transaction(write=True) as session:
-                    register = Register(session, now=now or datetime.now(UTC),
+                    register = Register(session, now=now or app.clock(),
                                         bus=standard_bus())
                     register.quiet = True
                     load_seed(register)
