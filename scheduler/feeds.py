@@ -278,7 +278,10 @@ class FeedService:
 
 
 def create_app(service: FeedService) -> Flask:
+    from scheduler.pages import pages_blueprint
+
     app = Flask("followup")
+    app.register_blueprint(pages_blueprint(service))
 
     @app.get("/healthz")
     def healthz() -> Response:
