@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from events.timeline import Bar, Timeline, position
+from events.window import format_window
 
 #: The picture's width in its own units; the browser scales it to the page.
 WIDTH = 1200
@@ -23,6 +24,13 @@ BAR = 12
 CHAR = 7.4
 #: The tick label at the right edge needs this much room.
 MARGIN = 16
+# A window is hatched (the pattern's id in the page), confirmed days solid; red edges say
+# overdue.
+HATCH = "url(#hatch)"
+HATCH_EDGE = "#4a78b0"
+SOLID = "#2e6b3a"
+SOLID_EDGE = "#1c4424"
+OVERDUE = "#b00020"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +42,16 @@ class DrawnBar:
     #: The middle of its row, where labels and connectors meet it.
     middle: float
     classes: str
+    # Written as the page writes them, once here rather than looked up row by row there.
+    id: str
+    title: str
+    start: str
+    end: str
+    when: str
+    status: str
+    anchor: str
+    fill: str
+    stroke: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +110,16 @@ def _classes(bar: Bar) -> str:
     return " ".join(names)
 
 
+def _drawn(bar: Bar, x: float, width: float, y: float, middle: float) -> DrawnBar:
+    item = bar.item
+    return DrawnBar(
+        bar=bar, x=x, width=width, y=y, middle=middle, classes=_classes(bar), id=item.id,
+        title=item.title, start=bar.start.isoformat(), end=bar.end.isoformat(),
+        when=format_window(item.confirmed or item.window), status=item.status.value,
+        anchor=item.anchor_id or "", fill=HATCH if bar.fuzzy else SOLID,
+        stroke=OVERDUE if bar.overdue else HATCH_EDGE if bar.fuzzy else SOLID_EDGE)
+
+
 def draw(timeline: Timeline, ticks: list[date]) -> Drawing:
     """Coordinates for ``timeline``; labels take as much room as the longest id needs."""
     longest = max((len(b.id) + (9 if b.overdue else 0) for b in timeline.bars), default=10)
@@ -109,8 +137,7 @@ def draw(timeline: Timeline, ticks: list[date]) -> Drawing:
             left = _x(x0, width, bar.left(span))
             right = _x(x0, width, bar.right(span))
             top = y + (ROW - BAR) / 2
-            drawn.append(DrawnBar(bar, left, round(right - left, 2), top, y + ROW / 2,
-                                  _classes(bar)))
+            drawn.append(_drawn(bar, left, round(right - left, 2), top, y + ROW / 2))
             y += ROW
     where = {d.bar.id: d for d in drawn}
     lines = []
