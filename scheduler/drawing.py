@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from markupsafe import Markup
+
 from events.timeline import Bar, Timeline, position
 from events.window import format_window
 
@@ -44,14 +46,13 @@ class DrawnBar:
     classes: str
     # Written as the page writes them, once here rather than looked up row by row there.
     id: str
-    title: str
-    start: str
-    end: str
     when: str
     status: str
     anchor: str
-    fill: str
-    stroke: str
+    #: What the bar's tooltip says (text: the page escapes it).
+    tooltip: str
+    #: The bar's attributes: numbers, dates and fixed words only, so nothing to escape.
+    rect: Markup
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,12 +113,22 @@ def _classes(bar: Bar) -> str:
 
 def _drawn(bar: Bar, x: float, width: float, y: float, middle: float) -> DrawnBar:
     item = bar.item
+    classes = _classes(bar)
+    start, end = bar.start.isoformat(), bar.end.isoformat()
+    fill = HATCH if bar.fuzzy else SOLID
+    stroke = OVERDUE if bar.overdue else HATCH_EDGE if bar.fuzzy else SOLID_EDGE
+    rect = Markup(
+        f'class="{classes}" data-start="{start}" data-end="{end}" x="{x}" y="{y}" '
+        f'width="{width}" height="{BAR}" rx="2" fill="{fill}" stroke="{stroke}" '
+        f'stroke-width="{2 if bar.overdue else 1}"'
+        + (' mask="url(#fade)"' if bar.open_end else ""))
+    tooltip = (f"{item.title} — {start} to {end}{' and on' if bar.open_end else ''} "
+               f"({'window' if bar.fuzzy else 'confirmed'}, {item.status.value}"
+               f"{', overdue' if bar.overdue else ''})")
     return DrawnBar(
-        bar=bar, x=x, width=width, y=y, middle=middle, classes=_classes(bar), id=item.id,
-        title=item.title, start=bar.start.isoformat(), end=bar.end.isoformat(),
+        bar=bar, x=x, width=width, y=y, middle=middle, classes=classes, id=item.id,
         when=format_window(item.confirmed or item.window), status=item.status.value,
-        anchor=item.anchor_id or "", fill=HATCH if bar.fuzzy else SOLID,
-        stroke=OVERDUE if bar.overdue else HATCH_EDGE if bar.fuzzy else SOLID_EDGE)
+        anchor=item.anchor_id or "", tooltip=tooltip, rect=rect)
 
 
 def draw(timeline: Timeline, ticks: list[date]) -> Drawing:
