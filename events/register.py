@@ -296,7 +296,7 @@ class Register:
         items = []
         for (id_, title, kind, status, earliest, latest, precision, start_date, end_date,
              start_at, end_at, timezone, tags, anchor_id) in self.session.execute(
-                select(*columns)).tuples():
+                select(*columns)):
             confirmed = None
             if start_date is not None and end_date is not None:
                 confirmed = Window.days(start_date, end_date)
