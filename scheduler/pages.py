@@ -20,6 +20,14 @@ pages are relative, so they stay under whichever address the reader came in by.
 
 Pages carry no script and no inline style: the stylesheet is ``/pages/static/pages.css``, and
 the SVG uses presentation attributes, so a strict Content-Security-Policy holds.
+
+What a test (or a script) can rely on in the timeline: ``svg#timeline`` carries
+``data-span-start``, ``data-span-end`` and the chart's left edge and width (``data-x0``,
+``data-width``: a day's ``x`` is ``x0 + position(day, span) * width``); each drawn
+follow-up is ``a#bar-ID`` (a link to its page) holding a ``rect`` with ``data-start``,
+``data-end``, ``x`` and ``width``; each tie is ``path.connector`` with ``data-from`` (the
+anchor) and ``data-to`` (the dependant); today is ``line#today`` with ``data-date``; an
+undated follow-up is ``li#undated-ID``.
 """
 
 from __future__ import annotations
