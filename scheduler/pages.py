@@ -50,6 +50,7 @@ from events.describe import next_step, tie, when
 from events.errors import FollowupError, UnknownFollowUp, WindowError
 from events.kinds import Kind, Status
 from events.model import Change, FollowUp
+from events.planning import Audience
 from events.queue import Queue
 from events.reading import paragraphs
 from events.register import Register, standard_bus
@@ -133,13 +134,11 @@ class Viewer:
 
     audience: str
     zone: ZoneInfo
-    service: FeedService
+    #: The configured audience; None for "all", which gets every follow-up.
+    chosen: Audience | None
 
     def chooses(self, kind: Kind, tags: tuple[str, ...] | list[str]) -> bool:
-        if self.audience == ALL_AUDIENCES:
-            return True
-        chosen = self.service.config.plan.audience(self.audience)
-        return chosen is not None and chosen.chooses(kind, tags)
+        return self.chosen is None or self.chosen.chooses(kind, tags)
 
 
 def _enum_arg(args: Mapping[str, str], name: str, values: type[Kind] | type[Status]
@@ -170,9 +169,10 @@ class Pages:
 
     def viewer(self, audience: str) -> Viewer:
         self.service.check_audience(audience)
-        chosen = self.service.config.plan.audience(audience)
+        chosen = (None if audience == ALL_AUDIENCES
+                  else self.service.config.plan.audience(audience))
         zone = chosen.zone if chosen is not None else ZoneInfo(self.service.config.timezone)
-        return Viewer(audience, zone, self.service)
+        return Viewer(audience, zone, chosen)
 
     @contextmanager
     def _register(self) -> Iterator[Register]:
