@@ -33,16 +33,17 @@ undated follow-up is ``li#undated-ID``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, abort, render_template
+from flask import Blueprint, Flask, abort, render_template, request
 from flask import Response as FlaskResponse
 from markupsafe import Markup, escape
 
@@ -228,7 +229,7 @@ class Pages:
             notices = Queue(register.session, register.now).of_followup(
                 followup_id, None if audience == ALL_AUDIENCES else audience)
             paragraph = release_paragraph(followup)
-            facts = _facts(followup, today)
+            facts = _facts(followup)
             item = Item(id=followup.id, title=followup.title, kind=followup.kind,
                         status=followup.status, window=followup.window)
             return render_page(
@@ -271,9 +272,8 @@ class Pages:
                            message=str(error), status=400)
 
 
-def _query(args: Mapping[str, str]) -> Any:
+def _query(args: Mapping[str, str]) -> Callable[..., str]:
     """A query string like the current one with some keys changed (None drops a key)."""
-    from urllib.parse import urlencode
 
     def with_(**changes: str | None) -> str:
         kept = {k: v for k, v in args.items() if v and k not in changes}
@@ -283,7 +283,7 @@ def _query(args: Mapping[str, str]) -> Any:
     return with_
 
 
-def _facts(followup: FollowUp, today: date) -> list[tuple[str, str]]:
+def _facts(followup: FollowUp) -> list[tuple[str, str]]:
     """What ``followup show`` lists, label and value, leaving out what is empty."""
     source = followup.source
     rows = [
@@ -321,8 +321,6 @@ def pages_blueprint(service: FeedService) -> Blueprint:
 
     @blueprint.get("/pages/<token>/<audience>/")
     def timeline(token: str, audience: str) -> FlaskResponse:
-        from flask import request
-
         opened(token, audience)
         return pages.timeline(audience, request.args)
 
@@ -333,8 +331,6 @@ def pages_blueprint(service: FeedService) -> Blueprint:
 
     @blueprint.get("/pages/<token>/<audience>/changes")
     def changes(token: str, audience: str) -> FlaskResponse:
-        from flask import request
-
         opened(token, audience)
         return pages.changes(audience, request.args)
 
