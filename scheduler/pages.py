@@ -229,7 +229,7 @@ class Pages:
             notices = Queue(register.session, register.now).of_followup(
                 followup_id, None if audience == ALL_AUDIENCES else audience)
             paragraph = release_paragraph(followup)
-            facts = _facts(followup)
+            facts = _facts(followup, viewer.zone)
             item = Item(id=followup.id, title=followup.title, kind=followup.kind,
                         status=followup.status, window=followup.window)
             return render_page(
@@ -283,14 +283,21 @@ def _query(args: Mapping[str, str]) -> Callable[..., str]:
     return with_
 
 
-def _facts(followup: FollowUp) -> list[tuple[str, str]]:
-    """What ``followup show`` lists, label and value, leaving out what is empty."""
+def _facts(followup: FollowUp, zone: ZoneInfo) -> list[tuple[str, str]]:
+    """What ``followup show`` lists, label and value, leaving out what is empty; a timed
+    meeting's hours also in the reader's zone."""
     source = followup.source
+    schedule = followup.schedule
+    here = ""
+    if schedule is not None and isinstance(schedule.start, datetime) \
+            and isinstance(schedule.end, datetime) and schedule.timezone != zone.key:
+        here = f"{local(schedule.start, zone)} – {local(schedule.end, zone)}"
     rows = [
         ("Title", followup.title),
         ("Kind", str(followup.kind)),
         ("Status", str(followup.status)),
         ("When", when(followup)),
+        (f"In {zone.key}", here),
         ("Window", f"{format_window(followup.window)} ({followup.precision})"),
         ("Phrase", followup.phrase or ""),
         ("Where", followup.location or ""),
