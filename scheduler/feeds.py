@@ -278,7 +278,10 @@ class FeedService:
 
 
 def create_app(service: FeedService) -> Flask:
+    from scheduler.pages import pages_blueprint
+
     app = Flask("followup")
+    app.register_blueprint(pages_blueprint(service))
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -400,8 +403,8 @@ class FeedServer:
 
     def start(self) -> None:
         self.thread.start()
-        log.info("feeds served on http://%s:%d/feeds/TOKEN/AUDIENCE.ics "
-                 "('followup feeds' lists them)", self.host, self.port)
+        log.info("feeds served on http://%s:%d/feeds/TOKEN/AUDIENCE.ics, pages on "
+                 "/pages/TOKEN/AUDIENCE/ ('followup feeds' lists them)", self.host, self.port)
 
     def _run(self) -> None:
         # waitress's own run() loops until the process ends; this loop also ends when asked,
