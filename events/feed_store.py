@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, bindparam, delete, func, insert, select, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 
 from events.feed import Placed, Version, feed_place
-from events.model import FeedBlock, FollowUp, Kind, RegisterVersion
+from events.model import FeedBlock, FollowUp, Kind
 
-__all__ = ["FeedRow", "FeedStore"]
+__all__ = ["FeedRow", "FeedStore", "register_version", "token_of"]
 
 #: Ids asked for in one statement; well under every database's limit on parameters.
 _BATCH = 500
@@ -32,8 +33,21 @@ _VERSIONS = ("SELECT f.id, f.revision, a.revision, f.earliest FROM followups f "
 # anchor's dates and state.
 _VERSIONS_OF = text(_VERSIONS + " WHERE f.id IN :ids OR f.anchor_id IN :ids").bindparams(
     bindparam("ids", expanding=True))
+_VERSION = text("SELECT version FROM register_version")
+_TOKEN = text("SELECT token FROM feed_tokens WHERE audience = :audience")
 _LOGGED_FROM = text("SELECT MIN(version) FROM feed_changes")
 _CHANGED_AFTER = text("SELECT DISTINCT followup_id FROM feed_changes WHERE version > :seen")
+
+
+def register_version(connection: Connection) -> int:
+    """The register's version, read on a bare connection: every request asks for it, and an
+    ORM session would cost more than the read."""
+    return int(connection.execute(_VERSION).scalar_one())
+
+
+def token_of(connection: Connection, audience: str) -> str | None:
+    """The secret in an audience's feed address, if it has been given one."""
+    return connection.execute(_TOKEN, {"audience": audience}).scalar()
 
 
 @dataclass(frozen=True)
@@ -59,7 +73,7 @@ class FeedStore:
     def version(self) -> int:
         """The register's version: it moves whenever any follow-up is added, changed or
         removed, in the same transaction."""
-        return int(self.session.execute(select(RegisterVersion.version)).scalar_one())
+        return register_version(self.session.connection())
 
     def versions(self) -> list[Placed]:
         """Every follow-up's id, revision, anchor's revision (None without one) and earliest

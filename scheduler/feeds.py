@@ -47,7 +47,7 @@ from events.feed import (
     shape_of,
     version_of,
 )
-from events.feed_store import FeedStore
+from events.feed_store import FeedStore, register_version, token_of
 from events.model import FeedToken, Kind
 from events.store import Store
 from scheduler.config import ALL_AUDIENCES, Config
@@ -142,6 +142,12 @@ class FeedService:
         clock; it is not sent until the clock gets there (:meth:`modified_for`).
         """
         self.check_audience(name)
+        with self.store.connection(write=False) as connection:
+            version = register_version(connection)
+        with self._lock:
+            cached = self._bodies.get(name)
+        if cached is not None and cached.stamp == version:
+            return cached  # nothing changed anywhere: no need to look closer
         rendered: list[tuple[str, Version, bytes]] = []
         with self.store.transaction(write=False) as session:
             reads = FeedStore(session, self.shape)
@@ -281,10 +287,9 @@ class FeedService:
     def token_matches(self, name: str, token: str) -> bool:
         """Whether ``token`` opens ``name``'s feed; the same work whether the audience exists
         or not: one read of its token, one comparison in constant time."""
-        with self.store.transaction(write=False) as session:
-            held = session.get(FeedToken, name)
-        expected = held.token if held is not None else _NO_TOKEN
-        right = hmac.compare_digest(expected.encode(), token.encode())
+        with self.store.connection(write=False) as connection:
+            held = token_of(connection, name)
+        right = hmac.compare_digest((held or _NO_TOKEN).encode(), token.encode())
         # A token row left by an audience since removed from the configuration opens nothing.
         return right and held is not None and name in self.audiences()
 
