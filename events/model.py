@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     Boolean,
+    Column,
     DateTime,
     Dialect,
     Enum,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
 )
@@ -260,6 +262,16 @@ class RegisterVersion(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
+
+
+#: Which follow-ups each register version changed, written by the same triggers that raise it
+#: (migration 0010_feed_changes): a feed that has seen a version reads only what came after.
+#: A log, not an entity: no key, never loaded as objects.
+feed_changes = Table(
+    "feed_changes", Base.metadata,
+    Column("version", Integer, nullable=False, index=True),
+    Column("followup_id", String(64), nullable=False),
+)
 
 
 class FeedBlock(Base):
