@@ -314,6 +314,13 @@ def create_app(service: FeedService) -> Flask:
             response.last_modified = modified
         return response
 
+    # Imported here: the pages import this module for FeedService.
+    from scheduler.editor import editor_blueprint
+    from scheduler.pages import pages_blueprint
+
+    app.register_blueprint(pages_blueprint(service))
+    app.register_blueprint(editor_blueprint(service))
+
     @app.errorhandler(404)
     @app.errorhandler(405)
     def not_found(_error: Any) -> Response:
