@@ -25,8 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -34,15 +33,15 @@ from flask import Blueprint, Response, abort, current_app, g, redirect, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
-from events.errors import FollowupError
+from events.errors import FollowupError, StoreError
 from events.model import FeedToken, FollowUp
 from scheduler.actions import ACTIONS, Acting, act
 from scheduler.app import App
 from scheduler.config import ALL_AUDIENCES
-from scheduler.editors import EditorTokens
+from scheduler.editors import Editor, EditorTokens
 from scheduler.feeds import FeedService
 
-__all__ = ["SECURITY_HEADERS", "PageEditor", "editor_blueprint"]
+__all__ = ["SECURITY_HEADERS", "editor_blueprint"]
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": ("default-src 'none'; style-src 'self'; img-src 'self' data:; "
@@ -55,37 +54,21 @@ REFUSED = ("refused: the form carries no valid form token; open the follow-up's 
            "editor address again and send the form from there\n")
 
 
-@dataclass(frozen=True)
-class PageEditor:
-    """What the page's forms need: where they post, the token they carry, and the line to
-    show after an action (``said``) or instead of one (``problem``, with what was typed)."""
-
-    audience: str
-    #: The editor address of the audience, a path without a trailing slash.
-    base: str
-    form_token: str
-    said: str | None = None
-    problem: str | None = None
-    #: The action whose form ``typed`` refills after a problem.
-    action: str | None = None
-    typed: Mapping[str, str] = field(default_factory=dict)
-
-
 def _signed(line: str, key: str) -> str:
     return hmac.new(key.encode(), line.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def editor_blueprint(service: FeedService) -> Blueprint:
-    editor = Blueprint("editor", __name__)
+    blueprint = Blueprint("editor", __name__)
     addresses = EditorTokens(service)
     # The register as the commands use it, on the feed server's store and clock.
     app = App(service.config, clock=service.clock, store=service.store)
 
-    def opened(token: str, audience: str) -> PageEditor:
+    def opened(token: str, audience: str) -> Editor:
         found = addresses.editor(audience, token)
         if found is None:
             abort(404)
-        return PageEditor(found.audience, found.base, found.form_token)
+        return found
 
     def sees(audience: str, followup_id: str) -> bool:
         with service.store.transaction(write=False) as session:
@@ -97,9 +80,9 @@ def editor_blueprint(service: FeedService) -> Blueprint:
             reader = service.config.plan.audience(audience)
             return reader is not None and reader.chooses(followup.kind, followup.tags)
 
-    def viewer_page(page_editor: PageEditor, rest: str) -> Response:
+    def viewer_page(editor: Editor, rest: str) -> Response:
         """The viewer's page at ``rest``, served with the forms."""
-        audience = page_editor.audience
+        audience = editor.audience
         with service.store.transaction(write=False) as session:
             held = session.get(FeedToken, audience)
         feed_token = held.token if held is not None else service.tokens()[audience]
@@ -110,29 +93,29 @@ def editor_blueprint(service: FeedService) -> Blueprint:
             abort(404)
         if not endpoint.startswith("pages."):
             abort(404)
-        g.editor = page_editor
+        g.editor = editor
         view: Any = current_app.view_functions[endpoint]
         return current_app.make_response(view(**args))
 
-    @editor.get("/edit/<token>/<audience>/", defaults={"rest": ""})
-    @editor.get("/edit/<token>/<audience>/<path:rest>")
+    @blueprint.get("/edit/<token>/<audience>/", defaults={"rest": ""})
+    @blueprint.get("/edit/<token>/<audience>/<path:rest>")
     def page(token: str, audience: str, rest: str) -> Response:
-        page_editor = opened(token, audience)
+        editor = opened(token, audience)
         said, signature = request.args.get("said"), request.args.get("sig", "")
         if said is not None and hmac.compare_digest(
-                signature.encode(), _signed(said, page_editor.form_token).encode()):
-            page_editor = replace(page_editor, said=said)
-        response = viewer_page(page_editor, rest)
+                signature.encode(), _signed(said, editor.form_token).encode()):
+            editor = replace(editor, said=said)
+        response = viewer_page(editor, rest)
         response.headers["Cache-Control"] = "no-store"  # it holds the form token
         return response
 
-    @editor.post("/edit/<token>/<audience>/followups/<followup_id>/<action>")
+    @blueprint.post("/edit/<token>/<audience>/followups/<followup_id>/<action>")
     def acting(token: str, audience: str, followup_id: str, action: str) -> BaseResponse:
-        page_editor = opened(token, audience)
+        editor = opened(token, audience)
         if action not in ACTIONS:
             abort(404)
         sent = request.form.get("form_token", "")
-        if not hmac.compare_digest(sent.encode(), page_editor.form_token.encode()):
+        if not hmac.compare_digest(sent.encode(), editor.form_token.encode()):
             return Response(REFUSED, status=403, content_type="text/plain; charset=utf-8")
         if not sees(audience, followup_id):
             abort(404)
@@ -142,18 +125,19 @@ def editor_blueprint(service: FeedService) -> Blueprint:
             with app.register() as register:
                 line = act(register, who, followup_id, action, fields)
         except FollowupError as error:
-            shown = replace(page_editor, problem=str(error), action=action, typed=fields)
+            shown = replace(editor, problem=str(error), action=action, typed=fields)
             response = viewer_page(shown, f"followups/{followup_id}")
-            response.status_code = 400
+            # The database busy or unreachable is not the form's fault.
+            response.status_code = 503 if isinstance(error, StoreError) else 400
             response.headers["Cache-Control"] = "no-store"
             return response
-        query = urlencode({"said": line, "sig": _signed(line, page_editor.form_token)})
-        return redirect(f"{page_editor.base}/followups/{followup_id}?{query}", code=303)
+        query = urlencode({"said": line, "sig": _signed(line, editor.form_token)})
+        return redirect(f"{editor.base}/followups/{followup_id}?{query}", code=303)
 
-    @editor.after_app_request
+    @blueprint.after_app_request
     def secured(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response
 
-    return editor
+    return blueprint

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -25,12 +26,18 @@ _NO_TOKEN = secrets.token_urlsafe(24)
 
 @dataclass(frozen=True)
 class Editor:
-    """What a page needs to offer its forms: where they post, and the token they carry."""
+    """What a page needs to offer its forms: where they post, the token they carry, and the
+    line to show after an action (``said``) or instead of one (``problem``, with what was
+    typed into the action's form, to fill it in again)."""
 
     audience: str
-    #: The editor address of the audience, without a trailing slash (a path on this server).
+    #: The editor address of the audience, a path on this server without a trailing slash.
     base: str
     form_token: str
+    said: str | None = None
+    problem: str | None = None
+    action: str | None = None
+    typed: Mapping[str, str] = field(default_factory=dict)
 
 
 def _new(name: str) -> EditorToken:
