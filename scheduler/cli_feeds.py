@@ -86,9 +86,12 @@ def serve(host: str | None, port: int | None) -> None:
 @json_option
 @click.pass_context
 def feeds(ctx: click.Context, editors: bool, as_json: bool) -> None:
-    """The feed addresses to subscribe to, one per audience and one for all."""
+    """The feed addresses to subscribe to, one per audience and one for all, each with the
+    address of its page (the timeline)."""
     if ctx.invoked_subcommand is not None:
         return
+    from scheduler.pages import page_url
+
     service = _feed_service()
     if editors:
         _list_editors(service, as_json)
@@ -96,12 +99,14 @@ def feeds(ctx: click.Context, editors: bool, as_json: bool) -> None:
     rows = []
     for name, token in service.tokens().items():
         url = service.url(name, token)
-        rows.append({"audience": name, "url": url, "webcal": "webcal://" + url.split("://", 1)[1]})
+        rows.append({"audience": name, "url": url, "webcal": "webcal://" + url.split("://", 1)[1],
+                     "page": page_url(service, name, token)})
     if as_json:
         emit_json(rows)
         return
     for row in rows:
-        click.echo(f"{row['audience']}\n  {row['url']}\n  {row['webcal']}")
+        click.echo(f"{row['audience']}\n  {row['url']}\n  {row['webcal']}\n"
+                   f"  page: {row['page']}")
 
 
 def _list_editors(service: FeedService, as_json: bool) -> None:

@@ -1,24 +1,29 @@
 """Acting from the page: the viewer's pages at an audience's editor address, with forms.
 
-``GET /edit/<editor token>/<audience>/...`` serves the page the viewer serves at
-``/pages/<feed token>/<audience>/...``, with ``g.editor`` set so that the follow-up page
-offers its forms and every link stays within the editor address. ``POST
-/edit/<editor token>/<audience>/followups/<id>/<action>`` does one action
-(``scheduler/actions.py``) through the register in one transaction, as the command does: the
-bus re-derives what is tied to it and plans the notices, and the feeds' version rises, before
-the answer. It then redirects (303) to the follow-up page, which says in one line what was
-done. Bad input is shown on that page in the command's words, with status 400, and nothing
-is changed.
+``GET /edit/<editor token>/<audience>/`` (and ``followups/<id>``, ``changes``) serves what
+the viewer serves at ``/pages/<feed token>/<audience>/...``, through the same
+:class:`~scheduler.pages.Pages` views given an :class:`~scheduler.editors.Editor`: the
+follow-up page then offers its forms, and the pages' relative links keep the reader within
+the editor address. ``POST /edit/<editor token>/<audience>/followups/<id>/<action>`` does one
+action (``scheduler/actions.py``) through the register in one transaction, as the command
+does: the bus re-derives what is tied to it and plans the notices, and the feeds' version
+rises, before the answer. It then redirects (303) to the follow-up page, which says in one
+line what was done. Bad input is shown on that page in the command's words, with status 400,
+and nothing is changed.
 
 A wrong editor token, an unknown audience or a follow-up the audience does not see is the
 same plain 404 as any unknown address. A POST must carry the audience's form token: it is
 only ever written into the page's forms, never into an address, so an address seen in a log
 or a browser's history is not enough for another site to post a form blindly; without the
-right one the POST is refused (403) before anything is read.
+right one the POST is refused (403) before anything is read. The token is kept in the
+database (``editor_tokens``) rather than derived from a secret of the process, so that every
+server of the register and a restarted one accept the forms the others gave out, and it is
+replaced with the editor address.
 
-Every response of the server carries a strict Content-Security-Policy (no script at all, no
-inline style, forms post only here, no framing), ``Referrer-Policy: no-referrer`` (an editor
-address never leaves in a Referer), and ``X-Content-Type-Options: nosniff``.
+Every response of the server, pages, feeds and errors alike, carries the pages' strict
+Content-Security-Policy (no script at all, no inline style, forms post only here, no
+framing), ``Referrer-Policy: no-referrer`` (an address never leaves in a Referer) and
+``X-Content-Type-Options: nosniff``.
 """
 
 from __future__ import annotations
@@ -26,29 +31,25 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import replace
-from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, g, redirect, request
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, Response, abort, current_app, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from events.errors import FollowupError, StoreError
-from events.model import FeedToken, FollowUp
+from events.model import FollowUp
 from scheduler.actions import ACTIONS, Acting, act
 from scheduler.app import App
 from scheduler.config import ALL_AUDIENCES
 from scheduler.editors import Editor, EditorTokens
 from scheduler.feeds import FeedService
+from scheduler.pages import HEADERS, Pages
 
 __all__ = ["SECURITY_HEADERS", "editor_blueprint"]
 
-SECURITY_HEADERS = {
-    "Content-Security-Policy": ("default-src 'none'; style-src 'self'; img-src 'self' data:; "
-                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-}
+#: The pages' own headers, on every response; caching is left to each route (a feed is
+#: revalidated, a page is never stored).
+SECURITY_HEADERS = {name: value for name, value in HEADERS.items() if name != "Cache-Control"}
 
 REFUSED = ("refused: the form carries no valid form token; open the follow-up's page at the "
            "editor address again and send the form from there\n")
@@ -80,34 +81,29 @@ def editor_blueprint(service: FeedService) -> Blueprint:
             reader = service.config.plan.audience(audience)
             return reader is not None and reader.chooses(followup.kind, followup.tags)
 
-    def viewer_page(editor: Editor, rest: str) -> Response:
-        """The viewer's page at ``rest``, served with the forms."""
-        audience = editor.audience
-        with service.store.transaction(write=False) as session:
-            held = session.get(FeedToken, audience)
-        feed_token = held.token if held is not None else service.tokens()[audience]
-        adapter = current_app.url_map.bind("localhost")
-        try:
-            endpoint, args = adapter.match(f"/pages/{feed_token}/{audience}/{rest}", "GET")
-        except HTTPException:
-            abort(404)
-        if not endpoint.startswith("pages."):
-            abort(404)
-        g.editor = editor
-        view: Any = current_app.view_functions[endpoint]
-        return current_app.make_response(view(**args))
+    def pages() -> Pages:
+        found: Pages = current_app.extensions["followup.pages"]
+        return found
 
-    @blueprint.get("/edit/<token>/<audience>/", defaults={"rest": ""})
-    @blueprint.get("/edit/<token>/<audience>/<path:rest>")
-    def page(token: str, audience: str, rest: str) -> Response:
-        editor = opened(token, audience)
-        said, signature = request.args.get("said"), request.args.get("sig", "")
-        if said is not None and hmac.compare_digest(
-                signature.encode(), _signed(said, editor.form_token).encode()):
-            editor = replace(editor, said=said)
-        response = viewer_page(editor, rest)
-        response.headers["Cache-Control"] = "no-store"  # it holds the form token
-        return response
+    def said(editor: Editor) -> Editor:
+        """``editor`` with the confirmation line of the address, if the server signed it."""
+        line, signature = request.args.get("said"), request.args.get("sig", "")
+        if line is not None and hmac.compare_digest(
+                signature.encode(), _signed(line, editor.form_token).encode()):
+            return replace(editor, said=line)
+        return editor
+
+    @blueprint.get("/edit/<token>/<audience>/")
+    def timeline(token: str, audience: str) -> Response:
+        return pages().timeline(audience, request.args, opened(token, audience))
+
+    @blueprint.get("/edit/<token>/<audience>/followups/<followup_id>")
+    def followup(token: str, audience: str, followup_id: str) -> Response:
+        return pages().followup(audience, followup_id, said(opened(token, audience)))
+
+    @blueprint.get("/edit/<token>/<audience>/changes")
+    def changes(token: str, audience: str) -> Response:
+        return pages().changes(audience, request.args, opened(token, audience))
 
     @blueprint.post("/edit/<token>/<audience>/followups/<followup_id>/<action>")
     def acting(token: str, audience: str, followup_id: str, action: str) -> BaseResponse:
@@ -125,11 +121,10 @@ def editor_blueprint(service: FeedService) -> Blueprint:
             with app.register() as register:
                 line = act(register, who, followup_id, action, fields)
         except FollowupError as error:
-            shown = replace(editor, problem=str(error), action=action, typed=fields)
-            response = viewer_page(shown, f"followups/{followup_id}")
+            shown = replace(editor, action=action, typed=fields)
+            response = pages().followup(audience, followup_id, shown, problem=str(error))
             # The database busy or unreachable is not the form's fault.
             response.status_code = 503 if isinstance(error, StoreError) else 400
-            response.headers["Cache-Control"] = "no-store"
             return response
         query = urlencode({"said": line, "sig": _signed(line, editor.form_token)})
         return redirect(f"{editor.base}/followups/{followup_id}?{query}", code=303)

@@ -26,16 +26,15 @@ _NO_TOKEN = secrets.token_urlsafe(24)
 
 @dataclass(frozen=True)
 class Editor:
-    """What a page needs to offer its forms: where they post, the token they carry, and the
-    line to show after an action (``said``) or instead of one (``problem``, with what was
-    typed into the action's form, to fill it in again)."""
+    """What a page needs to offer its forms: where they post, the token they carry, the
+    line to show after an action (``said``), and after one refused, what was typed into its
+    form (``action``, ``typed``), to fill it in again."""
 
     audience: str
     #: The editor address of the audience, a path on this server without a trailing slash.
     base: str
     form_token: str
     said: str | None = None
-    problem: str | None = None
     action: str | None = None
     typed: Mapping[str, str] = field(default_factory=dict)
 

@@ -278,7 +278,12 @@ class FeedService:
 
 
 def create_app(service: FeedService) -> Flask:
+    from scheduler.editor import editor_blueprint
+    from scheduler.pages import pages_blueprint
+
     app = Flask("followup")
+    app.register_blueprint(pages_blueprint(service))
+    app.register_blueprint(editor_blueprint(service))
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -313,13 +318,6 @@ def create_app(service: FeedService) -> Flask:
         if modified is not None:
             response.last_modified = modified
         return response
-
-    # Imported here: the pages import this module for FeedService.
-    from scheduler.editor import editor_blueprint
-    from scheduler.pages import pages_blueprint
-
-    app.register_blueprint(pages_blueprint(service))
-    app.register_blueprint(editor_blueprint(service))
 
     @app.errorhandler(404)
     @app.errorhandler(405)

@@ -221,7 +221,7 @@ def test_bad_input_is_one_line_on_the_page_and_changes_nothing(
     status, headers, page = server.post(followup_id, action, fields)
     assert status == 400
     assert headers["Content-Type"] == "text/html; charset=utf-8"
-    shown = re.search(r'id="problem"[^>]*>([^<]*)<', page)
+    shown = re.search(r'class="problem"[^>]*>([^<]*)<', page)
     assert shown is not None
     line = shown.group(1).replace("&#39;", "'")
     assert line.startswith(problem)

@@ -204,8 +204,15 @@ def test_the_timeline_shows_every_followup_where_its_dates_say(
     drawn = bars(browser)
     dated = {i for i, f in followups.items() if f.earliest is not None}
     assert set(drawn) == dated
+    # The timeline's span: a window open at its end, or reaching past the span, is drawn
+    # to the span's end.
+    svg = browser.find_element(By.ID, "timeline")
+    last = date.fromisoformat(str(svg.get_attribute("data-span-end")))
+    assert drawn["working-level-meetings"].end == last
+    assert followups["working-level-meetings"].latest is None
     for name, bar in drawn.items():
-        assert (bar.start, bar.end) == (followups[name].earliest, followups[name].latest), name
+        expected = (followups[name].earliest, min(followups[name].latest or last, last))
+        assert (bar.start, bar.end) == expected, name
     check_places(drawn, scale(drawn))
     # A month-long window is drawn about thirty times as long as a day.
     assert drawn["jcec-24"].right - drawn["jcec-24"].left > 10 * (
@@ -214,16 +221,16 @@ def test_the_timeline_shows_every_followup_where_its_dates_say(
     page = browser.find_element(By.TAG_NAME, "body").text
     for name in undated:
         assert followups[name].title in page
-    assert not browser.find_elements(By.TAG_NAME, "form")  # the viewer offers no forms
+    assert not browser.find_elements(By.CSS_SELECTOR, "form[method=post]")  # only to look at
 
     connected = {str(path.get_attribute("data-to")) for path in browser.find_elements(
         By.CSS_SELECTOR, "path.connector[data-from='temm-21']")}
     assert connected == served.dependants("temm-21") == {"ltp-report", "ministers-at-temm-21"}
     screenshot(browser, "timeline")
 
-    browser.find_element(By.ID, "bar-temm-21").click()
+    browser.find_element(By.CSS_SELECTOR, "#bar-temm-21 rect").click()
     WebDriverWait(browser, 10).until(lambda b: b.current_url.endswith("/followups/temm-21"))
-    assert browser.find_element(By.TAG_NAME, "h1").text == followups["temm-21"].title
+    assert browser.find_element(By.TAG_NAME, "h1").text == f"temm-21 {followups['temm-21'].title}"
     assert browser.current_url.startswith(served.viewer())
     screenshot(browser, "followup")
 
@@ -238,7 +245,7 @@ def test_confirming_through_the_editor_form_moves_the_bars_the_feed_and_the_noti
     assert served.pending("temm-21", "lead") == set()  # no dates, so nothing to lead up to
 
     # The timeline's links stay within the editor address, and there the page has forms.
-    browser.find_element(By.ID, "bar-temm-21").click()
+    browser.find_element(By.CSS_SELECTOR, "#bar-temm-21 rect").click()
     WebDriverWait(browser, 10).until(lambda b: b.current_url.endswith("/followups/temm-21"))
     assert browser.current_url.startswith(served.editor())
     on = browser.find_element(By.ID, "confirm-on")
@@ -304,7 +311,7 @@ def test_a_wrong_token_or_a_form_without_its_token_is_refused(
     browser.get(served.editor() + "/followups/temm-21")
     browser.find_element(By.ID, "confirm-on").send_keys("2019-11-31")
     browser.find_element(By.ID, "confirm-submit").click()
-    problem = wait_for(browser, "#problem")
+    problem = wait_for(browser, "p.problem")
     assert problem.text.startswith("--on: '2019-11-31' is not a date window")
     assert browser.find_element(By.ID, "confirm-on").get_attribute("value") == "2019-11-31"
     assert served.history("temm-21") == history
