@@ -255,9 +255,12 @@ def test_refused_and_unknown(server: Server) -> None:
 
 def test_every_response_carries_the_security_headers(server: Server) -> None:
     editor, viewer = server.editor(), server.viewer()
+    feed = f"/feeds/{server.service.tokens()['all']}/all.ics"
     for path in (f"{viewer}/", f"{viewer}/followups/temm-21", f"{editor}/",
-                 f"{editor}/followups/temm-21", "/pages/page.css", "/nowhere", "/healthz"):
+                 f"{editor}/followups/temm-21", f"{editor}/changes?since=2019-01-01",
+                 "/pages/static/pages.css", "/nowhere", "/healthz", feed):
         status, headers, _ = server.request("GET", path)
+        assert status == (404 if path == "/nowhere" else 200), path
         for name, value in SECURITY_HEADERS.items():
             assert headers[name] == value, (path, name)
     assert SECURITY_HEADERS["Content-Security-Policy"] == (

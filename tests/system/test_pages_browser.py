@@ -40,6 +40,7 @@ SCREENSHOTS = Path(os.environ.get("FOLLOWUP_SCREENSHOTS")
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -54,22 +55,32 @@ def browser() -> Iterator[WebDriver]:
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
-    # Selenium Manager is never asked for anything: both paths are given, and offline it
-    # could not download a browser or a driver even if it were.
-    os.environ["SE_OFFLINE"] = "true"
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
                      "--window-size=1400,1000", "--lang=en"):
         options.add_argument(argument)
-    driver = webdriver.Chrome(
-        options=options,
-        service=webdriver.ChromeService(executable_path=str(CHROMEDRIVER)))
+    # What the page's console says: a blocked stylesheet or image would show there.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    with pytest.MonkeyPatch.context() as patch:
+        # Selenium Manager is never asked for anything: both paths are given, and offline
+        # it could not download a browser or a driver even if it were.
+        patch.setenv("SE_OFFLINE", "true")
+        driver = webdriver.Chrome(
+            options=options,
+            service=webdriver.ChromeService(executable_path=str(CHROMEDRIVER)))
     driver.set_page_load_timeout(20)
     try:
         yield driver
     finally:
         driver.quit()
+
+
+def console_problems(browser: WebDriver) -> list[str]:
+    """What the page's console said at warning level or above since last asked (the
+    browser's own guess at a /favicon.ico aside)."""
+    return [entry["message"] for entry in browser.get_log("browser")
+            if entry["level"] in ("WARNING", "SEVERE") and "/favicon.ico" not in entry["message"]]
 
 
 @dataclass
@@ -214,6 +225,10 @@ def test_the_timeline_shows_every_followup_where_its_dates_say(
         expected = (followups[name].earliest, min(followups[name].latest or last, last))
         assert (bar.start, bar.end) == expected, name
     check_places(drawn, scale(drawn))
+    # The strict policy lets the stylesheet through and blocks nothing the page needs.
+    header = browser.find_element(By.TAG_NAME, "header")
+    assert header.value_of_css_property("background-color") == "rgba(29, 63, 110, 1)"
+    assert console_problems(browser) == []
     # A month-long window is drawn about thirty times as long as a day.
     assert drawn["jcec-24"].right - drawn["jcec-24"].left > 10 * (
         drawn["kma-visit"].right - drawn["kma-visit"].left)
@@ -232,6 +247,7 @@ def test_the_timeline_shows_every_followup_where_its_dates_say(
     WebDriverWait(browser, 10).until(lambda b: b.current_url.endswith("/followups/temm-21"))
     assert browser.find_element(By.TAG_NAME, "h1").text == f"temm-21 {followups['temm-21'].title}"
     assert browser.current_url.startswith(served.viewer())
+    assert console_problems(browser) == []
     screenshot(browser, "followup")
 
 
@@ -308,9 +324,9 @@ def test_a_wrong_token_or_a_form_without_its_token_is_refused(
     assert served.history("temm-21") == history
 
     # A date that does not parse: the command's words on the page, and nothing changed.
+    # Sent from the keyboard alone, as a person without a mouse would.
     browser.get(served.editor() + "/followups/temm-21")
-    browser.find_element(By.ID, "confirm-on").send_keys("2019-11-31")
-    browser.find_element(By.ID, "confirm-submit").click()
+    browser.find_element(By.ID, "confirm-on").send_keys("2019-11-31", Keys.ENTER)
     problem = wait_for(browser, "p.problem")
     assert problem.text.startswith("--on: '2019-11-31' is not a date window")
     assert browser.find_element(By.ID, "confirm-on").get_attribute("value") == "2019-11-31"
