@@ -270,3 +270,25 @@ def test_every_response_carries_the_security_headers(server: Server) -> None:
     assert (status, headers["Referrer-Policy"]) == (303, "no-referrer")
     assert server.request("GET", f"{editor}/followups/temm-21")[1]["Cache-Control"] == (
         "no-store")
+
+
+def test_acting_on_postgresql(tmp_path: Path, postgres_schema_url: str,
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same action, its dependants and its notices on the other database."""
+    monkeypatch.delenv("FOLLOWUP_DATABASE_URL", raising=False)
+    path = tmp_path / "config.toml"
+    path.write_text(f'[database]\nurl = "{postgres_schema_url}"\n'
+                    '[audiences.desk]\ntimezone = "Asia/Seoul"\n'
+                    '[feeds]\ndomain = "followup.example.org"\nport = 0\n')
+    served = Server(path)
+    try:
+        status, _, _ = served.post("temm-21", "confirm", {"on": "2019-11-23..2019-11-24"})
+        assert status == 303
+        assert served.followup("temm-21").status.value == "scheduled"
+        assert str(served.followup("ltp-report").earliest) == "2019-11-16"
+        assert [name for name, _, _ in served.history("ltp-report")][-1] == "window"
+        leads = served.request("GET", f"{served.editor()}/followups/temm-21")[2]
+        assert "2019-11-22 09:00 KST" in leads  # the lead the day before, planned already
+    finally:
+        served.server.stop()
+        served.app.store.dispose()
