@@ -120,8 +120,8 @@ def _list_editors(service: FeedService, as_json: bool) -> None:
         return
     for row in rows:
         click.echo(f"{row['audience']}\n  {row['editor']}")
-    click.echo("Whoever holds an editor address can change that audience's follow-ups: keep "
-               "it to the desk ('followup feeds rotate AUDIENCE --editor' replaces one).",
+    click.echo("Whoever holds an editor address can change that audience's follow-ups:\n"
+               "keep it to the desk ('followup feeds rotate AUDIENCE --editor' replaces one).",
                err=True)
 
 
