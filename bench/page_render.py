@@ -6,7 +6,8 @@ The register is built with ``followup import`` (bench/support.py): windows of ev
 precision over this year and the next, one in ten undated, one in eight tied to an earlier
 row, so the default span (three months back, twelve ahead) draws most of them.
 
-Figures, medians of ``--rounds``:
+Figures, medians of ``--rounds`` (wall time; for the page and the peer also processor
+time, which other work on the machine does not inflate):
 
 - the page through the real app (Flask's test client, no network): token check, the rows
   read, the timeline built and laid out, the page rendered;
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import os
 import statistics
 import sys
 import tempfile
@@ -55,13 +57,21 @@ PEER_TEMPLATE = """\
 
 
 def median_ms(work: Callable[[], object], rounds: int) -> float:
+    """The median wall time of ``work``, in ms."""
+    return medians(work, rounds)[0]
+
+
+def medians(work: Callable[[], object], rounds: int) -> tuple[float, float]:
+    """The median wall time and the median processor time of ``work``, in ms: on a machine
+    shared with other work the second says what the work itself costs."""
     work()  # warm: templates compiled, connections opened
-    times = []
+    wall, cpu = [], []
     for _ in range(rounds):
-        started = time.perf_counter()
+        started, used = time.perf_counter(), time.process_time()
         work()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
+        wall.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - used)
+    return statistics.median(wall) * 1000, statistics.median(cpu) * 1000
 
 
 def peer(app: App, today: date) -> Callable[[], str]:
@@ -117,7 +127,7 @@ def main() -> None:
         if first.status_code != 200:
             raise SystemExit(f"the page answered {first.status_code}")
         drawn = first.text.count('<a id="bar-')
-        page = median_ms(lambda: client.get(path).data, options.rounds)
+        page, page_cpu = medians(lambda: client.get(path).data, options.rounds)
 
         server = FeedServer(service, "127.0.0.1", 0)
         server.start()
@@ -144,18 +154,21 @@ def main() -> None:
         pages = create_app(service).extensions["followup.pages"]
         with create_app(service).test_request_context(path):
             rendering = median_ms(lambda: pages.timeline("all", {}).data, options.rounds)
-        bare = median_ms(peer(app, today), options.rounds)
+        bare, bare_cpu = medians(peer(app, today), options.rounds)
         app.store.dispose()
 
     size = len(first.data)
     print(f"timeline page, {options.followups:,} follow-ups ({drawn:,} bars drawn, "
           f"{size / 1024:,.0f} KiB), {options.database}, medians of {options.rounds}:")
-    print(f"  the page, through the app          {page:8.1f} ms   (target <= 200 ms)")
+    print(f"  the page, through the app          {page:8.1f} ms   (target <= 200 ms; "
+          f"processor {page_cpu:.1f} ms)")
     print(f"  the page, over HTTP (waitress)     {served:8.1f} ms")
     print(f"    reading the rows                 {reading:8.1f} ms")
     print(f"    building and laying out          {laying:8.1f} ms")
     print(f"    the view, rows to page           {rendering:8.1f} ms")
-    print(f"  peer: bare driver + minimal Jinja  {bare:8.1f} ms   (one rect per row, no layout)")
+    print(f"  peer: bare driver + minimal Jinja  {bare:8.1f} ms   (processor {bare_cpu:.1f} ms; "
+          "one rect per row, no layout)")
+    print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

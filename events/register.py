@@ -294,16 +294,17 @@ class Register:
                    FollowUp.end_date, FollowUp.start_at, FollowUp.end_at, FollowUp.timezone,
                    FollowUp.tags, FollowUp.anchor_id)
         items = []
-        for row in self.session.execute(select(*columns)):
+        for (id_, title, kind, status, earliest, latest, precision, start_date, end_date,
+             start_at, end_at, timezone, tags, anchor_id) in self.session.execute(
+                select(*columns)):
             confirmed = None
-            if row.start_date is not None and row.end_date is not None:
-                confirmed = Window.days(row.start_date, row.end_date)
-            elif row.start_at is not None and row.end_at is not None and row.timezone:
-                confirmed = Schedule.timed(row.start_at, row.end_at, row.timezone).days()
-            items.append(Item(id=row.id, title=row.title, kind=row.kind, status=row.status,
-                              window=Window(row.earliest, row.latest, row.precision),
-                              confirmed=confirmed, tags=tuple(row.tags or ()),
-                              anchor_id=row.anchor_id))
+            if start_date is not None and end_date is not None:
+                confirmed = Window.days(start_date, end_date)
+            elif start_at is not None and end_at is not None and timezone:
+                confirmed = Schedule.timed(start_at, end_at, timezone).days()
+            items.append(Item(id=id_, title=title, kind=kind, status=status,
+                              window=Window(earliest, latest, precision), confirmed=confirmed,
+                              tags=tuple(tags or ()), anchor_id=anchor_id))
         return items
 
     def changed_since(self, instant: datetime, *, limit: int = 1000) -> list[Change]:

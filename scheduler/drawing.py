@@ -10,7 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from markupsafe import Markup
+
 from events.timeline import Bar, Timeline, position
+from events.window import format_window
 
 #: The picture's width in its own units; the browser scales it to the page.
 WIDTH = 1200
@@ -23,6 +26,13 @@ BAR = 12
 CHAR = 7.4
 #: The tick label at the right edge needs this much room.
 MARGIN = 16
+# A window is hatched (the pattern's id in the page), confirmed days solid; red edges say
+# overdue.
+HATCH = "url(#hatch)"
+HATCH_EDGE = "#4a78b0"
+SOLID = "#2e6b3a"
+SOLID_EDGE = "#1c4424"
+OVERDUE = "#b00020"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +44,15 @@ class DrawnBar:
     #: The middle of its row, where labels and connectors meet it.
     middle: float
     classes: str
+    # Written as the page writes them, once here rather than looked up row by row there.
+    id: str
+    when: str
+    status: str
+    anchor: str
+    #: What the bar's tooltip says (text: the page escapes it).
+    tooltip: str
+    #: The bar's attributes: numbers, dates and fixed words only, so nothing to escape.
+    rect: Markup
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +111,26 @@ def _classes(bar: Bar) -> str:
     return " ".join(names)
 
 
+def _drawn(bar: Bar, x: float, width: float, y: float, middle: float) -> DrawnBar:
+    item = bar.item
+    classes = _classes(bar)
+    start, end = bar.start.isoformat(), bar.end.isoformat()
+    fill = HATCH if bar.fuzzy else SOLID
+    stroke = OVERDUE if bar.overdue else HATCH_EDGE if bar.fuzzy else SOLID_EDGE
+    rect = Markup(
+        f'class="{classes}" data-start="{start}" data-end="{end}" x="{x}" y="{y}" '
+        f'width="{width}" height="{BAR}" rx="2" fill="{fill}" stroke="{stroke}" '
+        f'stroke-width="{2 if bar.overdue else 1}"'
+        + (' mask="url(#fade)"' if bar.open_end else ""))
+    tooltip = (f"{item.title} — {start} to {end}{' and on' if bar.open_end else ''} "
+               f"({'window' if bar.fuzzy else 'confirmed'}, {item.status.value}"
+               f"{', overdue' if bar.overdue else ''})")
+    return DrawnBar(
+        bar=bar, x=x, width=width, y=y, middle=middle, classes=classes, id=item.id,
+        when=format_window(item.confirmed or item.window), status=item.status.value,
+        anchor=item.anchor_id or "", tooltip=tooltip, rect=rect)
+
+
 def draw(timeline: Timeline, ticks: list[date]) -> Drawing:
     """Coordinates for ``timeline``; labels take as much room as the longest id needs."""
     longest = max((len(b.id) + (9 if b.overdue else 0) for b in timeline.bars), default=10)
@@ -109,8 +148,7 @@ def draw(timeline: Timeline, ticks: list[date]) -> Drawing:
             left = _x(x0, width, bar.left(span))
             right = _x(x0, width, bar.right(span))
             top = y + (ROW - BAR) / 2
-            drawn.append(DrawnBar(bar, left, round(right - left, 2), top, y + ROW / 2,
-                                  _classes(bar)))
+            drawn.append(_drawn(bar, left, round(right - left, 2), top, y + ROW / 2))
             y += ROW
     where = {d.bar.id: d for d in drawn}
     lines = []

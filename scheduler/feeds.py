@@ -405,8 +405,8 @@ class FeedServer:
 
     def start(self) -> None:
         self.thread.start()
-        log.info("feeds served on http://%s:%d/feeds/TOKEN/AUDIENCE.ics "
-                 "('followup feeds' lists them)", self.host, self.port)
+        log.info("feeds served on http://%s:%d/feeds/TOKEN/AUDIENCE.ics, pages on "
+                 "/pages/TOKEN/AUDIENCE/ ('followup feeds' lists them)", self.host, self.port)
 
     def _run(self) -> None:
         # waitress's own run() loops until the process ends; this loop also ends when asked,

@@ -245,7 +245,8 @@ class Pages:
             return self.problem(viewer, BadQuery(
                 f"since={text!r} is not a date: write it as YYYY-MM-DD, such as 2019-01-24"),
                 editor)
-        instant = datetime.combine(since, time(), viewer.zone)
+        # The calendar's first day, in a zone ahead of UTC, began before UTC's calendar did.
+        instant = datetime.combine(max(since, date(1, 1, 2)), time(), viewer.zone)
         with self._register() as register:
             items = {i.id: i for i in register.timeline_items()}
             found = [c for c in register.changed_since(instant, limit=CHANGES_SHOWN * 4)

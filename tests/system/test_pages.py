@@ -181,6 +181,9 @@ def test_confirming_moves_the_bars_and_shows_on_the_pages(
     assert {"temm-21", "ministers-at-temm-21", "ltp-report"} <= set(rows[:6])
     assert set(rows) >= set(SEED_IDS)  # created too, at the start
     assert rows.index("temm-21") < rows.index("kma-visit")  # newest first
+    # From the first day of the calendar, and from its last.
+    assert get(base + "changes?since=0001-01-01")[0] == 200
+    assert b"Nothing changed since 9999-12-31" in get(base + "changes?since=9999-12-31")[2]
 
 
 def test_a_follow_up_page_shows_what_show_shows(site: tuple[str, FeedService]) -> None:
@@ -348,3 +351,17 @@ def test_the_timeline_refuses_a_backwards_span(config_file: Path) -> None:
     assert result.exit_code == 2
     assert "ends (2019-12-31) before it starts (2020-01-01)" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_the_pages_on_every_database(any_database_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(f'[database]\nurl = "{any_database_url}"\n[feeds]\nport = 0\n')
+    with serving(path) as (base, service):
+        site = f"{base}/pages/{service.tokens()['all']}/all/"
+        page = parse(get(site + "?from=2019&to=2019")[2])
+        svg = page.one("svg", id="timeline")
+        check_bar(svg, page.bars["temm-21"], date(2019, 7, 1), date(2019, 12, 31), YEAR)
+        assert len(page.bars) == len(SEED_IDS) - 1
+        assert get(site + "followups/temm-21")[0] == 200
+        changes = get(site + "changes?since=2019-01-01")[2].decode()
+        assert changes.count('<td class="id">') == len(SEED_IDS) + len(UNDATED) - 1
