@@ -20,7 +20,7 @@ from events.schedule import Schedule, parse_clock
 from events.window import Window, describe_window, parse_window
 from scheduler.config import Config
 
-__all__ = ["ACTIONS", "Acting", "UnknownAction", "act"]
+__all__ = ["ACTIONS", "Acting", "StaleForm", "UnknownAction", "act"]
 
 
 class UnknownAction(FollowupError):
@@ -179,10 +179,29 @@ ACTIONS: dict[str, _Act] = {
 }
 
 
+class StaleForm(FollowupError):
+    """The follow-up changed after the page with the form was shown."""
+
+    def __init__(self, followup_id: str, seen: str, now: int) -> None:
+        super().__init__(
+            f"{followup_id} changed after this page was shown (revision {seen}, now {now}): "
+            "nothing was done; read it as it is now and send the form again")
+
+
 def act(register: Register, acting: Acting, followup_id: str, name: str,
         fields: Mapping[str, str]) -> str:
-    """Do action ``name`` to ``followup_id`` with a form's ``fields``; the line to show."""
+    """Do action ``name`` to ``followup_id`` with a form's ``fields``; the line to show.
+
+    A form carries the revision its page showed (``revision``); when the follow-up has
+    moved on since, by another hand or a release, nothing is done (:class:`StaleForm`), so
+    no one confirms or cancels what they have not seen.
+    """
     action = ACTIONS.get(name)
     if action is None:
         raise UnknownAction(name)
-    return action(register, acting, followup_id, _Form(fields))
+    seen = fields.get("revision", "").strip()
+    current = register.get(followup_id).revision
+    if seen and seen != str(current):
+        raise StaleForm(followup_id, seen, current)
+    return action(register, acting, followup_id, _Form(
+        {key: value for key, value in fields.items() if key != "revision"}))

@@ -38,9 +38,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from events.errors import FollowupError, StoreError
 from events.model import FollowUp
-from scheduler.actions import ACTIONS, Acting, act
+from scheduler.actions import ACTIONS, Acting, StaleForm, act
 from scheduler.app import App
-from scheduler.config import ALL_AUDIENCES
 from scheduler.editors import Editor, EditorTokens
 from scheduler.feeds import FeedService
 from scheduler.pages import HEADERS, Pages
@@ -72,14 +71,11 @@ def editor_blueprint(service: FeedService) -> Blueprint:
         return found
 
     def sees(audience: str, followup_id: str) -> bool:
+        """Whether the audience's pages show ``followup_id``: only those can be acted on."""
+        viewer = pages().viewer(audience)
         with service.store.transaction(write=False) as session:
             followup = session.get(FollowUp, followup_id)
-            if followup is None:
-                return False
-            if audience == ALL_AUDIENCES:
-                return True
-            reader = service.config.plan.audience(audience)
-            return reader is not None and reader.chooses(followup.kind, followup.tags)
+            return followup is not None and viewer.chooses(followup.kind, followup.tags)
 
     def pages() -> Pages:
         found: Pages = current_app.extensions["followup.pages"]
@@ -123,8 +119,10 @@ def editor_blueprint(service: FeedService) -> Blueprint:
         except FollowupError as error:
             shown = replace(editor, action=action, typed=fields)
             response = pages().followup(audience, followup_id, shown, problem=str(error))
-            # The database busy or unreachable is not the form's fault.
-            response.status_code = 503 if isinstance(error, StoreError) else 400
+            # The database busy or unreachable is not the form's fault; a form shown before
+            # the follow-up changed conflicts with it.
+            response.status_code = (503 if isinstance(error, StoreError)
+                                    else 409 if isinstance(error, StaleForm) else 400)
             return response
         query = urlencode({"said": line, "sig": _signed(line, editor.form_token)})
         return redirect(f"{editor.base}/followups/{followup_id}?{query}", code=303)

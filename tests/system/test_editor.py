@@ -292,3 +292,26 @@ def test_acting_on_postgresql(tmp_path: Path, postgres_schema_url: str,
     finally:
         served.server.stop()
         served.app.store.dispose()
+
+
+def test_a_form_shown_before_the_followup_changed_does_nothing(server: Server) -> None:
+    page = server.request("GET", f"{server.editor()}/followups/temm-21")[2]
+    shown = re.search(r'name="revision" value="(\d+)"', page)
+    assert shown is not None
+    revision = shown.group(1)
+    # someone else confirms it meanwhile
+    assert server.post("temm-21", "confirm", {"on": "2019-11-23", "revision": revision})[0] == 303
+    before = server.history("temm-21")
+    status, _, page = server.post("temm-21", "cancel", {"reason": "off", "revision": revision})
+    assert status == 409
+    problem = re.search(r'class="problem"[^>]*>([^<]*)<', page)
+    assert problem is not None
+    assert problem.group(1) == (
+        f"temm-21 changed after this page was shown (revision {revision}, now "
+        f"{int(revision) + 1}): nothing was done; read it as it is now and send the form again")
+    assert server.history("temm-21") == before
+    # the page it answers with carries the revision it shows, and its form goes through
+    fresh = re.search(r'name="revision" value="(\d+)"', page)
+    assert fresh is not None and fresh.group(1) == str(int(revision) + 1)
+    assert server.post("temm-21", "cancel", {"revision": fresh.group(1)})[0] == 303
+    assert server.followup("temm-21").status.value == "cancelled"
