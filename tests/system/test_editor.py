@@ -315,3 +315,24 @@ def test_a_form_shown_before_the_followup_changed_does_nothing(server: Server) -
     assert fresh is not None and fresh.group(1) == str(int(revision) + 1)
     assert server.post("temm-21", "cancel", {"revision": fresh.group(1)})[0] == 303
     assert server.followup("temm-21").status.value == "cancelled"
+
+
+def test_reopening_detaching_and_clearing_a_snooze(server: Server) -> None:
+    assert server.post("fine-dust-expert-group", "cancel", {})[0] == 303
+    page = server.request("GET", f"{server.editor()}/followups/fine-dust-expert-group")[2]
+    assert 'id="form-reopen"' in page and 'id="form-confirm"' not in page
+    assert server.post("fine-dust-expert-group", "reopen", {})[0] == 303
+    assert server.followup("fine-dust-expert-group").status.value == "expected"
+
+    assert server.post("ltp-report", "move", {"when": "2020-03", "detach": "1"})[0] == 303
+    moved = server.followup("ltp-report")
+    assert (moved.anchor_id, str(moved.earliest)) == (None, "2020-03-01")
+    assert server.history("ltp-report")[-1][2] == (
+        "followup move ltp-report --when 2020-03 --detach (from the all editor page)")
+
+    assert server.post("jcec-24", "snooze", {"until": "2019-03-01"})[0] == 303
+    assert server.post("jcec-24", "snooze", {"clear": "1"})[0] == 303
+    assert server.followup("jcec-24").snoozed_until is None
+    status, _, page = server.post("jcec-24", "snooze", {"clear": "1", "until": "2019-04-01"})
+    assert status == 400
+    assert "give either a day to snooze --until, or --clear" in page
