@@ -20,21 +20,30 @@ pages are relative, so they stay under whichever address the reader came in by.
 
 Pages carry no script and no inline style: the stylesheet is ``/pages/static/pages.css``, and
 the SVG uses presentation attributes, so a strict Content-Security-Policy holds.
+
+What a test (or a script) can rely on in the timeline: ``svg#timeline`` carries
+``data-span-start``, ``data-span-end`` and the chart's left edge and width (``data-x0``,
+``data-width``: a day's ``x`` is ``x0 + position(day, span) * width``); each drawn
+follow-up is ``a#bar-ID`` (a link to its page) holding a ``rect`` with ``data-start``,
+``data-end``, ``x`` and ``width``; each tie is ``path.connector`` with ``data-from`` (the
+anchor) and ``data-to`` (the dependant); today is ``line#today`` with ``data-date``; an
+undated follow-up is ``li#undated-ID``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, abort, render_template
+from flask import Blueprint, Flask, abort, render_template, request
 from flask import Response as FlaskResponse
 from markupsafe import Markup, escape
 
@@ -42,6 +51,7 @@ from events.describe import next_step, tie, when
 from events.errors import FollowupError, UnknownFollowUp, WindowError
 from events.kinds import Kind, Status
 from events.model import Change, FollowUp
+from events.planning import Audience
 from events.queue import Queue
 from events.reading import paragraphs
 from events.register import Register, standard_bus
@@ -125,13 +135,11 @@ class Viewer:
 
     audience: str
     zone: ZoneInfo
-    service: FeedService
+    #: The configured audience; None for "all", which gets every follow-up.
+    chosen: Audience | None
 
     def chooses(self, kind: Kind, tags: tuple[str, ...] | list[str]) -> bool:
-        if self.audience == ALL_AUDIENCES:
-            return True
-        chosen = self.service.config.plan.audience(self.audience)
-        return chosen is not None and chosen.chooses(kind, tags)
+        return self.chosen is None or self.chosen.chooses(kind, tags)
 
 
 def _enum_arg(args: Mapping[str, str], name: str, values: type[Kind] | type[Status]
@@ -162,9 +170,10 @@ class Pages:
 
     def viewer(self, audience: str) -> Viewer:
         self.service.check_audience(audience)
-        chosen = self.service.config.plan.audience(audience)
+        chosen = (None if audience == ALL_AUDIENCES
+                  else self.service.config.plan.audience(audience))
         zone = chosen.zone if chosen is not None else ZoneInfo(self.service.config.timezone)
-        return Viewer(audience, zone, self.service)
+        return Viewer(audience, zone, chosen)
 
     @contextmanager
     def _register(self) -> Iterator[Register]:
@@ -220,7 +229,7 @@ class Pages:
             notices = Queue(register.session, register.now).of_followup(
                 followup_id, None if audience == ALL_AUDIENCES else audience)
             paragraph = release_paragraph(followup)
-            facts = _facts(followup, today)
+            facts = _facts(followup, viewer.zone)
             item = Item(id=followup.id, title=followup.title, kind=followup.kind,
                         status=followup.status, window=followup.window)
             return render_page(
@@ -263,9 +272,8 @@ class Pages:
                            message=str(error), status=400)
 
 
-def _query(args: Mapping[str, str]) -> Any:
+def _query(args: Mapping[str, str]) -> Callable[..., str]:
     """A query string like the current one with some keys changed (None drops a key)."""
-    from urllib.parse import urlencode
 
     def with_(**changes: str | None) -> str:
         kept = {k: v for k, v in args.items() if v and k not in changes}
@@ -275,14 +283,21 @@ def _query(args: Mapping[str, str]) -> Any:
     return with_
 
 
-def _facts(followup: FollowUp, today: date) -> list[tuple[str, str]]:
-    """What ``followup show`` lists, label and value, leaving out what is empty."""
+def _facts(followup: FollowUp, zone: ZoneInfo) -> list[tuple[str, str]]:
+    """What ``followup show`` lists, label and value, leaving out what is empty; a timed
+    meeting's hours also in the reader's zone."""
     source = followup.source
+    schedule = followup.schedule
+    here = ""
+    if schedule is not None and isinstance(schedule.start, datetime) \
+            and isinstance(schedule.end, datetime) and schedule.timezone != zone.key:
+        here = f"{local(schedule.start, zone)} – {local(schedule.end, zone)}"
     rows = [
         ("Title", followup.title),
         ("Kind", str(followup.kind)),
         ("Status", str(followup.status)),
         ("When", when(followup)),
+        (f"In {zone.key}", here),
         ("Window", f"{format_window(followup.window)} ({followup.precision})"),
         ("Phrase", followup.phrase or ""),
         ("Where", followup.location or ""),
@@ -313,8 +328,6 @@ def pages_blueprint(service: FeedService) -> Blueprint:
 
     @blueprint.get("/pages/<token>/<audience>/")
     def timeline(token: str, audience: str) -> FlaskResponse:
-        from flask import request
-
         opened(token, audience)
         return pages.timeline(audience, request.args)
 
@@ -325,8 +338,6 @@ def pages_blueprint(service: FeedService) -> Blueprint:
 
     @blueprint.get("/pages/<token>/<audience>/changes")
     def changes(token: str, audience: str) -> FlaskResponse:
-        from flask import request
-
         opened(token, audience)
         return pages.changes(audience, request.args)
 

@@ -186,7 +186,8 @@ def test_confirming_moves_the_bars_and_shows_on_the_pages(
     assert b"Nothing changed since 9999-12-31" in get(base + "changes?since=9999-12-31")[2]
 
 
-def test_a_follow_up_page_shows_what_show_shows(site: tuple[str, FeedService]) -> None:
+def test_a_follow_up_page_shows_what_show_shows(site: tuple[str, FeedService],
+                                                config_file: Path) -> None:
     base, _ = site
     status, headers, body = get(base + "followups/temm-21")
     assert status == 200
@@ -202,6 +203,12 @@ def test_a_follow_up_page_shows_what_show_shows(site: tuple[str, FeedService]) -
     for words in ("second half of 2019, date not yet confirmed", "Ask the Japanese hosts",
                   "ROK, China, Japan", "Japan", "temm"):
         assert words in text
+    # A timed meeting's hours, also in the reader's zone.
+    assert run(config_file, "confirm", "jcec-24", "--on", "2019-12-10", "--at", "10:00",
+               "--until", "17:00", "--tz", "Asia/Shanghai").exit_code == 0
+    text = get(base + "followups/jcec-24")[2].decode()
+    assert "10 December 2019, 10:00–17:00 Asia/Shanghai" in text
+    assert "<dt>In Asia/Seoul</dt><dd>2019-12-10 11:00 KST – 2019-12-10 18:00 KST</dd>" in text
     # And a dependant links back to its anchor.
     assert 'href="temm-21"' in get(base + "followups/ltp-report")[2].decode()
     assert headers["Referrer-Policy"] == "no-referrer"
