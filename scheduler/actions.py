@@ -59,16 +59,20 @@ class _Form:
             self.given.append(f"--{name}")
         return checked
 
-    def window(self, name: str, *, required: bool = False) -> Window | None:
+    def window(self, name: str) -> Window | None:
         value = self.text(name)
         if value is None:
-            if required:
-                raise FollowupError(f"--{name} is missing: give a date such as 2019-11-23")
             return None
         try:
             return parse_window(value)
         except WindowError as error:
             raise WindowError(f"--{name}: {error}") from None
+
+    def required_window(self, name: str) -> Window:
+        window = self.window(name)
+        if window is None:
+            raise FollowupError(f"--{name} is missing: give a date such as 2019-11-23")
+        return window
 
 
 def _line(verb: str, register: Register, followup_id: str) -> str:
@@ -83,8 +87,7 @@ def _line(verb: str, register: Register, followup_id: str) -> str:
 
 
 def _confirm(register: Register, acting: Acting, followup_id: str, form: _Form) -> str:
-    days = form.window("on", required=True)
-    assert days is not None  # required above
+    days = form.required_window("on")
     at, until = form.text("at"), form.text("until")
     timezone = form.text("tz") or acting.config.timezone
     location = form.text("location")
@@ -103,8 +106,7 @@ def _confirm(register: Register, acting: Acting, followup_id: str, form: _Form) 
 
 
 def _move(register: Register, acting: Acting, followup_id: str, form: _Form) -> str:
-    window = form.window("when", required=True)
-    assert window is not None  # required above
+    window = form.required_window("when")
     phrase, detach = form.text("phrase"), form.flag("detach")
     register.move(followup_id, window, phrase=phrase, detach=detach,
                   why=_why("move", followup_id, form, acting))
