@@ -250,6 +250,23 @@ class FeedToken(Base):
     created_at: Mapped[datetime]
 
 
+class EditorToken(Base):
+    """The secrets of an audience's editor address, apart from its feed's: holding the feed
+    address lets one read, holding this one lets one change follow-ups from the page.
+
+    ``form_token`` is the CSRF token the page's forms carry; it is kept here, not derived
+    from a per-process secret, so that every server of the register (the daemon's and
+    ``followup serve``) and a restarted one accept the forms the others gave out.
+    """
+
+    __tablename__ = "editor_tokens"
+
+    audience: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token: Mapped[str] = mapped_column(String(64))
+    form_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
 class RegisterVersion(Base):
     """One row: a number raised in the same transaction as any change to the follow-ups.
 

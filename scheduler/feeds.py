@@ -298,10 +298,12 @@ class FeedService:
 
 
 def create_app(service: FeedService) -> Flask:
+    from scheduler.editor import editor_blueprint
     from scheduler.pages import pages_blueprint
 
     app = Flask("followup")
     app.register_blueprint(pages_blueprint(service))
+    app.register_blueprint(editor_blueprint(service))
 
     @app.get("/healthz")
     def healthz() -> Response:
