@@ -254,7 +254,7 @@ class Dispatcher:
             key=notice.key, kind=notice.kind, audience=audience.name,
             followup_id=notice.followup_id, due=notice.due, recipients=audience.recipients,
             subject=rendered.subject, text=rendered.text, html=rendered.html,
-            late=is_late(notice.due, now),
+            late=is_late(notice.due, now), markdown=rendered.markdown,
         )
 
     def _wanted(self, session: Session, audience: Audience) -> list[FollowUp]:
