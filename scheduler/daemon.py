@@ -206,9 +206,14 @@ class Daemon:
         self.channels: dict[str, Channel] = (
             dict(channels) if channels is not None
             else open_channels(self.config, os.environ if env is None else env))
+        self.metrics: Any = None
+        if self.config.metrics.enabled:
+            from scheduler.metrics import Metrics
+
+            self.metrics = Metrics(app.store, self.clock)
         self.dispatcher = Dispatcher(
             app.store, self.config.plan, self.config.delivery, self.channels, self.templates,
-            owner=self.owner, clock=self.clock, stop=self.stop.event,
+            owner=self.owner, clock=self.clock, stop=self.stop.event, observer=self.metrics,
         )
         self.round = Round(app.store, self.config.plan, self.config.delivery, self.dispatcher)
         self.scheduler = BackgroundScheduler(
@@ -258,8 +263,11 @@ class Daemon:
             service = FeedService(self.app.store, self.config)
             service.tokens()
             self.feed_server = FeedServer(service, self.config.feeds.host,
-                                          self.config.feeds.port)
+                                          self.config.feeds.port, self.metrics)
             self.feed_server.start()
+        elif self.metrics is not None:
+            log.warning("metrics are enabled but not served: the daemon serves /metrics "
+                        "on its feed server; set feeds.serve = true (or run followup serve)")
         self.scheduler.start()
         self.arm()
 
