@@ -3,7 +3,9 @@ alone and through the dispatcher and the ledger."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import subprocess
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,6 +24,16 @@ from scheduler.channels import GiveUp, Message, TryAgain, open_channels
 from scheduler.config import AppriseChannelConfig, DeliveryConfig, parse_config
 from scheduler.dispatch import Dispatcher
 from scheduler.notices import Templates
+from tests.system.daemons import (
+    FOLLOWUP,
+    SEED_DUE_AT_START,
+    Daemon,
+    daemons,  # noqa: F401 - the fixture
+    ledger_rows,
+    run_cli,
+    wait_for,
+    write_config,
+)
 from tests.system.smtp import free_port
 from tests.system.webhook import Endpoint, webhook
 
@@ -261,3 +273,40 @@ def test_a_4xx_makes_the_notice_dead_at_once_with_the_reply(store: Store) -> Non
     assert len(dead) == 2 and all(n.attempts == 1 for n in dead)
     assert "refused it with 404" in (dead[0].last_error or "")
     assert (dead[0].last_error or "").endswith("check the URL and its token")
+
+
+# -- the daemon, as a real process -----------------------------------------------------------
+
+
+def test_the_daemon_sends_through_apprise_and_check_names_a_missing_variable(
+        tmp_path: Path, daemons: Callable[..., Daemon]) -> None:  # noqa: F811
+    config = write_config(tmp_path, channels='["apprise"]', extra=(
+        '\n[channels.apprise]\ntimeout = 0.5\n[channels.apprise.urls_env]\n'
+        f'desk = "{VARIABLE}"\n'))
+    run_cli(config, "init")
+    unset = run_cli(config, "check", check=False, env={VARIABLE: " "})
+    missing = subprocess.run([str(FOLLOWUP), "check"], capture_output=True, text=True,
+                             env={k: v for k, v in os.environ.items() if k != VARIABLE}
+                             | {"FOLLOWUP_CONFIG": str(config)}, timeout=60)
+    assert missing.returncode == 2
+    assert f"channels.apprise.urls_env.desk: the environment variable {VARIABLE} is not set" \
+        in missing.stderr
+    assert "Traceback" not in missing.stderr
+    assert unset.returncode == 2 and f"{VARIABLE} holds no URL" in unset.stderr
+
+    with webhook() as endpoint:
+        env = {VARIABLE: endpoint.url()}
+        checked = run_cli(config, "check", env=env)
+        assert "apprise (desk: JSON (127.0.0.1), timeout 0.5 s)" in checked.stdout
+        daemon = daemons(config, env=env)
+        daemon.wait_started()
+        url = f"sqlite:///{tmp_path / 'register.db'}"
+        wait_for(lambda: len(endpoint.posts) >= len(SEED_DUE_AT_START)
+                 and not any(n.status is NoticeStatus.SENDING for n in ledger_rows(url)),
+                 what=f"the notices due at start:\n{daemon.stderr}")
+        assert daemon.stop() == 0
+    sent = [n for n in ledger_rows(url) if n.status is NoticeStatus.SENT]
+    assert {n.channel for n in sent} == {"apprise"}
+    assert sorted(p.body["title"] for p in endpoint.posts) == sorted(n.subject for n in sent)
+    assert {n.followup_id for n in sent} >= set(SEED_DUE_AT_START)
+    assert endpoint.url() not in daemon.stderr
