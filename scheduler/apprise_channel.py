@@ -4,8 +4,8 @@ other services Apprise knows, each named by a URL.
 Each audience has its own URLs, read from the environment variable that
 ``[channels.apprise.urls_env]`` names for it (one or more, separated by spaces, commas or
 new lines, as Apprise's own ``APPRISE_URLS``): the URLs carry the services' tokens, so they
-never stand in config.toml, nor in a log line or a ledger entry (those show the service and
-its host only).
+never stand in config.toml, nor in a log line or a ledger entry (those name the service, and
+a webhook's host or else the URL's place in its variable).
 
 The title is the notice's subject, the body its short Markdown form (``templates/*.md``).
 
@@ -48,6 +48,8 @@ _STATUS = re.compile(r"\berror=([1-5]\d\d)\b")
 _ERROR_CODE = re.compile(r",?\s*error=\d+\.?\s*$")
 _SOCKET = "Socket Exception:"
 _READ_TIMEOUT = re.compile(r"read timed out|ReadTimeout", re.IGNORECASE)
+#: Apprise's generic webhooks, whose host is no secret.
+_WEBHOOKS = frozenset({"json", "jsons", "form", "forms", "xml", "xmls"})
 #: Replies that say "later", not "never".
 _TRANSIENT = frozenset({408, 425, 429})
 
@@ -178,8 +180,12 @@ class AppriseChannel(Channel):
                 plugin.retry = 0
                 plugin.socket_connect_timeout = config.timeout
                 plugin.socket_read_timeout = config.timeout
+                # A webhook's host says which one it is; elsewhere the "host" is often part
+                # of the token (Slack's workspace), so the URL's place in the list does.
                 host = getattr(plugin, "host", None)
-                name = f"{plugin.service_name}{f' ({host})' if host else ''}"
+                scheme = url.partition("://")[0].lower()
+                name = (f"{plugin.service_name} ({host})" if host and scheme in _WEBHOOKS
+                        else f"{plugin.service_name} (URL {number} in {variable})")
                 targets.setdefault(audience, []).append(_Target(name, plugin))
         return cls(config, targets)
 

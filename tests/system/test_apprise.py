@@ -120,6 +120,12 @@ def test_the_log_shows_no_url_and_apprise_s_lines_stay_out_of_it(
     assert not [r for r in caplog.records if r.name.startswith("apprise")]
 
 
+def test_a_service_is_named_without_any_part_of_its_token() -> None:
+    slack = channel("slack://T1234ABCD/B5678EFGH/SECRETSECRETSECRET", "json://127.0.0.1/hook")
+    assert slack.describe() == (f"apprise (desk: Slack (URL 1 in {VARIABLE}), "
+                                "JSON (127.0.0.1), timeout 0.5 s)")
+
+
 # -- configuration ---------------------------------------------------------------------------
 
 CONFIG = {
