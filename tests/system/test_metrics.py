@@ -262,3 +262,15 @@ def test_each_app_has_a_registry_of_its_own(store: Store) -> None:
     assert second.registry.get_sample_value("followup_dispatch_rounds_total") == 0
     assert second.registry.get_sample_value("followup_send_duration_seconds_count",
                                             {"channel": "log", "outcome": "sent"}) is None
+
+
+def test_the_daemon_says_when_metrics_are_on_but_nothing_serves_them(
+        tmp_path: Path, daemons: Callable[..., Daemon]) -> None:  # noqa: F811
+    config = write_config(tmp_path, extra="\n[metrics]\nenabled = true\n")
+    run_cli(config, "init")
+    daemon = daemons(config)
+    daemon.wait_started()
+    wait_for(lambda: ("metrics are enabled but not served: the daemon serves /metrics on "
+                      "its feed server; set feeds.serve = true (or run followup serve)")
+             in daemon.stderr, what=f"the warning:\n{daemon.stderr}")
+    assert daemon.stop() == 0
