@@ -27,7 +27,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -43,6 +43,9 @@ from scheduler.dispatch import DATABASE_ERRORS, Dispatcher, first_line
 from scheduler.notices import Templates, ensure_valid
 from scheduler.round import Round
 from scheduler.stopping import Stop
+
+if TYPE_CHECKING:
+    from scheduler.metrics import Metrics
 
 log = logging.getLogger("followup.daemon")
 
@@ -206,7 +209,7 @@ class Daemon:
         self.channels: dict[str, Channel] = (
             dict(channels) if channels is not None
             else open_channels(self.config, os.environ if env is None else env))
-        self.metrics: Any = None
+        self.metrics: Metrics | None = None
         if self.config.metrics.enabled:
             from scheduler.metrics import Metrics
 
