@@ -38,7 +38,9 @@ from tests.system.smtp import free_port
 from tests.system.webhook import Endpoint, webhook
 
 DUE = datetime(2019, 11, 16, 0, 0, tzinfo=UTC)
-TIMEOUT = 0.5
+#: Long enough for a loopback reply on a loaded machine; the timeout tests use SHORT.
+TIMEOUT = 5.0
+SHORT = 0.5
 VARIABLE = "FOLLOWUP_DESK_APPRISE"
 
 
@@ -86,9 +88,9 @@ def test_a_4xx_is_given_up() -> None:
 
 
 def test_no_reply_within_the_timeout_is_tried_again() -> None:
-    with webhook(Endpoint(delay=2 * TIMEOUT)) as endpoint, pytest.raises(
+    with webhook(Endpoint(delay=3 * SHORT)) as endpoint, pytest.raises(
             TryAgain, match=r"no reply within 0\.5 s"):
-        channel(endpoint.url()).send(message())
+        channel(endpoint.url(), timeout=SHORT).send(message())
     assert len(endpoint.posts) == 1  # it arrived, but the answer came too late
 
 
@@ -123,7 +125,7 @@ def test_the_log_shows_no_url_and_apprise_s_lines_stay_out_of_it(
 def test_a_service_is_named_without_any_part_of_its_token() -> None:
     slack = channel("slack://T1234ABCD/B5678EFGH/SECRETSECRETSECRET", "json://127.0.0.1/hook")
     assert slack.describe() == (f"apprise (desk: Slack (URL 1 in {VARIABLE}), "
-                                "JSON (127.0.0.1), timeout 0.5 s)")
+                                "JSON (127.0.0.1), timeout 5 s)")
 
 
 # -- configuration ---------------------------------------------------------------------------
@@ -199,9 +201,11 @@ def store(tmp_path: Path) -> Iterator[Store]:
     store.dispose()
 
 
-def dispatcher(store: Store, endpoint: Endpoint, clock: Clock) -> Dispatcher:
+def dispatcher(store: Store, endpoint: Endpoint, clock: Clock,
+               timeout: float = TIMEOUT) -> Dispatcher:
     """A dispatcher as the daemon keeps one: ``run`` is what its round job sends with."""
-    return Dispatcher(store, SETTINGS, DELIVERY, {"apprise": channel(endpoint.url())},
+    return Dispatcher(store, SETTINGS, DELIVERY,
+                      {"apprise": channel(endpoint.url(), timeout=timeout)},
                       Templates(), owner="test", clock=clock, rng=lambda: 1.0)
 
 
@@ -253,8 +257,8 @@ def test_a_5xx_is_retried_then_delivered_once_the_endpoint_recovers(store: Store
 def test_a_timeout_is_retried_never_lost_and_dead_after_the_last_attempt(
         store: Store) -> None:
     clock = Clock(first_due(store))
-    with webhook(Endpoint(delay=2 * TIMEOUT)) as endpoint:
-        apprise = dispatcher(store, endpoint, clock)
+    with webhook(Endpoint(delay=3 * SHORT)) as endpoint:
+        apprise = dispatcher(store, endpoint, clock, timeout=SHORT)
         for attempt in range(1, DELIVERY.max_attempts + 1):
             assert apprise.run() == 2
             tried = [n for n in ledger(store, clock) if n.attempts == attempt]
@@ -287,7 +291,7 @@ def test_a_4xx_makes_the_notice_dead_at_once_with_the_reply(store: Store) -> Non
 def test_the_daemon_sends_through_apprise_and_check_names_a_missing_variable(
         tmp_path: Path, daemons: Callable[..., Daemon]) -> None:  # noqa: F811
     config = write_config(tmp_path, channels='["apprise"]', extra=(
-        '\n[channels.apprise]\ntimeout = 0.5\n[channels.apprise.urls_env]\n'
+        '\n[channels.apprise]\ntimeout = 1\n[channels.apprise.urls_env]\n'
         f'desk = "{VARIABLE}"\n'))
     run_cli(config, "init")
     unset = run_cli(config, "check", check=False, env={VARIABLE: " "})
@@ -303,7 +307,7 @@ def test_the_daemon_sends_through_apprise_and_check_names_a_missing_variable(
     with webhook() as endpoint:
         env = {VARIABLE: endpoint.url()}
         checked = run_cli(config, "check", env=env)
-        assert "apprise (desk: JSON (127.0.0.1), timeout 0.5 s)" in checked.stdout
+        assert "apprise (desk: JSON (127.0.0.1), timeout 1 s)" in checked.stdout
         daemon = daemons(config, env=env)
         daemon.wait_started()
         url = f"sqlite:///{tmp_path / 'register.db'}"
