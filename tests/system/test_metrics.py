@@ -241,11 +241,11 @@ def test_retries_latency_and_the_oldest_due_notice(store: Store, config: Config)
     assert value(done, "followup_notice_attempts_bucket", channel="apprise", status="sent",
                  le="2.0") == 2
     assert value(done, "followup_notice_attempts_sum", channel="apprise", status="sent") == 4
-    # a send to a loopback endpoint takes well under a second
+    # a send to a loopback endpoint takes a few milliseconds (seconds on a loaded machine)
     assert value(done, "followup_send_duration_seconds_bucket", channel="apprise",
-                 outcome="sent", le="1.0") == 2
+                 outcome="sent", le="5.0") == 2
     assert 0 < value(done, "followup_send_duration_seconds_sum", channel="apprise",
-                     outcome="sent") < 2
+                     outcome="sent") < 10
 
     # the scrapes before are counted too; a path no route has is "other"
     assert value(after, "followup_http_requests_total", route="/metrics", status="200") == 2
