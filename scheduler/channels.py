@@ -34,7 +34,13 @@ from pathlib import Path
 from typing import IO, ClassVar
 
 from events.errors import ConfigError, FollowupError
-from scheduler.config import ChannelConfig, Config, EmailChannelConfig, LogChannelConfig
+from scheduler.config import (
+    AppriseChannelConfig,
+    ChannelConfig,
+    Config,
+    EmailChannelConfig,
+    LogChannelConfig,
+)
 
 
 class DeliveryFailure(FollowupError):
@@ -65,6 +71,8 @@ class Message:
     text: str
     html: str
     late: bool
+    #: A short Markdown form, for chat services; empty when the templates have none.
+    markdown: str = ""
 
 
 class Channel(ABC):
@@ -318,6 +326,10 @@ def open_channels(config: Config, env: Mapping[str, str]) -> dict[str, Channel]:
 
 def _open(channel_config: ChannelConfig, config: Config, env: Mapping[str, str],
           problems: list[str]) -> Channel:
+    if isinstance(channel_config, AppriseChannelConfig):
+        from scheduler.apprise_channel import AppriseChannel
+
+        return AppriseChannel.open(channel_config, env, problems)
     if isinstance(channel_config, LogChannelConfig):
         channel = LogChannel(channel_config, config.base_dir)
         if channel.path is not None and not channel.path.parent.is_dir():

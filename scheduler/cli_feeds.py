@@ -68,9 +68,15 @@ def serve(host: str | None, port: int | None) -> None:
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
     )
     service = _feed_service()
-    config = current_app().config.feeds
+    app = current_app()
+    config = app.config.feeds
     service.tokens()
-    server = FeedServer(service, host or config.host, port or config.port)
+    metrics = None
+    if app.config.metrics.enabled:
+        from scheduler.metrics import Metrics
+
+        metrics = Metrics(app.store, app.clock)
+    server = FeedServer(service, host or config.host, port or config.port, metrics)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
