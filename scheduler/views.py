@@ -19,6 +19,16 @@ from events.describe import next_step, tie, when
 from events.ledger import PlanSettings
 from events.model import Change, FollowUp, Notice, Status
 from events.window import Phase, describe_window, format_window
+from scheduler.layout import (
+    Entry,
+    add_id_column,
+    add_text_column,
+    id_width,
+    listing,
+    stamp,
+    stamp_lines,
+)
+from scheduler.layout import Layout as Layout  # the commands choose theirs through views
 
 # -- JSON ------------------------------------------------------------------------------
 
@@ -83,12 +93,14 @@ def change_json(change: Change) -> dict[str, Any]:
 # -- words -----------------------------------------------------------------------------
 
 
-def standing(followup: FollowUp, today: date) -> Text:
-    """Status, and whether it is overdue: an expected follow-up whose window has passed."""
+def standing(followup: FollowUp, today: date, *, compact: bool = False) -> Text:
+    """Status, and whether it is overdue: an expected follow-up whose window has passed.
+    The compact layout says only "overdue" then: only an expected one can be."""
     status = str(followup.status)
     phase = followup.window.phase(today)
     if followup.status is Status.EXPECTED and phase is Phase.PASSED:
-        return Text(f"{status}\noverdue", style="bold red")
+        words = "overdue" if compact else f"{status}\noverdue"
+        return Text(words, style="bold red")
     styles = {Status.SCHEDULED: "green", Status.DONE: "dim", Status.CANCELLED: "dim strike"}
     return Text(status, style=styles.get(followup.status, "yellow"))
 
@@ -102,18 +114,37 @@ def said(followup: FollowUp) -> Text:
     return text
 
 
+def when_short(followup: FollowUp) -> str:
+    """When it happens in the form --when takes ("2019-H2", "2019-02.."), and a confirmed
+    meeting's hours with their zone on a line of their own."""
+    schedule = followup.schedule
+    if schedule is None:
+        return format_window(followup.window)
+    days = format_window(schedule.days())
+    if isinstance(schedule.start, datetime) and isinstance(schedule.end, datetime):
+        zone = schedule.start.strftime("%Z") or schedule.timezone
+        return f"{days}\n{schedule.start:%H:%M}–{schedule.end:%H:%M} {zone}"
+    return days
+
+
 # -- tables ----------------------------------------------------------------------------
 
 
-def followups_table(followups: Sequence[FollowUp], today: date) -> Table:
-    table = Table(show_lines=True, expand=True)
-    table.add_column("Follow-up, and the sentence it comes from", ratio=4)
-    table.add_column("When", ratio=2)
+def followups_table(followups: Sequence[FollowUp], today: date,
+                    layout: Layout) -> Table | Group:
+    if layout.compact:
+        return _followups_compact(followups, today)
+    # The id heads its cell, on a line of its own; the column is at least as wide as the
+    # longest id, and the When column as the longest id tied to, so neither is ever cut.
+    table = layout.table(lines=True)
+    add_text_column(table, "Follow-up, and the sentence it comes from", ratio=4,
+                    min_width=id_width(f.id for f in followups))
+    add_text_column(table, "When", ratio=2,
+                    min_width=id_width(f.anchor_id for f in followups if f.anchor_id))
     table.add_column("Status", min_width=9)
-    table.add_column("Where", ratio=2, overflow="fold")
+    add_text_column(table, "Where", ratio=2)
     for followup in followups:
-        what = Text(followup.id, style="bold cyan")
-        what.append(f"  {followup.title}")
+        what = Text.assemble((followup.id, "bold cyan"), f"\n{followup.title}")
         sentence = said(followup)
         if sentence:
             what.append("\n")
@@ -125,12 +156,27 @@ def followups_table(followups: Sequence[FollowUp], today: date) -> Table:
     return table
 
 
+def _followups_compact(followups: Sequence[FollowUp], today: date) -> Group:
+    """A line of id, window and status each; the title, place and tie under it."""
+    entries = []
+    for followup in followups:
+        what = Text(followup.title)
+        if followup.location:
+            what.append(f" · {followup.location}", style="dim")
+        if followup.anchor_id:
+            what.append(f" · tied to {tie(followup)}", style="magenta")
+        fields = (Text(followup.id, style="bold cyan"), when_short(followup),
+                  standing(followup, today, compact=True))
+        entries.append(Entry(fields, what))
+    return listing(("Follow-up", "When", "Status"), entries)
+
+
 def followup_panel(
-    followup: FollowUp, history: Sequence[Change], today: date, zone: ZoneInfo
+    followup: FollowUp, history: Sequence[Change], today: date, zone: ZoneInfo, layout: Layout
 ) -> Group:
     facts = Table.grid(padding=(0, 2))
-    facts.add_column(style="bold")
-    facts.add_column()
+    facts.add_column(style="bold", no_wrap=True)
+    facts.add_column(overflow="fold")
     source = followup.source
     rows: list[tuple[str, str | Text]] = [
         ("Follow-up", Text(followup.id, style="bold cyan")),
@@ -160,12 +206,11 @@ def followup_panel(
         )
     rows.append(("Sentence", said(followup)))
     rows.append(("Notes", "\n".join(
-        f"{c.at.astimezone(zone):%Y-%m-%d %H:%M %Z}: {c.new}" for c in history
-        if c.field == "note")))
+        f"{stamp(c.at, zone)}: {c.new}" for c in history if c.field == "note")))
     for label, value in rows:
         if value:
             facts.add_row(label, value)
-    return Group(facts, Text(""), history_table(history, zone))
+    return Group(facts, Text(""), history_table(history, zone, layout))
 
 
 def _change(change: Change) -> str:
@@ -174,34 +219,50 @@ def _change(change: Change) -> str:
     return f"{change.old} → {change.new or '(none)'}"
 
 
-def history_table(history: Sequence[Change], zone: ZoneInfo) -> Table:
-    table = Table(title="History", title_justify="left", expand=True)
+def history_table(history: Sequence[Change], zone: ZoneInfo, layout: Layout) -> Table:
+    table = layout.table(title="History", title_justify="left", lines=layout.compact)
+    if layout.compact:
+        # The command that made a change goes under it: it is long and read less often.
+        table.add_column("At", no_wrap=True)
+        table.add_column("Field", no_wrap=True)
+        add_text_column(table, "Change, and why", ratio=1)
+        # One command often makes several changes: its line is said once, under the first.
+        said_before = ""
+        for change in history:
+            text = Text(_change(change))
+            if change.why and change.why != said_before:
+                text.append(f"\n{change.why}", style="dim")
+            said_before = change.why
+            table.add_row(stamp_lines(change.at, zone), change.field, text)
+        return table
     table.add_column("At", no_wrap=True)
     table.add_column("Rev", justify="right")
     table.add_column("Field")
-    table.add_column("Change", ratio=2, overflow="fold")
-    table.add_column("Why", ratio=3)
+    add_text_column(table, "Change", ratio=2)
+    add_text_column(table, "Why", ratio=3)
     for change in history:
-        table.add_row(
-            f"{change.at.astimezone(zone):%Y-%m-%d %H:%M}",
-            str(change.revision),
-            change.field,
-            _change(change),
-            change.why,
-        )
+        table.add_row(stamp(change.at, zone), str(change.revision), change.field,
+                      _change(change), change.why)
     return table
 
 
-def changes_table(changes: Sequence[Change]) -> Table:
+def changes_table(changes: Sequence[Change], layout: Layout) -> Table:
     """What one command changed; derived changes say what they were derived from."""
-    table = Table(expand=True)
-    table.add_column("Follow-up", style="bold cyan")
-    table.add_column("Field")
-    table.add_column("Change", ratio=2, overflow="fold")
-    table.add_column("", ratio=1)
+    table = layout.table()
+    add_id_column(table, "Follow-up", (c.followup_id for c in changes), style="bold cyan")
+    table.add_column("Field", no_wrap=True)
+    add_text_column(table, "Change", ratio=2)
+    if not layout.compact:
+        add_text_column(table, "", ratio=1)
     for change in changes:
         derived = change.why.split(" after:")[0] if change.why.startswith("derived") else ""
-        table.add_row(change.followup_id, change.field, _change(change), derived)
+        if layout.compact:
+            text = Text(_change(change))
+            if derived:
+                text.append(f"\n{derived}", style="dim")
+            table.add_row(change.followup_id, change.field, text)
+        else:
+            table.add_row(change.followup_id, change.field, _change(change), derived)
     return table
 
 
@@ -232,25 +293,30 @@ def notice_json(notice: Notice) -> dict[str, Any]:
     }
 
 
-def notices_table(notices: Sequence[Notice], zone: ZoneInfo) -> Table:
-    table = Table(expand=True)
+def notices_table(notices: Sequence[Notice], zone: ZoneInfo, layout: Layout) -> Table:
+    compact = layout.compact
+    table = layout.table(lines=compact)
     table.add_column("Due", no_wrap=True)
-    table.add_column("What", ratio=2)
-    table.add_column("To", ratio=1)
-    table.add_column("Status", no_wrap=True)
-    table.add_column("Sent / last error", ratio=2)
+    add_id_column(table, "Follow-up", (n.followup_id or "" for n in notices),
+                  style="bold cyan")
+    table.add_column("What", no_wrap=compact)
+    if not compact:
+        add_text_column(table, "To", ratio=1)
+    add_text_column(table, "Status" if compact else "Status, sent or last error", ratio=2)
     for notice in notices:
-        what = Text(notice.kind)
-        if notice.followup_id:
-            what.append(f" {notice.followup_id}", style="cyan")
-        outcome = (f"{notice.sent_at.astimezone(zone):%Y-%m-%d %H:%M}" if notice.sent_at
-                   else notice.last_error or "")
+        outcome = stamp(notice.sent_at, zone) if notice.sent_at else notice.last_error or ""
         if notice.late:
             outcome += " (late)"
         tries = f" ×{notice.attempts}" if notice.attempts > 1 else ""
-        table.add_row(f"{notice.due.astimezone(zone):%Y-%m-%d %H:%M}", what,
-                      f"{notice.audience} by {notice.channel}", f"{notice.status}{tries}",
-                      outcome)
+        state = Text(f"{notice.status}{tries}")
+        if outcome:
+            state.append(f"\n{outcome}", style="dim")
+        due = stamp_lines(notice.due, zone) if compact else stamp(notice.due, zone)
+        to = f"{notice.audience} by {notice.channel}"
+        if compact:
+            table.add_row(due, notice.followup_id or "", f"{notice.kind}\nto {to}", state)
+        else:
+            table.add_row(due, notice.followup_id or "", notice.kind, to, state)
     return table
 
 
@@ -276,28 +342,39 @@ def replay_json(fired: Sequence[Fired], applied: Sequence[Applied] = ()) -> list
     return [row for _, _, row in sorted(rows, key=lambda r: (r[0], r[1]))]
 
 
-def fired_table(fired: Sequence[Fired], plan: PlanSettings, applied: Sequence[Applied] = (),
-                register_zone: ZoneInfo | None = None) -> Table:
-    table = Table(expand=True)
+def fired_table(fired: Sequence[Fired], plan: PlanSettings, layout: Layout,
+                applied: Sequence[Applied] = (), register_zone: ZoneInfo | None = None) -> Table:
+    """What a rehearsal sent, each at its time in its audience's zone; the compact layout
+    says to whom and of what kind before the subject rather than in columns of their own."""
+    compact = layout.compact
+    ids = [f.message.followup_id or "" for f in fired] + [a.outcome.followup_id for a in applied]
+    table = layout.table()
     table.add_column("When", no_wrap=True)
-    table.add_column("Audience")
-    table.add_column("Kind")
-    table.add_column("Follow-up", style="cyan")
-    table.add_column("Subject", ratio=3)
-    rows: list[tuple[datetime, int, tuple[str, ...]]] = []
+    if not compact:
+        table.add_column("Audience", no_wrap=True)
+        table.add_column("Kind", no_wrap=True)
+    add_id_column(table, "Follow-up", ids, style="bold cyan")
+    add_text_column(table, "Subject", ratio=1, min_width=20)
+    # (sent at, outcome before what it set off, its time shown, audience, kind, id, subject)
+    rows: list[tuple[datetime, int, str, str, str, str, str]] = []
     for change in applied:
-        moment = change.at.astimezone(register_zone or ZoneInfo("UTC"))
-        rows.append((change.at, 0, (f"{moment:%Y-%m-%d %H:%M %Z}", "", "outcome",
-                                    change.outcome.followup_id, change.outcome.describe())))
+        moment = stamp(change.at, register_zone or ZoneInfo("UTC"))
+        rows.append((change.at, 0, moment, "", "outcome", change.outcome.followup_id,
+                     change.outcome.describe()))
     for item in fired:
-        audience = plan.audience(item.message.audience)
-        zone = audience.zone if audience else ZoneInfo("UTC")
-        moment = item.at.astimezone(zone)
-        rows.append((item.at, 1, (f"{moment:%Y-%m-%d %H:%M %Z}", item.message.audience,
-                                  item.message.kind, item.message.followup_id or "",
-                                  item.message.subject)))
-    for _, _, cells in sorted(rows, key=lambda r: (r[0], r[1])):
-        table.add_row(*cells)
+        message = item.message
+        audience = plan.audience(message.audience)
+        moment = stamp(item.at, audience.zone if audience else ZoneInfo("UTC"))
+        rows.append((item.at, 1, moment, message.audience, message.kind,
+                     message.followup_id or "", message.subject))
+    for _, _, moment, audience_name, kind, followup_id, subject in sorted(
+            rows, key=lambda r: (r[0], r[1])):
+        if compact:
+            said_to = f"{kind} to {audience_name}: " if audience_name else f"{kind}: "
+            table.add_row(moment.replace(" ", "\n", 1), followup_id,
+                          Text.assemble((said_to, "dim"), subject))
+        else:
+            table.add_row(moment, audience_name, kind, followup_id, subject)
     return table
 
 
@@ -326,20 +403,29 @@ def proposal_json(proposal: Proposal) -> dict[str, Any]:
     }
 
 
-def proposals_table(proposals: Sequence[Proposal]) -> Table:
-    table = Table(show_lines=True, expand=True)
-    table.add_column("Proposal", ratio=3)
-    table.add_column("When", ratio=2)
-    table.add_column("Tied to")
-    table.add_column("Where", ratio=1)
-    table.add_column("¶", justify="right")
-    table.add_column("Why", ratio=2)
+def proposals_table(proposals: Sequence[Proposal], layout: Layout) -> Group:
+    """What a release proposes, one line each with the key (what --link and --new name, so
+    it is never cut) and the window, then what it is; --wide adds why it was proposed, the
+    paragraph and the sentence."""
+    entries = []
     for proposal in proposals:
-        what = Text(proposal.key, style="bold cyan")
-        what.append(f"\n{proposal.title} ({proposal.kind})")
+        what = Text(f"{proposal.title} ({proposal.kind})")
+        if proposal.location:
+            what.append(f" · {proposal.location}", style="dim")
+        if proposal.anchor:
+            margin = f" ±{proposal.margin}d" if proposal.margin else ""
+            what.append(f" · tied to {proposal.anchor}{margin}", style="magenta")
         if proposal.done:
-            what.append("\nreported done", style="green")
-        table.add_row(what, describe_window(proposal.window), proposal.anchor or "",
-                      proposal.location or "", str(proposal.paragraph or ""),
-                      f"{proposal.reason} ({proposal.confidence:.2f})")
-    return table
+            what.append(" · reported done", style="green")
+        if not layout.compact:
+            what.append(f"\n{describe_window(proposal.window)}")
+            if proposal.phrase:
+                what.append(f" (“{proposal.phrase}”)")
+            where = f", ¶{proposal.paragraph}" if proposal.paragraph else ""
+            what.append(f"\nwhy: {proposal.reason} ({proposal.confidence:.2f}){where}",
+                        style="dim")
+            if proposal.sentence:
+                what.append(f"\n“{proposal.sentence}”", style="italic")
+        entries.append(Entry((Text(proposal.key, style="bold cyan"),
+                              format_window(proposal.window)), what))
+    return listing(("Proposal", "When"), entries)
