@@ -1,10 +1,11 @@
 """How much room a table has, and the few choices that follow from it.
 
 Tables are read in an 80-column terminal and through pipes (where Rich assumes 80 columns)
-as often as on a wide screen. Below :data:`FULL_FROM` columns a listing takes its compact
-layout: fewer columns, short dates, the release's sentence left out, so that a row is a line
-or two. ``--wide`` asks for the full layout whatever the width; it still wraps to the
-width, never cuts. Ids are never cut or wrapped in either layout: people type them.
+as often as on a wide screen. Below :data:`FULL_FROM` columns a listing is compact: fewer
+columns, short dates, the release's sentence left out, so that an item takes a line or two.
+``--wide`` asks for the full text whatever the width; it is wrapped to the width, never cut,
+and a table that cannot keep its columns in that width lists its rows as entries instead.
+Ids are never cut or wrapped: people type them.
 """
 
 from __future__ import annotations
@@ -41,8 +42,14 @@ class Layout:
         return cls(console.width, wide)
 
     @property
+    def narrow(self) -> bool:
+        """Too narrow for a table whose every row is a line: rows become listing entries."""
+        return self.width < FULL_FROM
+
+    @property
     def compact(self) -> bool:
-        return not self.wide and self.width < FULL_FROM
+        """Narrow, and the full text not asked for: long text is shortened or left out."""
+        return self.narrow and not self.wide
 
     def table(self, *, lines: bool = False, **options: Any) -> Table:
         """A table in this layout's frame: the full one boxed, the compact one without

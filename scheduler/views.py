@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from rich.console import Console, Group
@@ -293,31 +293,48 @@ def notice_json(notice: Notice) -> dict[str, Any]:
     }
 
 
-def notices_table(notices: Sequence[Notice], zone: ZoneInfo, layout: Layout) -> Table:
-    compact = layout.compact
-    table = layout.table(lines=compact)
+def notices_table(notices: Sequence[Notice], zone: ZoneInfo, layout: Layout) -> Table | Group:
+    if layout.narrow:
+        return _notices_listed(notices, zone, layout)
+    table = layout.table()
     table.add_column("Due", no_wrap=True)
     add_id_column(table, "Follow-up", (n.followup_id or "" for n in notices),
                   style="bold cyan")
-    table.add_column("What", no_wrap=compact)
-    if not compact:
-        add_text_column(table, "To", ratio=1)
-    add_text_column(table, "Status" if compact else "Status, sent or last error", ratio=2)
+    table.add_column("What", no_wrap=True)
+    add_text_column(table, "To", ratio=1)
+    table.add_column("Status", no_wrap=True)
+    add_text_column(table, "Sent / last error", ratio=2)
     for notice in notices:
-        outcome = stamp(notice.sent_at, zone) if notice.sent_at else notice.last_error or ""
-        if notice.late:
-            outcome += " (late)"
-        tries = f" ×{notice.attempts}" if notice.attempts > 1 else ""
-        state = Text(f"{notice.status}{tries}")
-        if outcome:
-            state.append(f"\n{outcome}", style="dim")
-        due = stamp_lines(notice.due, zone) if compact else stamp(notice.due, zone)
-        to = f"{notice.audience} by {notice.channel}"
-        if compact:
-            table.add_row(due, notice.followup_id or "", f"{notice.kind}\nto {to}", state)
-        else:
-            table.add_row(due, notice.followup_id or "", notice.kind, to, state)
+        table.add_row(stamp(notice.due, zone), notice.followup_id or "", notice.kind,
+                      f"{notice.audience} by {notice.channel}", _tried(notice),
+                      _outcome(notice, zone))
     return table
+
+
+def _notices_listed(notices: Sequence[Notice], zone: ZoneInfo, layout: Layout) -> Group:
+    """A line of due time, follow-up, kind and status each; to whom, what came of it and,
+    with --wide, the key 'followup retry --key' takes, under it."""
+    entries = []
+    for notice in notices:
+        text = Text(f"to {notice.audience} by {notice.channel}", style="dim")
+        outcome = _outcome(notice, zone)
+        if outcome:
+            text.append(f" · {'sent ' if notice.sent_at else ''}{outcome}")
+        if not layout.compact:
+            text.append(f"\nkey {notice.key}", style="dim")
+        fields = (stamp(notice.due, zone), Text(notice.followup_id or "", style="bold cyan"),
+                  notice.kind, _tried(notice))
+        entries.append(Entry(fields, text))
+    return listing(("Due", "Follow-up", "What", "Status"), entries)
+
+
+def _tried(notice: Notice) -> str:
+    return f"{notice.status} ×{notice.attempts}" if notice.attempts > 1 else str(notice.status)
+
+
+def _outcome(notice: Notice, zone: ZoneInfo) -> str:
+    outcome = stamp(notice.sent_at, zone) if notice.sent_at else notice.last_error or ""
+    return outcome + " (late)" if notice.late else outcome
 
 
 def fired_json(fired: Fired) -> dict[str, Any]:
@@ -343,39 +360,57 @@ def replay_json(fired: Sequence[Fired], applied: Sequence[Applied] = ()) -> list
 
 
 def fired_table(fired: Sequence[Fired], plan: PlanSettings, layout: Layout,
-                applied: Sequence[Applied] = (), register_zone: ZoneInfo | None = None) -> Table:
-    """What a rehearsal sent, each at its time in its audience's zone; the compact layout
-    says to whom and of what kind before the subject rather than in columns of their own."""
-    compact = layout.compact
-    ids = [f.message.followup_id or "" for f in fired] + [a.outcome.followup_id for a in applied]
-    table = layout.table()
-    table.add_column("When", no_wrap=True)
-    if not compact:
-        table.add_column("Audience", no_wrap=True)
-        table.add_column("Kind", no_wrap=True)
-    add_id_column(table, "Follow-up", ids, style="bold cyan")
-    add_text_column(table, "Subject", ratio=1, min_width=20)
-    # (sent at, outcome before what it set off, its time shown, audience, kind, id, subject)
-    rows: list[tuple[datetime, int, str, str, str, str, str]] = []
+                applied: Sequence[Applied] = (), register_zone: ZoneInfo | None = None
+                ) -> Table | Group:
+    """What a rehearsal sent, each at its time in its audience's zone, and the outcomes it
+    applied on the way (an outcome before what it set off)."""
+    rows: list[tuple[datetime, int, _Sent]] = []
     for change in applied:
         moment = stamp(change.at, register_zone or ZoneInfo("UTC"))
-        rows.append((change.at, 0, moment, "", "outcome", change.outcome.followup_id,
-                     change.outcome.describe()))
+        rows.append((change.at, 0, _Sent(moment, "", "outcome", change.outcome.followup_id,
+                                         change.outcome.describe(), "")))
     for item in fired:
         message = item.message
         audience = plan.audience(message.audience)
         moment = stamp(item.at, audience.zone if audience else ZoneInfo("UTC"))
-        rows.append((item.at, 1, moment, message.audience, message.kind,
-                     message.followup_id or "", message.subject))
-    for _, _, moment, audience_name, kind, followup_id, subject in sorted(
-            rows, key=lambda r: (r[0], r[1])):
-        if compact:
-            said_to = f"{kind} to {audience_name}: " if audience_name else f"{kind}: "
-            table.add_row(moment.replace(" ", "\n", 1), followup_id,
-                          Text.assemble((said_to, "dim"), subject))
-        else:
-            table.add_row(moment, audience_name, kind, followup_id, subject)
+        how = f"by {item.channel}" + (f" to {', '.join(message.recipients)}"
+                                      if message.recipients else "")
+        rows.append((item.at, 1, _Sent(moment, message.audience, message.kind,
+                                       message.followup_id or "", message.subject, how)))
+    sent = [row for _, _, row in sorted(rows, key=lambda r: (r[0], r[1]))]
+    if layout.narrow:
+        return _fired_listed(sent, layout)
+    table = layout.table()
+    table.add_column("When", no_wrap=True)
+    table.add_column("Audience", no_wrap=True)
+    table.add_column("Kind", no_wrap=True)
+    add_id_column(table, "Follow-up", (s.followup_id for s in sent), style="bold cyan")
+    add_text_column(table, "Subject", ratio=1, min_width=20)
+    for row in sent:
+        table.add_row(row.at, row.audience, row.kind, row.followup_id, row.subject)
     return table
+
+
+class _Sent(NamedTuple):
+    at: str
+    audience: str
+    kind: str
+    followup_id: str
+    subject: str
+    how: str
+
+
+def _fired_listed(sent: Sequence[_Sent], layout: Layout) -> Group:
+    """A line of time, follow-up, kind and audience each, the subject under it; --wide adds
+    the channel and the recipients."""
+    entries = []
+    for row in sent:
+        text = Text(row.subject)
+        if not layout.compact and row.how:
+            text.append(f"\n{row.how}", style="dim")
+        fields = (row.at, Text(row.followup_id, style="bold cyan"), row.kind, row.audience)
+        entries.append(Entry(fields, text))
+    return listing(("When", "Follow-up", "Kind", "Audience"), entries)
 
 
 # -- proposals -----------------------------------------------------------------------------
