@@ -24,7 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 __all__ = ["FULL_FROM", "Entry", "Layout", "add_id_column", "add_text_column", "id_width",
-           "listing", "stamp", "stamp_lines"]
+           "listing", "stamp", "stamp_lines", "word_width"]
 
 FULL_FROM = 120
 """The width from which the full layout reads well without --wide."""
@@ -66,15 +66,25 @@ def id_width(ids: Iterable[str], header: str = "") -> int:
     return max((len(i) for i in ids), default=0) or len(header)
 
 
+def word_width(texts: Iterable[str], most: int = 26) -> int:
+    """The width that keeps the longest word of these texts whole, up to ``most``: a
+    confirmed schedule's instant with its offset, "2019-11-23T10:00:00+09:00", is 25."""
+    return min(max((len(word) for text in texts for word in text.split()), default=0), most)
+
+
 def add_id_column(table: Table, header: str, ids: Iterable[str], **options: Any) -> None:
     """A column of ids: as wide as the longest, never wrapped, folded or cut."""
     table.add_column(header, no_wrap=True, min_width=max(id_width(ids), len(header)),
                      overflow="ignore", **options)
 
 
-def add_text_column(table: Table, header: str, **options: Any) -> None:
+def add_text_column(table: Table, header: str, *, floor: int = 0, **options: Any) -> None:
     """A column of words that wraps; a word longer than the column (an address) is folded
-    onto the next line rather than cut."""
+    onto the next line rather than cut. ``floor`` is the least width it may have, for the
+    id it holds: Rich keeps a column that shares out the room by ``ratio`` no narrower than
+    its ``width``, and ignores its ``min_width``."""
+    if floor:
+        options["width" if options.get("ratio") else "min_width"] = floor
     table.add_column(header, overflow="fold", **options)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -27,6 +28,7 @@ from scheduler.layout import (
     listing,
     stamp,
     stamp_lines,
+    word_width,
 )
 from scheduler.layout import Layout as Layout  # the commands choose theirs through views
 
@@ -114,17 +116,32 @@ def said(followup: FollowUp) -> Text:
     return text
 
 
+def hours(followup: FollowUp) -> str:
+    """A confirmed meeting's hours with their zone, "10:00–17:00 KST"; else nothing."""
+    schedule = followup.schedule
+    if schedule is None or not isinstance(schedule.start, datetime) \
+            or not isinstance(schedule.end, datetime):
+        return ""
+    zone = schedule.start.strftime("%Z") or schedule.timezone
+    return f"{schedule.start:%H:%M}–{schedule.end:%H:%M} {zone}"
+
+
+def when_long(followup: FollowUp) -> str:
+    """When it happens in words, a meeting's hours and zone on a line of their own so that
+    the zone is never wrapped away from them."""
+    if hours(followup) and followup.schedule is not None:
+        return f"{describe_window(followup.schedule.days())}\n{hours(followup)}"
+    return when(followup)
+
+
 def when_short(followup: FollowUp) -> str:
-    """When it happens in the form --when takes ("2019-H2", "2019-02.."), and a confirmed
-    meeting's hours with their zone on a line of their own."""
+    """When it happens in the form --when takes ("2019-H2", "2019-02.."), and a meeting's
+    hours with their zone on a line of their own."""
     schedule = followup.schedule
     if schedule is None:
         return format_window(followup.window)
     days = format_window(schedule.days())
-    if isinstance(schedule.start, datetime) and isinstance(schedule.end, datetime):
-        zone = schedule.start.strftime("%Z") or schedule.timezone
-        return f"{days}\n{schedule.start:%H:%M}–{schedule.end:%H:%M} {zone}"
-    return days
+    return f"{days}\n{hours(followup)}" if hours(followup) else days
 
 
 # -- tables ----------------------------------------------------------------------------
@@ -138,9 +155,9 @@ def followups_table(followups: Sequence[FollowUp], today: date,
     # longest id, and the When column as the longest id tied to, so neither is ever cut.
     table = layout.table(lines=True)
     add_text_column(table, "Follow-up, and the sentence it comes from", ratio=4,
-                    min_width=id_width(f.id for f in followups))
-    add_text_column(table, "When", ratio=2,
-                    min_width=id_width(f.anchor_id for f in followups if f.anchor_id))
+                    floor=id_width(f.id for f in followups))
+    add_text_column(table, "When", ratio=2, floor=id_width(
+        [*(f.anchor_id for f in followups if f.anchor_id), *(hours(f) for f in followups)]))
     table.add_column("Status", min_width=9)
     add_text_column(table, "Where", ratio=2)
     for followup in followups:
@@ -149,7 +166,7 @@ def followups_table(followups: Sequence[FollowUp], today: date,
         if sentence:
             what.append("\n")
             what.append_text(sentence)
-        moment = Text(when(followup))
+        moment = Text(when_long(followup))
         if followup.anchor_id:
             moment.append(f"\ntied to {tie(followup)}", style="magenta")
         table.add_row(what, moment, standing(followup, today), followup.location or "")
@@ -215,30 +232,40 @@ def followup_panel(
 
 def _change(change: Change) -> str:
     if change.old is None:
-        return change.new or ""
-    return f"{change.old} → {change.new or '(none)'}"
+        return _breakable(change.new or "")
+    return f"{_breakable(change.old)} → {_breakable(change.new or '(none)')}"
+
+
+_INSTANTS = re.compile(r"(\d)\.\.(\d{4}-\d{2}-\d{2}T)")
+
+
+def _breakable(value: str) -> str:
+    """A confirmed schedule's two instants as two words, so a narrow column wraps between
+    them rather than through a time and its offset."""
+    return _INSTANTS.sub(r"\1.. \2", value)
 
 
 def history_table(history: Sequence[Change], zone: ZoneInfo, layout: Layout) -> Table:
-    table = layout.table(title="History", title_justify="left", lines=layout.compact)
-    if layout.compact:
+    table = layout.table(title="History", title_justify="left", lines=layout.narrow)
+    if layout.narrow:
         # The command that made a change goes under it: it is long and read less often.
+        # Compact, a command that made several changes is said once, under the first.
         table.add_column("At", no_wrap=True)
         table.add_column("Field", no_wrap=True)
         add_text_column(table, "Change, and why", ratio=1)
-        # One command often makes several changes: its line is said once, under the first.
         said_before = ""
         for change in history:
             text = Text(_change(change))
-            if change.why and change.why != said_before:
+            if change.why and (change.why != said_before or not layout.compact):
                 text.append(f"\n{change.why}", style="dim")
             said_before = change.why
-            table.add_row(stamp_lines(change.at, zone), change.field, text)
+            field = change.field if layout.compact else f"{change.field}\nrev {change.revision}"
+            table.add_row(stamp_lines(change.at, zone), field, text)
         return table
     table.add_column("At", no_wrap=True)
     table.add_column("Rev", justify="right")
     table.add_column("Field")
-    add_text_column(table, "Change", ratio=2)
+    add_text_column(table, "Change", ratio=2, floor=word_width(_change(c) for c in history))
     add_text_column(table, "Why", ratio=3)
     for change in history:
         table.add_row(stamp(change.at, zone), str(change.revision), change.field,
@@ -247,16 +274,17 @@ def history_table(history: Sequence[Change], zone: ZoneInfo, layout: Layout) -> 
 
 
 def changes_table(changes: Sequence[Change], layout: Layout) -> Table:
-    """What one command changed; derived changes say what they were derived from."""
+    """What one command changed; derived changes say what they were derived from (under the
+    change when narrow, beside it when there is room)."""
     table = layout.table()
     add_id_column(table, "Follow-up", (c.followup_id for c in changes), style="bold cyan")
     table.add_column("Field", no_wrap=True)
-    add_text_column(table, "Change", ratio=2)
-    if not layout.compact:
+    add_text_column(table, "Change", ratio=2, floor=word_width(_change(c) for c in changes))
+    if not layout.narrow:
         add_text_column(table, "", ratio=1)
     for change in changes:
         derived = change.why.split(" after:")[0] if change.why.startswith("derived") else ""
-        if layout.compact:
+        if layout.narrow:
             text = Text(_change(change))
             if derived:
                 text.append(f"\n{derived}", style="dim")
@@ -385,7 +413,7 @@ def fired_table(fired: Sequence[Fired], plan: PlanSettings, layout: Layout,
     table.add_column("Audience", no_wrap=True)
     table.add_column("Kind", no_wrap=True)
     add_id_column(table, "Follow-up", (s.followup_id for s in sent), style="bold cyan")
-    add_text_column(table, "Subject", ratio=1, min_width=20)
+    add_text_column(table, "Subject", ratio=1, floor=20)
     for row in sent:
         table.add_row(row.at, row.audience, row.kind, row.followup_id, row.subject)
     return table
