@@ -152,7 +152,8 @@ def followups_table(followups: Sequence[FollowUp], today: date,
     if layout.compact:
         return _followups_compact(followups, today)
     # The id heads its cell, on a line of its own; the column is at least as wide as the
-    # longest id, and the When column as the longest id tied to, so neither is ever cut.
+    # longest id, and the When column as the longest id tied to or a meeting's hours with
+    # their zone, so none of them is ever cut or wrapped.
     table = layout.table(lines=True)
     add_text_column(table, "Follow-up, and the sentence it comes from", ratio=4,
                     floor=id_width(f.id for f in followups))
@@ -387,6 +388,17 @@ def replay_json(fired: Sequence[Fired], applied: Sequence[Applied] = ()) -> list
     return [row for _, _, row in sorted(rows, key=lambda r: (r[0], r[1]))]
 
 
+class _Sent(NamedTuple):
+    """A row of a rehearsal: a notice it sent, or an outcome it applied."""
+
+    at: str
+    audience: str
+    kind: str
+    followup_id: str
+    subject: str
+    how: str
+
+
 def fired_table(fired: Sequence[Fired], plan: PlanSettings, layout: Layout,
                 applied: Sequence[Applied] = (), register_zone: ZoneInfo | None = None
                 ) -> Table | Group:
@@ -413,19 +425,13 @@ def fired_table(fired: Sequence[Fired], plan: PlanSettings, layout: Layout,
     table.add_column("Audience", no_wrap=True)
     table.add_column("Kind", no_wrap=True)
     add_id_column(table, "Follow-up", (s.followup_id for s in sent), style="bold cyan")
-    add_text_column(table, "Subject", ratio=1, floor=20)
+    add_text_column(table, "Subject", ratio=2, floor=20)
+    if layout.wide:
+        add_text_column(table, "Sent", ratio=1)
     for row in sent:
-        table.add_row(row.at, row.audience, row.kind, row.followup_id, row.subject)
+        sent_by = [row.how] if layout.wide else []
+        table.add_row(row.at, row.audience, row.kind, row.followup_id, row.subject, *sent_by)
     return table
-
-
-class _Sent(NamedTuple):
-    at: str
-    audience: str
-    kind: str
-    followup_id: str
-    subject: str
-    how: str
 
 
 def _fired_listed(sent: Sequence[_Sent], layout: Layout) -> Group:
