@@ -83,7 +83,8 @@ def list_(
     status: str | None, kind: str | None, start: Window | None, end: Window | None,
     as_json: bool, wide: bool,
 ) -> None:
-    """List follow-ups in date order, with their window and the sentence they came from."""
+    """List follow-ups in date order, with their window and (with --wide, or given room) the
+    sentence they came from."""
     from scheduler import views
 
     app = current_app()

@@ -52,18 +52,17 @@ class Layout:
         return self.narrow and not self.wide
 
     def table(self, *, lines: bool = False, **options: Any) -> Table:
-        """A table in this layout's frame: the full one boxed, the compact one without
-        column rules (two spaces between columns instead of three characters), and its rows
-        set apart by a blank line when they may span several lines."""
+        """A table in this layout's frame: boxed when full, with no frame or column rules
+        when compact; its rows set apart by a line when they may span several."""
         if self.compact:
             return Table(box=box.SIMPLE_HEAD, show_lines=lines, show_edge=False, expand=True,
                          **options)
         return Table(show_lines=lines, expand=True, **options)
 
 
-def id_width(ids: Iterable[str], header: str = "") -> int:
+def id_width(ids: Iterable[str]) -> int:
     """The width an id column needs so that the longest id fits whole."""
-    return max((len(i) for i in ids), default=0) or len(header)
+    return max((len(i) for i in ids), default=0)
 
 
 def word_width(texts: Iterable[str], most: int = 26) -> int:
