@@ -267,4 +267,6 @@ def test_ingest_dry_run(run: Run, wide: tuple[str, ...]) -> None:
 
 def test_feeds(register: Path, run: Run) -> None:
     rows = as_json(run, "feeds")
-    readable(run("feeds"), [r["url"] for r in rows])
+    readable(run("feeds"), [r["url"] for r in rows] + [r["page"] for r in rows])
+    editors = as_json(run, "feeds", "--editors")
+    readable(run("feeds", "--editors"), [r["editor"] for r in editors])
