@@ -80,7 +80,8 @@ class Preparation:
 
 
 class Store:
-    def __init__(self, url: str, *, base_dir: Path | None = None, busy_timeout: float = 5.0):
+    def __init__(self, url: str, *, base_dir: Path | None = None, busy_timeout: float = 5.0,
+                 durable: bool = True):
         self.url = database_url(url, base_dir)
         self.busy_timeout = busy_timeout
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
@@ -89,7 +90,7 @@ class Store:
             self.engine = create_engine(
                 self.url, connect_args={"timeout": busy_timeout, "check_same_thread": False}
             )
-            _configure_sqlite(self.engine)
+            _configure_sqlite(self.engine, durable=durable)
         else:
             # Named, so that pg_stat_activity tells followup's connections from others.
             self.engine = create_engine(self.url, pool_pre_ping=True,
@@ -294,7 +295,7 @@ def _alembic_config() -> AlembicConfig:
     return config
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, durable: bool = True) -> None:
     # Take transaction control away from the sqlite3 module, which would otherwise start
     # transactions late and never for SELECT; SQLAlchemy's "begin" then emits BEGIN itself.
     @event.listens_for(engine, "connect")
@@ -303,7 +304,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            # A scratch file (a rehearsal's) is thrown away if the machine stops: it need
+            # not wait for the disk.
+            cursor.execute("PRAGMA synchronous=NORMAL" if durable else "PRAGMA synchronous=OFF")
             cursor.execute("PRAGMA foreign_keys=ON")
         finally:
             cursor.close()

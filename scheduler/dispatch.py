@@ -38,6 +38,7 @@ from events.ledger import PlanSettings, facts_of
 from events.model import Change, FollowUp, Notice
 from events.planning import Audience, NoticeKind
 from events.queue import Queue, record_failure, record_sent
+from events.register import register_state
 from events.store import Store
 from scheduler.breaker import Breaker, backoff
 from scheduler.channels import Channel, ChannelDown, GiveUp, Message, TryAgain
@@ -103,6 +104,8 @@ class Dispatcher:
         stop: threading.Event | None = None,
         rng: Callable[[], float] = random.random,
         monotonic: Callable[[], float] = time.monotonic,
+        keep_digest: bool = False,
+        record_together: bool = False,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -118,6 +121,20 @@ class Dispatcher:
         self.holdings = Holdings(self.lease, monotonic)
         self.breaker = Breaker(delivery.backoff_seconds, delivery.backoff_cap_seconds, rng)
         self._unrecorded: list[_Unrecorded] = []
+        #: With ``keep_digest``, per audience: the follow-ups its last digest listed and
+        #: their descriptions, good while the register stands as it stood then. A rehearsal
+        #: writes a digest a week over a register that mostly stands still; a daemon, a week
+        #: apart, would only hold the memory.
+        self.keep_digest = keep_digest
+        self._digested: dict[str, tuple[tuple[int, int], list[FollowUp],
+                                        dict[str, dict[str, Any]]]] = {}
+        #: With ``record_together``, the outcomes of a batch are written in one transaction
+        #: once the batch is sent, not one by one as each is known: for a rehearsal, whose
+        #: capture channel cannot fail and whose scratch file no other process writes. A
+        #: daemon records each at once, so that a crash sends at most the one in flight again.
+        self.record_together = record_together
+        self._outcomes: list[tuple[Prepared, Callable[[Connection], bool],
+                                   Callable[[bool], None]]] = []
         #: Claims let go of while the database did not answer, to give back once it does.
         self._abandoned: list[int] = []
 
@@ -178,6 +195,8 @@ class Dispatcher:
             queue = Queue(session, now)
             notices = queue.claim(self.owner, self.delivery.batch, self.lease,
                                   skip_channels=self.breaker.paused(now))
+            if not notices:
+                return []
             ids = {n.followup_id for n in notices if n.followup_id}
             followups = {f.id: f for f in session.scalars(
                 select(FollowUp).where(FollowUp.id.in_(ids)).options(*_CONTEXT)).unique()}
@@ -226,8 +245,8 @@ class Dispatcher:
                 notice.due - DIGEST_LOOKBACK)
             recent = list(session.scalars(select(Change).where(
                 Change.at > since, Change.at <= notice.due).order_by(Change.id)))
-            context.update(digest_sections(self._wanted(session, audience), audience, now,
-                                           recent))
+            wanted, described = self._wanted(session, audience)
+            context.update(digest_sections(wanted, audience, now, recent, described))
         elif notice.kind == NoticeKind.MISSED:
             folded = queue.by_keys(notice.payload)
             ids = {n.followup_id for n in folded if n.followup_id}
@@ -257,10 +276,21 @@ class Dispatcher:
             late=is_late(notice.due, now),
         )
 
-    def _wanted(self, session: Session, audience: Audience) -> list[FollowUp]:
+    def _wanted(self, session: Session, audience: Audience
+                ) -> tuple[list[FollowUp], dict[str, dict[str, Any]]]:
+        """The follow-ups ``audience`` gets, in digest order, and a place to keep what is
+        said of each (kept from the last digest while the register has not changed)."""
+        state = register_state(session) if self.keep_digest else None
+        kept = self._digested.get(audience.name)
+        if kept is not None and kept[0] == state:
+            return kept[1], kept[2]
         followups = session.scalars(select(FollowUp).options(*_CONTEXT)
                                     .order_by(FollowUp.earliest, FollowUp.id))
-        return [f for f in followups.unique() if audience.wants(facts_of(f))]
+        wanted = [f for f in followups.unique() if audience.wants(facts_of(f))]
+        described: dict[str, dict[str, Any]] = {}
+        if state is not None:
+            self._digested[audience.name] = (state, wanted, described)
+        return wanted, described
 
     # -- sending -------------------------------------------------------------------------
 
@@ -291,6 +321,7 @@ class Dispatcher:
                     self._abandon(batch[index + 1:])
                     break
         finally:
+            self._record_outcomes()
             for name in used:
                 self.channels[name].idle()
             for name in sorted({item.channel_name for item in waiting}):
@@ -351,13 +382,15 @@ class Dispatcher:
                                subject=message.subject, text=message.text, html=message.html,
                                late=message.late)
 
-        kept = self._record(item, write)
-        if kept:
-            late = " (late)" if message.late else ""
-            log.info("sent%s [%s] %s", late, item.key, message.subject)
-        elif kept is not None:
-            log.warning("sent [%s], but another daemon had taken it over meanwhile: it may "
-                        "go out twice", item.key)
+        def report(kept: bool) -> None:
+            if kept:
+                late = " (late)" if message.late else ""
+                log.info("sent%s [%s] %s", late, item.key, message.subject)
+            else:
+                log.warning("sent [%s], but another daemon had taken it over meanwhile: it "
+                            "may go out twice", item.key)
+
+        self._record(item, write, report)
 
     def _record_failure(self, item: Prepared, error: str, *, final: bool) -> None:
         now = self.clock()
@@ -371,22 +404,46 @@ class Dispatcher:
             return record_failure(connection, item.notice_id, self.owner, error, now=now,
                                   retry_at=retry_at)
 
-        if self._record(item, write) is None:
-            return
-        if retry_at is None:
-            log.error("dead [%s]: %s", item.key, error)
-        else:
-            log.warning("failed [%s] (attempt %d of %d, next at %s): %s", item.key,
-                        item.attempt, self.delivery.max_attempts,
-                        f"{retry_at:%Y-%m-%dT%H:%M:%SZ}", error)
+        def report(_kept: bool) -> None:
+            if retry_at is None:
+                log.error("dead [%s]: %s", item.key, error)
+            else:
+                log.warning("failed [%s] (attempt %d of %d, next at %s): %s", item.key,
+                            item.attempt, self.delivery.max_attempts,
+                            f"{retry_at:%Y-%m-%dT%H:%M:%SZ}", error)
 
-    def _record(self, item: Prepared, write: Callable[[Connection], bool]) -> bool | None:
-        """Write an outcome, retrying while the database is locked or away.
+        self._record(item, write, report)
 
-        Returns whether the notice was still this daemon's, or None when the database did
-        not answer for half a lease: the outcome is then kept and written before anything
-        else is claimed. Sending again is never the remedy.
+    def _record(self, item: Prepared, write: Callable[[Connection], bool],
+                report: Callable[[bool], None]) -> None:
+        """Write an outcome, retrying while the database is locked or away, and
+        ``report`` whether the notice was still this daemon's.
+
+        When the database does not answer for half a lease, the outcome is kept and
+        written before anything else is claimed. Sending again is never the remedy.
         """
+        if self.record_together:
+            self._outcomes.append((item, write, report))
+            return
+        kept = self._write_outcome(item, write)
+        if kept is not None:
+            report(kept)
+
+    def _record_outcomes(self) -> None:
+        """Write the outcomes kept with ``record_together``, in one transaction."""
+        outcomes, self._outcomes = self._outcomes, []
+        if not outcomes:
+            return
+        with self.store.statement() as connection:
+            kept = [write(connection) for _, write, _ in outcomes]
+        self.holdings.release([item.notice_id for item, _, _ in outcomes])
+        for (_, _, report), was_kept in zip(outcomes, kept, strict=True):
+            report(was_kept)
+
+    def _write_outcome(self, item: Prepared, write: Callable[[Connection], bool]
+                       ) -> bool | None:
+        """Whether the notice was still this daemon's; None when the outcome is kept to
+        be written later."""
         # Real waiting, so the real clock: the injected one is for the claims' certainty.
         deadline = time.monotonic() + self.lease.total_seconds() / 2
         delay, failures = 0.05, 0
