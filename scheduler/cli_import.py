@@ -64,7 +64,7 @@ def _load(data: bytes, name: str, dry_run: bool) -> tuple[list[Draft], int]:
     # The app's bus, with the follow-ups planned together instead of one event at a time.
     bus = standard_bus()
     bus.subscribe_many(Added, plan_added(app.config.plan))
-    with app.store.transaction(write=not dry_run) as session:
+    with app.store.transaction(write=not dry_run, bulk=True) as session:
         register = Register(session, now=app.clock(), bus=bus)
         drafts = batch.ordered(register.windows_of(batch.names()).keys())
         cited = batch.cited()
