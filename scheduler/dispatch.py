@@ -144,12 +144,18 @@ class Dispatcher:
             return 0
         tried = 0
         while not self.stop.is_set():
+            claimed_at = self.clock()
             batch = self._claim()
             if not batch:
                 break
             tried += self._deliver(batch)
             if self._unrecorded:
                 break  # the database is away: the next run records first
+            if len(batch) < self.delivery.batch and self.clock() == claimed_at:
+                # The claim took all that was due, and on a clock that has not moved since
+                # (a rehearsal's) nothing more can be: a retry is due later, a paused
+                # channel's notices wait for it. A daemon's clock moves on: it looks again.
+                break
         return tried
 
     def next_due(self, now: datetime | None = None) -> datetime | None:
