@@ -104,8 +104,7 @@ class Dispatcher:
         stop: threading.Event | None = None,
         rng: Callable[[], float] = random.random,
         monotonic: Callable[[], float] = time.monotonic,
-        keep_digest: bool = False,
-        record_together: bool = False,
+        rehearsal: bool = False,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -121,20 +120,23 @@ class Dispatcher:
         self.holdings = Holdings(self.lease, monotonic)
         self.breaker = Breaker(delivery.backoff_seconds, delivery.backoff_cap_seconds, rng)
         self._unrecorded: list[_Unrecorded] = []
-        #: With ``keep_digest``, per audience: the follow-ups its last digest listed and
-        #: their descriptions, good while the register stands as it stood then. A rehearsal
-        #: writes a digest a week over a register that mostly stands still; a daemon, a week
-        #: apart, would only hold the memory.
-        self.keep_digest = keep_digest
-        self._digested: dict[str, tuple[tuple[int, int], list[FollowUp],
-                                        dict[str, dict[str, Any]]]] = {}
-        #: With ``record_together``, the outcomes of a batch are written in one transaction
-        #: once the batch is sent, not one by one as each is known: for a rehearsal, whose
-        #: capture channel cannot fail and whose scratch file no other process writes. A
-        #: daemon records each at once, so that a crash sends at most the one in flight again.
-        self.record_together = record_together
+        #: A rehearsal (``followup replay``) sends to channels that capture, on a virtual
+        #: clock that stands still while a round runs, into a scratch file no other
+        #: process writes. What it does differently cannot change what is sent:
+        #:
+        #: - the outcomes of a batch are written in one transaction once the batch is
+        #:   sent, not one by one as each is known (a daemon records each at once, so that
+        #:   a crash sends at most the one in flight again);
+        #: - a claim that took all that was due is not made again at the same instant;
+        #: - per audience, the follow-ups its last digest listed and what was said of each
+        #:   are kept while the register stands as it stood then: a rehearsal writes a
+        #:   digest a week over a register that mostly stands still, where a daemon, a
+        #:   week apart, would only hold the memory.
+        self.rehearsal = rehearsal
         self._outcomes: list[tuple[Prepared, Callable[[Connection], bool],
                                    Callable[[bool], None]]] = []
+        self._digested: dict[str, tuple[tuple[int, int], list[FollowUp],
+                                        dict[str, dict[str, Any]]]] = {}
         #: Claims let go of while the database did not answer, to give back once it does.
         self._abandoned: list[int] = []
 
@@ -151,10 +153,10 @@ class Dispatcher:
             tried += self._deliver(batch)
             if self._unrecorded:
                 break  # the database is away: the next run records first
-            if len(batch) < self.delivery.batch and self.clock() == claimed_at:
-                # The claim took all that was due, and on a clock that has not moved since
-                # (a rehearsal's) nothing more can be: a retry is due later, a paused
-                # channel's notices wait for it. A daemon's clock moves on: it looks again.
+            if self.rehearsal and len(batch) < self.delivery.batch \
+                    and self.clock() == claimed_at:
+                # The claim took all that was due, and with the clock where it was nothing
+                # more can be: a retry is due later, a paused channel's notices wait for it.
                 break
         return tried
 
@@ -286,7 +288,7 @@ class Dispatcher:
                 ) -> tuple[list[FollowUp], dict[str, dict[str, Any]]]:
         """The follow-ups ``audience`` gets, in digest order, and a place to keep what is
         said of each (kept from the last digest while the register has not changed)."""
-        state = register_state(session) if self.keep_digest else None
+        state = register_state(session) if self.rehearsal else None
         kept = self._digested.get(audience.name)
         if kept is not None and kept[0] == state:
             return kept[1], kept[2]
@@ -428,7 +430,7 @@ class Dispatcher:
         When the database does not answer for half a lease, the outcome is kept and
         written before anything else is claimed. Sending again is never the remedy.
         """
-        if self.record_together:
+        if self.rehearsal:
             self._outcomes.append((item, write, report))
             return
         kept = self._write_outcome(item, write)
@@ -436,7 +438,7 @@ class Dispatcher:
             report(kept)
 
     def _record_outcomes(self) -> None:
-        """Write the outcomes kept with ``record_together``, in one transaction."""
+        """Write the outcomes a rehearsal kept, in one transaction."""
         outcomes, self._outcomes = self._outcomes, []
         if not outcomes:
             return

@@ -279,8 +279,7 @@ def replay(app: App, start: date, end: date, outcomes: list[Outcome], *,
     pending = [o for o in outcomes if start <= o.on <= end]
     with scratch_copy(app, scratch, seed=seed, now=first) as store:
         dispatcher = Dispatcher(store, config.plan, config.delivery, channels, templates,
-                                owner="replay", clock=clock, keep_digest=True,
-                                record_together=True)
+                                owner="replay", clock=clock, rehearsal=True)
         rounds = Round(store, config.plan, config.delivery, dispatcher)
         for moment, due in moments(rounds, clock, last, [
                 datetime.combine(o.on, time(0), zone).astimezone(UTC) for o in pending]):
