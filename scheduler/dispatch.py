@@ -24,7 +24,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -82,6 +82,17 @@ class Prepared:
     problem: str | None = None
 
 
+@dataclass
+class _Kept:
+    """Follow-ups read for notices, by id, what is said of each, and each audience's for
+    its digest: good while the register stands at ``state`` (:func:`register_state`)."""
+
+    state: tuple[int, int] | None
+    followups: dict[str, FollowUp] = field(default_factory=dict)
+    contexts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    digests: dict[str, list[FollowUp]] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class _Unrecorded:
     """An outcome that happened but is not yet in the database."""
@@ -128,15 +139,14 @@ class Dispatcher:
         #:   sent, not one by one as each is known (a daemon records each at once, so that
         #:   a crash sends at most the one in flight again);
         #: - a claim that took all that was due is not made again at the same instant;
-        #: - per audience, the follow-ups its last digest listed and what was said of each
-        #:   are kept while the register stands as it stood then: a rehearsal writes a
-        #:   digest a week over a register that mostly stands still, where a daemon, a
-        #:   week apart, would only hold the memory.
+        #: - the follow-ups read for notices and digests, and what was said of each, are
+        #:   kept while the register stands as it stood then: a rehearsal writes a digest
+        #:   a week and the notices of months over a register that mostly stands still,
+        #:   where a daemon, a week apart, would only hold the memory.
         self.rehearsal = rehearsal
         self._outcomes: list[tuple[Prepared, Callable[[Connection], bool],
                                    Callable[[bool], None]]] = []
-        self._digested: dict[str, tuple[tuple[int, int], list[FollowUp],
-                                        dict[str, dict[str, Any]]]] = {}
+        self._known: _Kept | None = None
         #: Claims let go of while the database did not answer, to give back once it does.
         self._abandoned: list[int] = []
 
@@ -205,11 +215,8 @@ class Dispatcher:
                                   skip_channels=self.breaker.paused(now))
             if not notices:
                 return []
-            ids = {n.followup_id for n in notices if n.followup_id}
-            followups = {f.id: f for f in session.scalars(
-                select(FollowUp).where(FollowUp.id.in_(ids)).options(*_CONTEXT)).unique()}
-            # A batch often speaks of the same follow-ups: each is described once.
-            contexts: dict[str, dict[str, Any]] = {}
+            followups, contexts = self._followups(
+                session, {n.followup_id for n in notices if n.followup_id})
             prepared = [self._prepare(session, queue, notice, now, followups, contexts)
                         for notice in notices]
         self.holdings.claimed([p.notice_id for p in prepared], asked_at=asked_at)
@@ -284,21 +291,42 @@ class Dispatcher:
             late=is_late(notice.due, now),
         )
 
+    def _followups(self, session: Session, ids: set[str]
+                   ) -> tuple[dict[str, FollowUp], dict[str, dict[str, Any]]]:
+        """The follow-ups named by ``ids`` (and maybe others) by id, and a place to keep
+        what is said of each: a batch often speaks of the same follow-ups, each described
+        once; a rehearsal keeps them while the register stands as it stood."""
+        kept = self._kept(session)
+        missing = ids - kept.followups.keys()
+        if missing:
+            kept.followups.update((f.id, f) for f in session.scalars(
+                select(FollowUp).where(FollowUp.id.in_(missing)).options(*_CONTEXT)).unique())
+        return kept.followups, kept.contexts
+
     def _wanted(self, session: Session, audience: Audience
                 ) -> tuple[list[FollowUp], dict[str, dict[str, Any]]]:
         """The follow-ups ``audience`` gets, in digest order, and a place to keep what is
-        said of each (kept from the last digest while the register has not changed)."""
-        state = register_state(session) if self.rehearsal else None
-        kept = self._digested.get(audience.name)
-        if kept is not None and kept[0] == state:
-            return kept[1], kept[2]
-        followups = session.scalars(select(FollowUp).options(*_CONTEXT)
-                                    .order_by(FollowUp.earliest, FollowUp.id))
-        wanted = [f for f in followups.unique() if audience.wants(facts_of(f))]
-        described: dict[str, dict[str, Any]] = {}
-        if state is not None:
-            self._digested[audience.name] = (state, wanted, described)
-        return wanted, described
+        said of each."""
+        kept = self._kept(session)
+        wanted = kept.digests.get(audience.name)
+        if wanted is None:
+            followups = list(session.scalars(select(FollowUp).options(*_CONTEXT)
+                                             .order_by(FollowUp.earliest, FollowUp.id))
+                             .unique())
+            kept.followups.update((f.id, f) for f in followups)
+            wanted = kept.digests[audience.name] = [
+                f for f in followups if audience.wants(facts_of(f))]
+        return wanted, kept.contexts
+
+    def _kept(self, session: Session) -> _Kept:
+        """What a rehearsal keeps of the register while it stands as it stood; for a
+        daemon, a new place each time (it reads what it needs each time)."""
+        if not self.rehearsal:
+            return _Kept(None)
+        state = register_state(session)
+        if self._known is None or self._known.state != state:
+            self._known = _Kept(state)
+        return self._known
 
     # -- sending -------------------------------------------------------------------------
 
