@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -80,11 +81,18 @@ print(count)
 '''
 
 
-def run_import(config: Path, rows: Path) -> float:
-    started = time.perf_counter()
+def children_cpu() -> float:
+    """CPU seconds (user and system) of the processes this one has waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_import(config: Path, rows: Path) -> tuple[float, float]:
+    """Seconds ``followup import`` took, and the CPU seconds it used."""
+    cpu, started = children_cpu(), time.perf_counter()
     subprocess.run([FOLLOWUP, "import", str(rows)], check=True, capture_output=True,
                    env={**os.environ, "FOLLOWUP_CONFIG": str(config)})
-    return time.perf_counter() - started
+    return time.perf_counter() - started, children_cpu() - cpu
 
 
 def driver_url(url: str) -> str:
@@ -115,26 +123,31 @@ def measure(backend: str, count: int) -> None:
         config.write_text(config.read_text().replace("seed = true", "seed = false"))
         subprocess.run([FOLLOWUP, "init"], check=True, capture_output=True,
                        env={**os.environ, "FOLLOWUP_CONFIG": str(config)})
-        seconds = run_import(config, rows)
+        seconds, cpu = run_import(config, rows)
         stored = count_rows(first)
         (Path(folder) / "peer").mkdir()
         peer_config = write_config(Path(folder) / "peer", second)
         peer_config.write_text(peer_config.read_text().replace("seed = true", "seed = false"))
         subprocess.run([FOLLOWUP, "init"], check=True, capture_output=True,
                        env={**os.environ, "FOLLOWUP_CONFIG": str(peer_config)})
-        started = time.perf_counter()
+        peer_cpu, started = children_cpu(), time.perf_counter()
         peer = subprocess.run([sys.executable, "-c", PEER, driver_url(first),
                                driver_url(second), backend], capture_output=True, text=True)
         if peer.returncode != 0:
             raise SystemExit(f"the peer failed:\n{peer.stderr}")
         peer_seconds = time.perf_counter() - started
+        peer_cpu = children_cpu() - peer_cpu
         assert int(peer.stdout) == sum(stored.values()), (peer.stdout, stored)
         assert count_rows(second) == stored
     described = ", ".join(f"{n:,} {table}" for table, n in stored.items())
     print(f"{backend}: {count:,} follow-ups ({described})")
-    print(f"  followup import FILE         {seconds:7.2f} s  ({count / seconds:,.0f} rows/s)")
+    print(f"  followup import FILE         {seconds:7.2f} s  ({count / seconds:,.0f} rows/s; "
+          f"CPU {cpu:.2f} s)")
     print(f"  peer: executemany, same rows {peer_seconds:7.2f} s  "
-          f"(import = {seconds / peer_seconds:.1f}x the peer)")
+          f"(import = {seconds / peer_seconds:.1f}x the peer; CPU {peer_cpu:.2f} s, "
+          f"{cpu / peer_cpu:.1f}x)")
+    print(f"  load average {' '.join(f'{n:.1f}' for n in os.getloadavg())} on "
+          f"{os.cpu_count()} CPUs: seconds stretch when the machine is busy, CPU less so")
 
 
 def main() -> None:

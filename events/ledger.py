@@ -30,10 +30,19 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from events.bus import FollowUpEvent
-from events.model import Change, FollowUp, Kind, Notice, NoticeStatus, Source, Status
+from events.model import (
+    Change,
+    FollowUp,
+    Kind,
+    Notice,
+    NoticeStatus,
+    Source,
+    Status,
+    window_of,
+)
 from events.planning import Audience, Facts, NoticeKind, Planned, Policy, notice_key, plan
 from events.schedule import Schedule
-from events.window import Window
+from events.store import insert_rows
 
 if TYPE_CHECKING:
     from events.bus import EventBus
@@ -131,22 +140,25 @@ _FACT_COLUMNS = (FollowUp.id, FollowUp.kind, FollowUp.status, FollowUp.earliest,
 
 
 def _facts_of_row(row: Any) -> Facts:
+    # Taken apart by position, in the order of _FACT_COLUMNS: a register is read this way
+    # a hundred thousand rows at a time, and a row's names are looked up one by one.
+    (id_, kind, status, earliest, latest, precision, start_date, end_date, start_at, end_at,
+     timezone, tags, created_at, revision, snoozed_until, anchor_id, anchor_status,
+     anchor_dated, published) = row
     schedule = None
-    if row.start_date is not None and row.end_date is not None:
-        schedule = Schedule(row.start_date, row.end_date)
-    elif row.start_at is not None and row.end_at is not None and row.timezone:
-        schedule = Schedule.timed(row.start_at, row.end_at, row.timezone)
-    anchor_id = row.anchor_id
-    dated = bool(row.anchor_dated)
+    if start_date is not None and end_date is not None:
+        schedule = Schedule(start_date, end_date)
+    elif start_at is not None and end_at is not None and timezone:
+        schedule = Schedule.timed(start_at, end_at, timezone)
+    dated = bool(anchor_dated)
     # As facts_of: a cancelled anchor, or one done with no dates, speaks for nothing.
-    if anchor_id is not None and (row.anchor_status is Status.CANCELLED or (
-            row.anchor_status is Status.DONE and not dated)):
+    if anchor_id is not None and (anchor_status is Status.CANCELLED or (
+            anchor_status is Status.DONE and not dated)):
         anchor_id, dated = None, False
-    return Facts(id=row.id, kind=row.kind, status=row.status,
-                 window=Window(row.earliest, row.latest, row.precision), schedule=schedule,
-                 tags=tuple(row.tags),
-                 created=row.published or row.created_at.date(), revision=row.revision,
-                 snoozed_until=row.snoozed_until, anchor_id=anchor_id, anchor_dated=dated)
+    return Facts(id=id_, kind=kind, status=status,
+                 window=window_of(earliest, latest, precision), schedule=schedule,
+                 tags=tuple(tags), created=published or created_at.date(), revision=revision,
+                 snoozed_until=snoozed_until, anchor_id=anchor_id, anchor_dated=dated)
 
 
 def fingerprint(settings: PlanSettings) -> str:
@@ -349,6 +361,29 @@ class Ledger:
             self._row(planned, revision) for key, (planned, revision) in wanted.items()
             if key not in existing])
         return result
+
+    def plan_added(self, ids: Sequence[str]) -> int:
+        """Plan follow-ups just added together (an import), a batch at a time: each batch
+        read as plain rows in one statement, its notices added in one executemany, and
+        marked planned up to the horizon under these settings, as :meth:`replan` marks one.
+
+        A new follow-up has no notices yet, so there is nothing to supersede, and no key
+        of its notices can be taken (each names the follow-up). Returns the notices added.
+        """
+        added = 0
+        for chunk in chunks(list(ids), PLAN_BATCH):
+            rows = [self._row(planned, facts.revision)
+                    for row in self.session.execute(select(*_FACT_COLUMNS)
+                                                    .where(FollowUp.id.in_(chunk)))
+                    for facts in (_facts_of_row(row),)
+                    for planned in self._desired(facts, self.now)]
+            insert_rows(self.session, _NOTICES, rows)
+            self.session.execute(update(_FOLLOWUPS).where(_FOLLOWUPS.c.id.in_(chunk)).values(
+                planned_until=self.horizon, planned_with=self.fingerprint))
+            added += len(rows)
+        if added:
+            self.notify()
+        return added
 
     def insert(self, planned: Sequence[Planned], *, revision: int | None = None,
                payload: Sequence[str] = ()) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -95,6 +96,11 @@ class Source(Base):
     ingested_at: Mapped[datetime]
 
 
+#: A window is checked when it is made, and a notice or a digest asks each follow-up for
+#: its window many times over: the same few windows, made and checked once each.
+window_of = lru_cache(maxsize=8192, typed=True)(Window)
+
+
 class FollowUp(Base):
     """Something a meeting promised, with what is known of when it happens."""
 
@@ -157,7 +163,7 @@ class FollowUp(Base):
 
     @property
     def window(self) -> Window:
-        return Window(self.earliest, self.latest, self.precision)
+        return window_of(self.earliest, self.latest, self.precision)
 
     @property
     def schedule(self) -> Schedule | None:

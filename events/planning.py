@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from events.describe import days as in_days
@@ -87,7 +88,13 @@ class Audience:
 
     def at_send_time(self, day: date) -> datetime:
         """The instant of this audience's send time on ``day``, in UTC."""
-        return datetime.combine(day, self.send_time, self.zone).astimezone(UTC)
+        return _send_instant(day, self.send_time, self.timezone)
+
+
+#: Planning asks for the same few hundred days' send times for every follow-up.
+@lru_cache(maxsize=16384)
+def _send_instant(day: date, send_time: time, timezone: str) -> datetime:
+    return datetime.combine(day, send_time, ZoneInfo(timezone)).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -126,7 +133,13 @@ class Planned:
 
 
 def notice_key(followup_id: str, kind: str, due: datetime, audience: str, channel: str) -> str:
-    return f"{followup_id}/{kind}/{due.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}/{audience}/{channel}"
+    return f"{followup_id}/{kind}/{_stamp(due)}/{audience}/{channel}"
+
+
+#: Many follow-ups' notices fall on the same instants (a send time on a given day).
+@lru_cache(maxsize=16384)
+def _stamp(due: datetime) -> str:
+    return f"{due.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
 
 
 def plan(
@@ -149,7 +162,7 @@ def plan(
     if not audience.wants(facts):
         return []
     found: list[Planned] = []
-    for kind, natural, detail in _unsnoozed(facts, policy, audience, horizon):
+    for kind, natural, detail in _when(facts, policy, audience, horizon):
         due = natural
         if natural < start:
             if kind != NoticeKind.OVERDUE:
@@ -161,7 +174,29 @@ def plan(
             key = notice_key(facts.id, kind, natural, audience.name, channel)
             found.append(Planned(due, key, facts.id, kind, audience.name, channel, natural,
                                  detail))
-    return sorted(found)
+    return sorted(found, key=_order)
+
+
+def _order(planned: Planned) -> tuple[datetime, str]:
+    return planned.due, planned.key  # as Planned orders itself, without its __lt__ per pair
+
+
+def _when(facts: Facts, policy: Policy, audience: Audience, horizon: datetime
+          ) -> tuple[tuple[str, datetime, str], ...]:
+    """The moments of a follow-up's notices: the same for every follow-up that stands
+    where it stands (the same window, status, dates, anchor and snooze), whatever its id,
+    kind or tags, so worked out once for all of them."""
+    key = (facts.status, facts.window, facts.schedule, facts.created, facts.snoozed_until,
+           facts.anchor_id, facts.anchor_dated, policy, audience, horizon)
+    found = _MOMENTS.get(key)
+    if found is None:
+        if len(_MOMENTS) >= 4096:
+            _MOMENTS.clear()
+        found = _MOMENTS[key] = tuple(_unsnoozed(facts, policy, audience, horizon))
+    return found
+
+
+_MOMENTS: dict[tuple[object, ...], tuple[tuple[str, datetime, str], ...]] = {}
 
 
 _CHASES = (NoticeKind.CHASE, NoticeKind.UNDATED)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, or_, select, true
+from sqlalchemy import Select, Table, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from events.bus import (
@@ -34,7 +34,7 @@ from events.bus import (
 from events.derive import anchor_cycle, derived_window
 from events.describe import days as in_days
 from events.errors import AnchorCycle, DuplicateFollowUp, InvalidChange, UnknownFollowUp
-from events.model import Change, FollowUp, Kind, Source, Status
+from events.model import Change, FollowUp, Kind, RegisterVersion, Source, Status
 from events.schedule import Schedule
 from events.store import insert_rows
 from events.text import address, single_line
@@ -93,6 +93,15 @@ class Draft:
         if self.status is not None:
             return self.status
         return Status.EXPECTED if self.schedule is None else Status.SCHEDULED
+
+
+def register_state(session: Session) -> tuple[int, int]:
+    """Two numbers that move whenever anything a notice says of a follow-up changes: the
+    register's version (raised by triggers on any change to a follow-up, in the same
+    transaction) and the last entry of the history (notes are entries, never rewritten)."""
+    version = session.scalar(select(RegisterVersion.version))
+    last = session.scalar(select(func.max(Change.id)))
+    return int(version or 0), int(last or 0)
 
 
 def _line(text: str | None) -> str | None:

@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from events.errors import WindowError
 
@@ -337,7 +338,12 @@ def _words(precision: Precision, day: date) -> str:
 
 def describe_window(window: Window) -> str:
     """The window in words, as a person would say it: "second half of 2019"."""
-    earliest, latest, precision = window.earliest, window.latest, window.precision
+    return _described(window.earliest, window.latest, window.precision)
+
+
+#: Said of the same few windows over and over (every notice and digest line names one).
+@lru_cache(maxsize=8192, typed=True)
+def _described(earliest: date | None, latest: date | None, precision: Precision) -> str:
     if earliest is None:
         return "no date given"
     if latest is None:

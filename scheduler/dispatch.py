@@ -24,7 +24,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from time import perf_counter
 from typing import Any, Protocol
@@ -39,6 +39,7 @@ from events.ledger import PlanSettings, facts_of
 from events.model import Change, FollowUp, Notice
 from events.planning import Audience, NoticeKind
 from events.queue import Queue, record_failure, record_sent
+from events.register import register_state
 from events.store import Store
 from scheduler.breaker import Breaker, backoff
 from scheduler.channels import Channel, ChannelDown, GiveUp, Message, TryAgain
@@ -103,6 +104,17 @@ class Prepared:
     problem: str | None = None
 
 
+@dataclass
+class _Kept:
+    """Follow-ups read for notices, by id, what is said of each, and each audience's for
+    its digest: good while the register stands at ``state`` (:func:`register_state`)."""
+
+    state: tuple[int, int] | None
+    followups: dict[str, FollowUp] = field(default_factory=dict)
+    contexts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    digests: dict[str, list[FollowUp]] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class _Unrecorded:
     """An outcome that happened but is not yet in the database."""
@@ -126,6 +138,7 @@ class Dispatcher:
         rng: Callable[[], float] = random.random,
         monotonic: Callable[[], float] = time.monotonic,
         observer: DeliveryObserver | None = None,
+        rehearsal: bool = False,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -142,6 +155,22 @@ class Dispatcher:
         self.breaker = Breaker(delivery.backoff_seconds, delivery.backoff_cap_seconds, rng)
         self.observer: DeliveryObserver = observer or _Unobserved()
         self._unrecorded: list[_Unrecorded] = []
+        #: A rehearsal (``followup replay``) sends to channels that capture, on a virtual
+        #: clock that stands still while a round runs, into a scratch file no other
+        #: process writes. What it does differently cannot change what is sent:
+        #:
+        #: - the outcomes of a batch are written in one transaction once the batch is
+        #:   sent, not one by one as each is known (a daemon records each at once, so that
+        #:   a crash sends at most the one in flight again);
+        #: - a claim that took all that was due is not made again at the same instant;
+        #: - the follow-ups read for notices and digests, and what was said of each, are
+        #:   kept while the register stands as it stood then: a rehearsal writes a digest
+        #:   a week and the notices of months over a register that mostly stands still,
+        #:   where a daemon, a week apart, would only hold the memory.
+        self.rehearsal = rehearsal
+        self._outcomes: list[tuple[Prepared, Callable[[Connection], bool],
+                                   Callable[[bool], None]]] = []
+        self._known: _Kept | None = None
         #: Claims let go of while the database did not answer, to give back once it does.
         self._abandoned: list[int] = []
 
@@ -152,12 +181,18 @@ class Dispatcher:
             return 0
         tried = 0
         while not self.stop.is_set():
+            claimed_at = self.clock()
             batch = self._claim()
             if not batch:
                 break
             tried += self._deliver(batch)
             if self._unrecorded:
                 break  # the database is away: the next run records first
+            if self.rehearsal and len(batch) < self.delivery.batch \
+                    and self.clock() == claimed_at:
+                # The claim took all that was due, and with the clock where it was nothing
+                # more can be: a retry is due later, a paused channel's notices wait for it.
+                break
         return tried
 
     def next_due(self, now: datetime | None = None) -> datetime | None:
@@ -203,11 +238,10 @@ class Dispatcher:
             queue = Queue(session, now)
             notices = queue.claim(self.owner, self.delivery.batch, self.lease,
                                   skip_channels=self.breaker.paused(now))
-            ids = {n.followup_id for n in notices if n.followup_id}
-            followups = {f.id: f for f in session.scalars(
-                select(FollowUp).where(FollowUp.id.in_(ids)).options(*_CONTEXT)).unique()}
-            # A batch often speaks of the same follow-ups: each is described once.
-            contexts: dict[str, dict[str, Any]] = {}
+            if not notices:
+                return []
+            followups, contexts = self._followups(
+                session, {n.followup_id for n in notices if n.followup_id})
             prepared = [self._prepare(session, queue, notice, now, followups, contexts)
                         for notice in notices]
         self.holdings.claimed([p.notice_id for p in prepared], asked_at=asked_at)
@@ -251,8 +285,8 @@ class Dispatcher:
                 notice.due - DIGEST_LOOKBACK)
             recent = list(session.scalars(select(Change).where(
                 Change.at > since, Change.at <= notice.due).order_by(Change.id)))
-            context.update(digest_sections(self._wanted(session, audience), audience, now,
-                                           recent))
+            wanted, described = self._wanted(session, audience)
+            context.update(digest_sections(wanted, audience, now, recent, described))
         elif notice.kind == NoticeKind.MISSED:
             folded = queue.by_keys(notice.payload)
             ids = {n.followup_id for n in folded if n.followup_id}
@@ -282,10 +316,42 @@ class Dispatcher:
             late=is_late(notice.due, now), markdown=rendered.markdown,
         )
 
-    def _wanted(self, session: Session, audience: Audience) -> list[FollowUp]:
-        followups = session.scalars(select(FollowUp).options(*_CONTEXT)
-                                    .order_by(FollowUp.earliest, FollowUp.id))
-        return [f for f in followups.unique() if audience.wants(facts_of(f))]
+    def _followups(self, session: Session, ids: set[str]
+                   ) -> tuple[dict[str, FollowUp], dict[str, dict[str, Any]]]:
+        """The follow-ups named by ``ids`` (and maybe others) by id, and a place to keep
+        what is said of each: a batch often speaks of the same follow-ups, each described
+        once; a rehearsal keeps them while the register stands as it stood."""
+        kept = self._kept(session)
+        missing = ids - kept.followups.keys()
+        if missing:
+            kept.followups.update((f.id, f) for f in session.scalars(
+                select(FollowUp).where(FollowUp.id.in_(missing)).options(*_CONTEXT)).unique())
+        return kept.followups, kept.contexts
+
+    def _wanted(self, session: Session, audience: Audience
+                ) -> tuple[list[FollowUp], dict[str, dict[str, Any]]]:
+        """The follow-ups ``audience`` gets, in digest order, and a place to keep what is
+        said of each."""
+        kept = self._kept(session)
+        wanted = kept.digests.get(audience.name)
+        if wanted is None:
+            followups = list(session.scalars(select(FollowUp).options(*_CONTEXT)
+                                             .order_by(FollowUp.earliest, FollowUp.id))
+                             .unique())
+            kept.followups.update((f.id, f) for f in followups)
+            wanted = kept.digests[audience.name] = [
+                f for f in followups if audience.wants(facts_of(f))]
+        return wanted, kept.contexts
+
+    def _kept(self, session: Session) -> _Kept:
+        """What a rehearsal keeps of the register while it stands as it stood; for a
+        daemon, a new place each time (it reads what it needs each time)."""
+        if not self.rehearsal:
+            return _Kept(None)
+        state = register_state(session)
+        if self._known is None or self._known.state != state:
+            self._known = _Kept(state)
+        return self._known
 
     # -- sending -------------------------------------------------------------------------
 
@@ -316,6 +382,7 @@ class Dispatcher:
                     self._abandon(batch[index + 1:])
                     break
         finally:
+            self._record_outcomes()
             for name in used:
                 self.channels[name].idle()
             for name in sorted({item.channel_name for item in waiting}):
@@ -387,13 +454,15 @@ class Dispatcher:
                                subject=message.subject, text=message.text, html=message.html,
                                late=message.late)
 
-        kept = self._record(item, write)
-        if kept:
-            late = " (late)" if message.late else ""
-            log.info("sent%s [%s] %s", late, item.key, message.subject)
-        elif kept is not None:
-            log.warning("sent [%s], but another daemon had taken it over meanwhile: it may "
-                        "go out twice", item.key)
+        def report(kept: bool) -> None:
+            if kept:
+                late = " (late)" if message.late else ""
+                log.info("sent%s [%s] %s", late, item.key, message.subject)
+            else:
+                log.warning("sent [%s], but another daemon had taken it over meanwhile: it "
+                            "may go out twice", item.key)
+
+        self._record(item, write, report)
 
     def _record_failure(self, item: Prepared, error: str, *, final: bool) -> None:
         now = self.clock()
@@ -407,22 +476,46 @@ class Dispatcher:
             return record_failure(connection, item.notice_id, self.owner, error, now=now,
                                   retry_at=retry_at)
 
-        if self._record(item, write) is None:
-            return
-        if retry_at is None:
-            log.error("dead [%s]: %s", item.key, error)
-        else:
-            log.warning("failed [%s] (attempt %d of %d, next at %s): %s", item.key,
-                        item.attempt, self.delivery.max_attempts,
-                        f"{retry_at:%Y-%m-%dT%H:%M:%SZ}", error)
+        def report(_kept: bool) -> None:
+            if retry_at is None:
+                log.error("dead [%s]: %s", item.key, error)
+            else:
+                log.warning("failed [%s] (attempt %d of %d, next at %s): %s", item.key,
+                            item.attempt, self.delivery.max_attempts,
+                            f"{retry_at:%Y-%m-%dT%H:%M:%SZ}", error)
 
-    def _record(self, item: Prepared, write: Callable[[Connection], bool]) -> bool | None:
-        """Write an outcome, retrying while the database is locked or away.
+        self._record(item, write, report)
 
-        Returns whether the notice was still this daemon's, or None when the database did
-        not answer for half a lease: the outcome is then kept and written before anything
-        else is claimed. Sending again is never the remedy.
+    def _record(self, item: Prepared, write: Callable[[Connection], bool],
+                report: Callable[[bool], None]) -> None:
+        """Write an outcome, retrying while the database is locked or away, and
+        ``report`` whether the notice was still this daemon's.
+
+        When the database does not answer for half a lease, the outcome is kept and
+        written before anything else is claimed. Sending again is never the remedy.
         """
+        if self.rehearsal:
+            self._outcomes.append((item, write, report))
+            return
+        kept = self._write_outcome(item, write)
+        if kept is not None:
+            report(kept)
+
+    def _record_outcomes(self) -> None:
+        """Write the outcomes a rehearsal kept, in one transaction."""
+        outcomes, self._outcomes = self._outcomes, []
+        if not outcomes:
+            return
+        with self.store.statement() as connection:
+            kept = [write(connection) for _, write, _ in outcomes]
+        self.holdings.release([item.notice_id for item, _, _ in outcomes])
+        for (_, _, report), was_kept in zip(outcomes, kept, strict=True):
+            report(was_kept)
+
+    def _write_outcome(self, item: Prepared, write: Callable[[Connection], bool]
+                       ) -> bool | None:
+        """Whether the notice was still this daemon's; None when the outcome is kept to
+        be written later."""
         # Real waiting, so the real clock: the injected one is for the claims' certainty.
         deadline = time.monotonic() + self.lease.total_seconds() / 2
         delay, failures = 0.05, 0

@@ -62,10 +62,27 @@ class Rendered:
     markdown: str = ""
 
 
+class _Environment(Environment):
+    """Looks a name up in a context's dict before asking for an attribute of that name.
+
+    ``f.title`` in a template is an attribute lookup that fails on a dict before the
+    item is tried: a digest of a thousand follow-ups makes hundreds of thousands of them.
+    No context key is the name of a dict method, so what a template gets is the same.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 class Templates:
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory or default_directory()
-        self.env = Environment(
+        self.env = _Environment(
             loader=FileSystemLoader(self.directory),
             undefined=StrictUndefined,
             autoescape=select_autoescape(enabled_extensions=("html",), default=False),
@@ -262,10 +279,20 @@ def is_late(due: datetime, now: datetime) -> bool:
 
 
 def digest_sections(followups: Iterable[FollowUp], audience: Audience, now: datetime,
-                    changes: Sequence[Change] = ()) -> dict[str, Any]:
+                    changes: Sequence[Change] = (),
+                    described: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """A digest for triage: what changed or was done since the last one first (from
     ``changes``), then what is coming, then the unconfirmed windows closing soonest first,
-    then the overdue; and a subject that says what is new."""
+    then the overdue; and a subject that says what is new. ``described`` keeps each
+    follow-up's :func:`followup_context` by id, to be used again while it still holds."""
+    kept = {} if described is None else described
+
+    def context(followup: FollowUp) -> dict[str, Any]:
+        found = kept.get(followup.id)
+        if found is None:
+            found = kept[followup.id] = followup_context(followup)
+        return found
+
     today = now.astimezone(audience.zone).date()
     coming: list[dict[str, Any]] = []
     unconfirmed: list[tuple[Any, dict[str, Any]]] = []
@@ -277,14 +304,14 @@ def digest_sections(followups: Iterable[FollowUp], audience: Audience, now: date
             schedule = followup.schedule
             if schedule is not None and today <= schedule.days().earliest <= (  # type: ignore[operator]
                     today + DIGEST_AHEAD):
-                coming.append(followup_context(followup))
+                coming.append(context(followup))
         elif followup.status is Status.EXPECTED:
             if followup.window.phase(today) is Phase.PASSED:
-                overdue.append(followup_context(followup))
+                overdue.append(context(followup))
             else:
                 end = followup.window.latest
                 unconfirmed.append(((end is None, end or today, followup.id),
-                                    followup_context(followup)))
+                                    context(followup)))
     unconfirmed.sort(key=lambda item: item[0])
     closing = sum(1 for (open_end, end, _), _ in unconfirmed
                   if not open_end and end <= today + CLOSING_SOON)

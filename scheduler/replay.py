@@ -206,7 +206,7 @@ def scratch_copy(app: App, into: Store | None = None, *, seed: bool = False,
     ``seed``, the bundled example alone): a SQLite file of its own unless ``into`` is given
     (an empty database)."""
     with tempfile.TemporaryDirectory(prefix="followup-replay-") as folder:
-        scratch = into or Store(f"sqlite:///{Path(folder) / 'replay.db'}")
+        scratch = into or Store(f"sqlite:///{Path(folder) / 'replay.db'}", durable=False)
         try:
             scratch.prepare()
             if seed:
@@ -279,38 +279,43 @@ def replay(app: App, start: date, end: date, outcomes: list[Outcome], *,
     pending = [o for o in outcomes if start <= o.on <= end]
     with scratch_copy(app, scratch, seed=seed, now=first) as store:
         dispatcher = Dispatcher(store, config.plan, config.delivery, channels, templates,
-                                owner="replay", clock=clock)
+                                owner="replay", clock=clock, rehearsal=True)
         rounds = Round(store, config.plan, config.delivery, dispatcher)
-        for moment in moments(rounds, clock, last, [
+        for moment, due in moments(rounds, clock, last, [
                 datetime.combine(o.on, time(0), zone).astimezone(UTC) for o in pending]):
+            changed = False
             while pending and datetime.combine(pending[0].on, time(0), zone) <= moment:
                 with store.transaction(write=True) as session:
                     register = Register(session, now=moment, bus=bus)
                     outcome = pending.pop(0)
                     apply(outcome, register, config.timezone)
                     register.finish()
+                changed = True
                 if applied is not None:
                     applied.append(Applied(moment, outcome))
-            due = rounds.next_moment(moment)
+            if changed:  # what the outcome set off may be due now
+                due = rounds.next_moment(moment)
             if due is not None and due <= moment:
                 rounds.run(moment)
     return fired
 
 
 def moments(rounds: Round, clock: VirtualClock, end: datetime,
-            changes: list[datetime]) -> Iterator[datetime]:
-    """The virtual clock's moments before ``end``: each the round's next moment or a change
-    from outside, whichever comes first, as the daemon's timer and its watch would wake it.
+            changes: list[datetime]) -> Iterator[tuple[datetime, datetime | None]]:
+    """The virtual clock's moments before ``end``, each with the round's next moment as
+    the clock was set to it: each moment is the round's next moment or a change from
+    outside, whichever comes first, as the daemon's timer and its watch would wake it.
 
     The clock never goes back, and after a round it moves on by at least a second, so a
     round that leaves something due at once cannot hold it for ever.
     """
     floor = clock.now
     while True:
-        candidates = [m for m in (rounds.next_moment(clock.now), *changes) if m is not None]
+        due = rounds.next_moment(clock.now)
+        candidates = [m for m in (due, *changes) if m is not None]
         if not candidates or min(candidates) >= end:
             return
         clock.now = max(min(candidates), floor)
         changes = [c for c in changes if c > clock.now]
-        yield clock.now
+        yield clock.now, due
         floor = clock.now + timedelta(seconds=1)

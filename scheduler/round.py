@@ -13,7 +13,7 @@ A round, at ``now``:
   follow-ups planned under other reminder settings are planned again;
 - puts in the ledger each digest whose time has come (several missed fires make one);
 - plans further ahead the follow-ups whose planned horizon runs out (or that were never
-  planned: a bulk import);
+  planned: the copy a rehearsal starts from);
 - claims, sends and records the due notices (``scheduler/dispatch.py``).
 """
 

@@ -428,3 +428,78 @@ def test_overdue_is_said_once_per_window_end_whatever_is_edited_after(store: Sto
     ends = {n.due.date() for n in notices(store, followup_id="temm-21")
             if n.kind == NoticeKind.OVERDUE}
     assert len(ends) == 2
+
+
+#: Follow-ups of every shape planning tells apart: windows of each precision, open-ended,
+#: undated, tied to an anchor with and without dates, confirmed days and hours, done and
+#: cancelled; with tags and kinds that two of the three audiences choose by.
+BULK_CSV = """id,title,kind,when,location,anchor,tags,next_step,margin
+day,A day,meeting,2019-03-12,,,trade,,
+days,Some days,visit,2019-04-02..2019-04-05,,,,,
+month,A month,report,2019-05,,,energy,,
+quarter,A quarter,meeting,2019-Q3,,,trade;energy,,
+half,A half-year,launch,2019-H2,,,,,
+year,A year,project,2020,,,,,
+open,From February on,deadline,2019-02..,,,,,
+undated,No date at all,other,undated,,,,,
+tied,Tied to the month,meeting,,,month,,,3
+tied-2,Tied to what is tied,report,,,tied,trade,,
+rides,Rides on the confirmed,visit,,,confirmed,,,1
+"""
+BULK_JSON = """[
+ {"id": "confirmed", "title": "Confirmed days", "kind": "meeting", "status": "scheduled",
+  "window": "2019-06-10..2019-06-11", "start": "2019-06-10", "end": "2019-06-11"},
+ {"id": "timed", "title": "Confirmed hours", "kind": "meeting", "status": "scheduled",
+  "window": "2019-09-03", "start": "2019-09-03T01:00:00+00:00",
+  "end": "2019-09-03T08:00:00+00:00", "timezone": "Asia/Tokyo", "tags": ["energy"]},
+ {"id": "done", "title": "Held", "kind": "meeting", "status": "done", "window": "2019-01",
+  "start": "2019-01-10", "end": "2019-01-10"},
+ {"id": "off", "title": "Called off", "kind": "visit", "status": "cancelled",
+  "window": "2019-H1"}
+]"""
+
+
+def test_followups_added_together_get_the_notices_planned_one_by_one(
+        any_database_url: str) -> None:
+    """An import plans its follow-ups in bulk (Ledger.plan_added); planning each of them
+    again one at a time, as a change does, finds exactly the notices it wants."""
+    from events.bulk import plan_added
+    from events.bus import Added
+    from events.importing import read
+
+    settings = PlanSettings(audiences=(
+        Audience("desk", timezone="Asia/Seoul"),
+        Audience("trade", timezone="Europe/Paris", tags=frozenset({"trade"}),
+                 channels=("log", "email")),
+        Audience("meetings", timezone="America/New_York", kinds=frozenset({Kind.MEETING}))))
+    store = Store(any_database_url)
+    store.prepare()
+    bus = standard_bus()
+    bus.subscribe_many(Added, plan_added(settings))
+    first = read(BULK_JSON.encode(), "a.json").ordered(set())
+    drafts = [*first, *read(BULK_CSV.encode(), "b.csv").ordered({d.id for d in first})]
+    with store.transaction(write=True) as session:
+        assert Register(session, now=START, bus=bus).add_many(drafts, why="import") == 15
+
+    def ledger() -> list[tuple[object, ...]]:
+        return [(n.key, n.followup_id, n.kind, n.audience, n.channel, n.detail, n.due,
+                 n.status, n.next_attempt, n.planned_revision, n.payload)
+                for n in notices(store)]
+
+    planned = ledger()
+    kinds = {row[2] for row in planned}
+    assert kinds == set(NoticeKind.PER_FOLLOWUP), kinds
+    assert {row[3] for row in planned} == {"desk", "trade", "meetings"}
+    with store.transaction(write=True) as session:
+        register = Register(session, now=START, bus=standard_bus())
+        one_by_one = Ledger(session, settings, START)
+        followups = [register.get(d.id) for d in drafts]
+        # Marked planned as a change marks its follow-up, so the daemon does not plan
+        # them all again on its start.
+        assert {(f.planned_until, f.planned_with) for f in followups} == {
+            (one_by_one.horizon, one_by_one.fingerprint)}
+        for followup in followups:
+            again = one_by_one.replan(followup, changed=True)
+            assert not again.changed, (followup.id, again)
+    assert ledger() == planned
+    store.dispose()

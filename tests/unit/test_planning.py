@@ -448,3 +448,25 @@ def test_undated_follow_ups_are_chased_from_the_day_given_as_created() -> None:
     planned = plan(published, Policy(undated_every_days=30), SEOUL, start=NOW,
                    horizon=kst("2019-03-01"), now=NOW)
     assert summary(planned) == [(NoticeKind.UNDATED, kst("2019-02-23"))]
+
+
+def test_follow_ups_standing_alike_share_their_moments_but_not_their_names() -> None:
+    """Planning works out the moments once for follow-ups that stand the same way; each
+    still gets keys with its own id and details naming its own anchor."""
+    def tied(id_: str, anchor: str) -> Facts:
+        return replace(facts("2019-11-16..2019-12-01"), id=id_, anchor_id=anchor,
+                       anchor_dated=True)
+
+    first = plan(tied("ltp-report", "temm-21"), Policy(), SEOUL, start=NOW, horizon=FAR,
+                 now=NOW)
+    second = plan(tied("ministers", "temm-21"), Policy(), SEOUL, start=NOW, horizon=FAR,
+                  now=NOW)
+    other = plan(tied("side-event", "cop-25"), Policy(), SEOUL, start=NOW, horizon=FAR,
+                 now=NOW)
+    assert summary(first) == summary(second) == summary(other)
+    assert all(p.key.startswith("ltp-report/") and p.followup_id == "ltp-report"
+               for p in first)
+    assert all(p.key.startswith("ministers/") for p in second)
+    assert [p.detail for p in first] == [p.detail for p in second]
+    leads = [p.detail for p in other if p.kind == NoticeKind.LEAD]
+    assert leads and all(d.endswith("on cop-25's dates") for d in leads), leads
