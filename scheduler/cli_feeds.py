@@ -58,15 +58,13 @@ def export(audience: str, out: Path | None) -> None:
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (default: feeds.port).")
 def serve(host: str | None, port: int | None) -> None:
     """Serve the calendar feeds over HTTP until stopped."""
-    import logging
     import signal
     import threading
 
+    from scheduler import logs
     from scheduler.feeds import FeedServer
 
-    logging.basicConfig(
-        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
-    )
+    logs.configure(current_app().config.log)
     service = _feed_service()
     config = current_app().config.feeds
     service.tokens()

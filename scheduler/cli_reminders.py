@@ -28,19 +28,12 @@ def daemon() -> None:
     stop = Stop()
     stop.install()
     try:
-        import logging
-
+        from scheduler import logs
         from scheduler.daemon import Daemon
 
-        logging.basicConfig(
-            level=logging.INFO, stream=sys.stderr,
-            format="%(asctime)s %(levelname)s %(message)s",
-        )
-        for noisy in ("apscheduler", "alembic"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
-        # Re-arming the round job while it runs is expected; APScheduler calls that a skip.
-        logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
-        code = Daemon(current_app(), stop=stop).run()
+        app = current_app()
+        logs.configure(app.config.log)
+        code = Daemon(app, stop=stop).run()
     finally:
         stop.restore()
     sys.exit(code)

@@ -80,6 +80,17 @@ class EmailChannelConfig:
 ChannelConfig = LogChannelConfig | EmailChannelConfig
 
 
+#: How the daemon's own log is written ([log]); the log channel is [channels.log].
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+@dataclass(frozen=True)
+class LogConfig:
+    format: str = "text"
+    level: str = "info"
+
+
 @dataclass(frozen=True)
 class FeedsConfig:
     serve: bool = False
@@ -113,6 +124,7 @@ class Config:
     #: Notice templates to use instead of the shipped ones.
     templates: Path | None = None
     feeds: FeedsConfig = field(default_factory=lambda: FeedsConfig())
+    log: LogConfig = field(default_factory=LogConfig)
     warnings: tuple[str, ...] = ()
 
     @property
@@ -191,6 +203,10 @@ def parse_config(
         if not templates_dir.is_dir():
             reader.problems.append(f"templates.path: no such folder {templates_dir}")
     feeds = _feeds(reader)
+    log = LogConfig(
+        format=reader.get("log.format", str, LogConfig.format, _one_of(LOG_FORMATS)),
+        level=reader.get("log.level", str, LogConfig.level, _one_of(LOG_LEVELS)),
+    )
     if any(a.name == ALL_AUDIENCES for a in plan.audiences):
         reader.problems.append(f"audiences.{ALL_AUDIENCES}: the name is kept for the feed of "
                                "every follow-up; choose another")
@@ -201,7 +217,7 @@ def parse_config(
     return Config(path=path, database=database, timezone=timezone,
                   default_length=default_length, plan=plan,
                   delivery=delivery, channels=channels, templates=templates_dir,
-                  feeds=feeds, warnings=warnings)
+                  feeds=feeds, log=log, warnings=warnings)
 
 
 _POLICY_FIELDS: dict[str, type] = {
@@ -411,6 +427,13 @@ def _feeds(reader: _Reader) -> FeedsConfig:
             windows=next((w for w in WINDOW_SHAPES if w == shape), s.windows),
         ),
     )
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[str], None]:
+    def check(value: str) -> None:
+        if value not in choices:
+            raise ValueError(f"use one of {', '.join(repr(c) for c in choices)}, not {value!r}")
+    return check
 
 
 def _window_shape(value: str) -> None:

@@ -103,6 +103,7 @@ class Dispatcher:
         stop: threading.Event | None = None,
         rng: Callable[[], float] = random.random,
         monotonic: Callable[[], float] = time.monotonic,
+        progress: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -114,6 +115,8 @@ class Dispatcher:
         self.stop = stop or threading.Event()
         self.rng = rng
         self.monotonic = monotonic
+        #: Told as each notice is taken up: how the watchdog knows a round moves.
+        self.progress = progress or (lambda: None)
         self.lease = timedelta(seconds=delivery.lease_seconds)
         self.holdings = Holdings(self.lease, monotonic)
         self.breaker = Breaker(delivery.backoff_seconds, delivery.backoff_cap_seconds, rng)
@@ -270,6 +273,7 @@ class Dispatcher:
         waiting: list[Prepared] = []  # their channel is paused
         try:
             for index, item in enumerate(batch):
+                self.progress()
                 if self.stop.is_set():
                     released = self._hand_back(batch[index:])
                     log.info("stopping: gave back %d claimed notices for the next daemon",
@@ -354,7 +358,11 @@ class Dispatcher:
         kept = self._record(item, write)
         if kept:
             late = " (late)" if message.late else ""
-            log.info("sent%s [%s] %s", late, item.key, message.subject)
+            # Said once where it is read: a channel that showed the notice where this log
+            # goes (the log channel on a terminal shared with it) has said it already.
+            seen = item.channel is not None and item.channel.seen_in_log
+            log.log(logging.DEBUG if seen else logging.INFO, "sent%s [%s] %s", late,
+                    item.key, message.subject)
         elif kept is not None:
             log.warning("sent [%s], but another daemon had taken it over meanwhile: it may "
                         "go out twice", item.key)
