@@ -8,6 +8,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -276,3 +277,41 @@ def test_the_sent_line_stays_when_the_notices_go_elsewhere(
     lines = _daemon_log(tmp_path, daemons, journal=False)
     sent = [line for line in lines if " sent [" in line]
     assert len(sent) == len(SEED_DUE_AT_START)
+
+
+# -- the unit file ---------------------------------------------------------------------------
+
+UNIT = Path(__file__).parents[2] / "contrib" / "followup.service"
+
+
+def _unit_settings() -> dict[str, list[str]]:
+    settings: dict[str, list[str]] = {}
+    for line in UNIT.read_text().splitlines():
+        if line.strip() and not line.startswith(("#", "[")):
+            key, _, value = line.partition("=")
+            settings.setdefault(key, []).append(value)
+    return settings
+
+
+def test_the_unit_file_asks_for_what_the_daemon_does() -> None:
+    settings = _unit_settings()
+    assert settings["Type"] == ["notify"]
+    assert settings["ExecStart"] == ["/opt/followup/.venv/bin/followup daemon"]
+    assert settings["WorkingDirectory"] == ["/opt/followup"]
+    assert settings["EnvironmentFile"] == ["-/etc/followup/secrets.env"]
+    assert int(settings["WatchdogSec"][0]) >= 30
+    assert settings["Restart"] == ["on-failure"]
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None,
+                    reason="systemd-analyze is not installed")
+def test_systemd_accepts_the_unit_file(tmp_path: Path) -> None:
+    # Where this checkout and its venv are, as the README says to adjust it.
+    unit = tmp_path / "followup.service"
+    unit.write_text(UNIT.read_text()
+                    .replace("/opt/followup/.venv/bin/followup", str(FOLLOWUP))
+                    .replace("/opt/followup", str(UNIT.parents[1])))
+    result = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "", result.stderr
