@@ -101,9 +101,9 @@ class Dispatcher:
         owner: str,
         clock: Callable[[], datetime],
         stop: threading.Event | None = None,
+        progress: Callable[[], None] | None = None,
         rng: Callable[[], float] = random.random,
         monotonic: Callable[[], float] = time.monotonic,
-        progress: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -358,11 +358,7 @@ class Dispatcher:
         kept = self._record(item, write)
         if kept:
             late = " (late)" if message.late else ""
-            # Said once where it is read: a channel that showed the notice where this log
-            # goes (the log channel on a terminal shared with it) has said it already.
-            seen = item.channel is not None and item.channel.seen_in_log
-            log.log(logging.DEBUG if seen else logging.INFO, "sent%s [%s] %s", late,
-                    item.key, message.subject)
+            log.log(_sent_level(item), "sent%s [%s] %s", late, item.key, message.subject)
         elif kept is not None:
             log.warning("sent [%s], but another daemon had taken it over meanwhile: it may "
                         "go out twice", item.key)
@@ -467,6 +463,13 @@ class Dispatcher:
             return False
         self._abandoned = []
         return True
+
+
+def _sent_level(item: Prepared) -> int:
+    """A notice is said once where it is read: one its channel showed where this log goes
+    (the log channel on the terminal the log shares) is not told again but at debug level."""
+    seen = item.channel is not None and item.channel.seen_in_log
+    return logging.DEBUG if seen else logging.INFO
 
 
 def first_line(error: BaseException) -> str:
