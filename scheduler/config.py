@@ -119,12 +119,12 @@ class Config:
     default_length: timedelta = timedelta(hours=1)
     plan: PlanSettings = field(default_factory=_default_plan)
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
+    log: LogConfig = field(default_factory=LogConfig)
     channels: Mapping[str, ChannelConfig] = field(
         default_factory=lambda: {"log": LogChannelConfig()})
     #: Notice templates to use instead of the shipped ones.
     templates: Path | None = None
     feeds: FeedsConfig = field(default_factory=lambda: FeedsConfig())
-    log: LogConfig = field(default_factory=LogConfig)
     warnings: tuple[str, ...] = ()
 
     @property
@@ -196,6 +196,10 @@ def parse_config(
             "reminders.change_quiet_minutes", float, 5.0, _not_negative)),
     )
     delivery = _delivery(reader, channels)
+    log = LogConfig(
+        format=reader.get("log.format", str, LogConfig.format, _one_of(LOG_FORMATS)),
+        level=reader.get("log.level", str, LogConfig.level, _one_of(LOG_LEVELS)),
+    )
     templates = reader.get("templates.path", str, "")
     templates_dir = None
     if templates:
@@ -203,10 +207,6 @@ def parse_config(
         if not templates_dir.is_dir():
             reader.problems.append(f"templates.path: no such folder {templates_dir}")
     feeds = _feeds(reader)
-    log = LogConfig(
-        format=reader.get("log.format", str, LogConfig.format, _one_of(LOG_FORMATS)),
-        level=reader.get("log.level", str, LogConfig.level, _one_of(LOG_LEVELS)),
-    )
     if any(a.name == ALL_AUDIENCES for a in plan.audiences):
         reader.problems.append(f"audiences.{ALL_AUDIENCES}: the name is kept for the feed of "
                                "every follow-up; choose another")
@@ -215,9 +215,9 @@ def parse_config(
         raise ConfigError(source, reader.problems)
     warnings = tuple(f"{source}: unknown key {key!r} is ignored" for key in reader.unknown())
     return Config(path=path, database=database, timezone=timezone,
-                  default_length=default_length, plan=plan,
+                  default_length=default_length, plan=plan, log=log,
                   delivery=delivery, channels=channels, templates=templates_dir,
-                  feeds=feeds, log=log, warnings=warnings)
+                  feeds=feeds, warnings=warnings)
 
 
 _POLICY_FIELDS: dict[str, type] = {
