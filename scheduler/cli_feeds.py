@@ -12,7 +12,6 @@ from events.errors import FollowupError
 from scheduler.cli_common import current_app, emit_json, json_option
 
 if TYPE_CHECKING:
-    from scheduler.config import FeedsConfig
     from scheduler.feeds import FeedService
 
 
@@ -91,43 +90,13 @@ def feeds(ctx: click.Context, as_json: bool) -> None:
     for name, token in service.tokens().items():
         url = service.url(name, token)
         rows.append({"audience": name, "url": url, "webcal": "webcal://" + url.split("://", 1)[1]})
+    from scheduler.feed_reach import say_who_can_reach
+    say_who_can_reach(current_app().config.feeds)
     if as_json:
         emit_json(rows)
-    else:
-        for row in rows:
-            click.echo(f"{row['audience']}\n  {row['url']}\n  {row['webcal']}")
-    note = reach_note(current_app().config.feeds)
-    if note:
-        click.echo(f"note: {note}", err=True)
-
-
-_FIX = ("Google Calendar and Outlook cannot fetch them: serve the feeds where they can and "
-        "set [feeds] base_url to that address in config.toml")
-
-
-def reach_note(config: FeedsConfig) -> str | None:
-    """One line saying who cannot reach the feed addresses, and how to fix it; None when
-    nothing says they are out of reach."""
-    import ipaddress
-    from urllib.parse import urlsplit
-
-    host = (urlsplit(config.base_url).hostname or "") if config.base_url else config.host
-    where = f"base_url {config.base_url}" if config.base_url else \
-        f"feeds.host {config.host}, no base_url"
-    if host == "localhost" or host.endswith(".localhost"):
-        return f"these addresses reach only this machine ({where}); {_FIX}"
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return None  # a name: others may well resolve it
-    if address.is_unspecified:
-        return f"{host} means every address of this machine, not one to subscribe to " \
-               f"({where}); {_FIX}"
-    if address.is_loopback:
-        return f"these addresses reach only this machine ({where}); {_FIX}"
-    if address.is_private or address.is_link_local:
-        return f"these addresses reach only this network ({where}); {_FIX}"
-    return None
+        return
+    for row in rows:
+        click.echo(f"{row['audience']}\n  {row['url']}\n  {row['webcal']}")
 
 
 @feeds.command()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler.cli_feeds import reach_note
 from scheduler.config import FeedsConfig
+from scheduler.feed_reach import reach_note
 
 
 @pytest.mark.parametrize(("host", "base_url", "says"), [
