@@ -334,6 +334,8 @@ def _open(channel_config: ChannelConfig, config: Config, env: Mapping[str, str],
           problems: list[str]) -> Channel:
     if isinstance(channel_config, LogChannelConfig):
         channel = LogChannel(channel_config, config.base_dir)
+        # JSON lines are read by programs, which want every sent record, repeated or not.
+        channel.seen_in_log = channel.seen_in_log and config.log.format == "text"
         if channel.path is not None and not channel.path.parent.is_dir():
             problems.append(f"channels.log.path: the folder {channel.path.parent} does not "
                             "exist: create it, or choose a path in a folder that does")

@@ -250,8 +250,10 @@ def test_json_lines_when_configured(tmp_path: Path, daemons: Callable[..., Daemo
 # -- each notice once in a terminal ----------------------------------------------------------
 
 
-def test_a_notice_on_the_terminal_the_log_shares_is_shown_once(tmp_path: Path) -> None:
-    config = write_config(tmp_path, log_name="-")
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_a_notice_on_the_terminal_the_log_shares_is_shown_once(tmp_path: Path,
+                                                               log_format: str) -> None:
+    config = write_config(tmp_path, log_name="-", extra=f'[log]\nformat = "{log_format}"\n')
     shared = tmp_path / "terminal"
     with shared.open("w") as out:
         process = subprocess.Popen([FOLLOWUP, "daemon"], stdout=out, stderr=out,
@@ -264,11 +266,15 @@ def test_a_notice_on_the_terminal_the_log_shares_is_shown_once(tmp_path: Path) -
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=30) == 0
     text = shared.read_text()
-    notices = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    notices = [json.loads(line) for line in text.splitlines()
+               if line.startswith('{"key"')]
     assert len(notices) == len(SEED_DUE_AT_START)
-    for notice in notices:
-        assert text.count(str(notice["subject"])) == 1, text  # in the notice, not again
-    assert "sent [" not in text
+    if log_format == "text":
+        for notice in notices:
+            assert text.count(str(notice["subject"])) == 1, text  # in the notice, not again
+        assert "sent [" not in text
+    else:  # JSON lines are for programs: every sent record stays
+        assert text.count('"message": "sent [') == len(SEED_DUE_AT_START)
     assert "stopped" in text
 
 
