@@ -217,8 +217,8 @@ class Daemon:
         self.dispatcher = Dispatcher(
             app.store, self.config.plan, self.config.delivery, self.channels, self.templates,
             owner=self.owner, clock=self.clock, stop=self.stop.event,
-            progress=self.watchdog.step,
         )
+        self.dispatcher.progress = self.watchdog.step
         self.round = Round(app.store, self.config.plan, self.config.delivery, self.dispatcher)
         self.scheduler = BackgroundScheduler(
             timezone=UTC,

@@ -101,7 +101,6 @@ class Dispatcher:
         owner: str,
         clock: Callable[[], datetime],
         stop: threading.Event | None = None,
-        progress: Callable[[], None] | None = None,
         rng: Callable[[], float] = random.random,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -115,8 +114,8 @@ class Dispatcher:
         self.stop = stop or threading.Event()
         self.rng = rng
         self.monotonic = monotonic
-        #: Told as each notice is taken up: how the watchdog knows a round moves.
-        self.progress = progress or (lambda: None)
+        #: Told as each notice is taken up: how the daemon's watchdog knows a round moves.
+        self.progress: Callable[[], None] = lambda: None
         self.lease = timedelta(seconds=delivery.lease_seconds)
         self.holdings = Holdings(self.lease, monotonic)
         self.breaker = Breaker(delivery.backoff_seconds, delivery.backoff_cap_seconds, rng)
