@@ -35,7 +35,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -176,55 +175,64 @@ def icalendar_peer(config_path: str, out: str) -> None:
     Path(out).write_bytes(calendar.to_ical())
 
 
+# The floors run in a process of their own, as `followup serve` does in the figures beside
+# them: a round trip between two processes pays for both being scheduled, which a server in
+# the client's own process would not.
+_BARE_304 = """
+import http.server, sys
 class Quiet(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-
-    def do_GET(self) -> None:
+    def do_GET(self):
         self.send_response(304)
         self.send_header("ETag", '"x"')
         self.end_headers()
-
-    def log_message(self, *_args: object) -> None:
+    def log_message(self, *args):
         pass
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""
+_EMPTY_WAITRESS = """
+from waitress.server import create_server
+def nothing(environ, start_response):
+    start_response("200 OK", [("Content-Length", "0")])
+    return [b""]
+server = create_server(nothing, host="127.0.0.1", port=0, threads=4)
+print(server.effective_port, flush=True)
+server.run()
+"""
+
+
+def floor(program: str, rounds: int, headers: dict[str, str]) -> float:
+    """The median round trip to ``program``, a server in a fresh process that prints its
+    port."""
+    process = subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.PIPE,
+                               text=True)
+    try:
+        assert process.stdout is not None
+        connection = http.client.HTTPConnection("127.0.0.1", int(process.stdout.readline()))
+
+        def ask() -> None:
+            connection.request("GET", "/", headers=headers)
+            connection.getresponse().read()
+
+        ask()
+        figure = median_ms(ask, rounds)
+        connection.close()
+        return figure
+    finally:
+        process.terminate()
+        process.wait()
 
 
 def floor_304(rounds: int) -> float:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1])
-
-    def ask() -> None:
-        connection.request("GET", "/", headers={"If-None-Match": '"x"'})
-        connection.getresponse().read()
-
-    ask()
-    figure = median_ms(ask, rounds)
-    connection.close()
-    server.shutdown()
-    return figure
+    return floor(_BARE_304, rounds, {"If-None-Match": '"x"'})
 
 
 def waitress_floor(rounds: int) -> float:
     """The same HTTP stack as the feed server (waitress, four threads) around an application
     that does nothing: what a round trip costs before any feed work."""
-    from waitress.server import create_server
-
-    def nothing(_environ: object, start_response: Callable[..., object]) -> list[bytes]:
-        start_response("200 OK", [("Content-Length", "0")])
-        return [b""]
-
-    server = create_server(nothing, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    connection = http.client.HTTPConnection("127.0.0.1", server.effective_port)
-
-    def ask() -> None:
-        connection.request("GET", "/")
-        connection.getresponse().read()
-
-    ask()
-    figure = median_ms(ask, rounds)
-    connection.close()
-    return figure
+    return floor(_EMPTY_WAITRESS, rounds, {})
 
 
 def full_comparison(folder: Path, config: Path, app: App, rounds: int) -> list[str]:

@@ -12,24 +12,42 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy import and_, bindparam, delete, func, insert, select, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 
-from events.feed import Version
-from events.model import FeedBlock, FollowUp, Kind, RegisterVersion
+from events.feed import Placed, Version, feed_place
+from events.model import FeedBlock, FollowUp, Kind
 
-__all__ = ["FeedRow", "FeedStore"]
+__all__ = ["FeedRow", "FeedStore", "register_version", "token_of"]
 
 #: Ids asked for in one statement; well under every database's limit on parameters.
 _BATCH = 500
 
 _ANCHOR = aliased(FollowUp)
-# A follow-up's place in a feed: dated ones by their first possible day, then the undated.
-# Read on every change to the register, for every follow-up: plain SQL through the driver,
-# since building SQLAlchemy's typed rows would cost more than the query.
-_VERSIONS = ("SELECT f.id, f.revision, a.revision FROM followups f "
-             "LEFT OUTER JOIN followups a ON a.id = f.anchor_id "
-             "ORDER BY f.earliest IS NULL, f.earliest, f.id")
+# Read for every follow-up when a feed starts or has fallen far behind: plain SQL through
+# the driver, since building SQLAlchemy's typed rows would cost more than the query.
+_VERSIONS = ("SELECT f.id, f.revision, a.revision, f.earliest FROM followups f "
+             "LEFT OUTER JOIN followups a ON a.id = f.anchor_id")
+# The same for the follow-ups that changed and those tied to them, whose events show their
+# anchor's dates and state.
+_VERSIONS_OF = text(_VERSIONS + " WHERE f.id IN :ids OR f.anchor_id IN :ids").bindparams(
+    bindparam("ids", expanding=True))
+_VERSION = text("SELECT version FROM register_version")
+_TOKEN = text("SELECT token FROM feed_tokens WHERE audience = :audience")
+_LOGGED_FROM = text("SELECT MIN(version) FROM feed_changes")
+_CHANGED_AFTER = text("SELECT DISTINCT followup_id FROM feed_changes WHERE version > :seen")
+
+
+def register_version(connection: Connection) -> int:
+    """The register's version, read on a bare connection: every request asks for it, and an
+    ORM session would cost more than the read."""
+    return int(connection.execute(_VERSION).scalar_one())
+
+
+def token_of(connection: Connection, audience: str) -> str | None:
+    """The secret in an audience's feed address, if it has been given one."""
+    return connection.execute(_TOKEN, {"audience": audience}).scalar()
 
 
 @dataclass(frozen=True)
@@ -55,12 +73,28 @@ class FeedStore:
     def version(self) -> int:
         """The register's version: it moves whenever any follow-up is added, changed or
         removed, in the same transaction."""
-        return int(self.session.execute(select(RegisterVersion.version)).scalar_one())
+        return register_version(self.session.connection())
 
-    def versions(self) -> list[tuple[str, int, int | None]]:
-        """Every follow-up's id, revision and anchor's revision (None without one), in feed
-        order."""
-        return list(self.session.connection().exec_driver_sql(_VERSIONS).all())
+    def versions(self) -> list[Placed]:
+        """Every follow-up's id, revision, anchor's revision (None without one) and earliest
+        day, in feed order."""
+        rows = self.session.connection().exec_driver_sql(_VERSIONS).all()
+        return sorted((tuple(row) for row in rows), key=lambda row: feed_place(row[0], row[3]))
+
+    def changed_after(self, seen: int) -> list[str] | None:
+        """The ids of the follow-ups added, changed or removed after register version
+        ``seen``, or None when the log of changes no longer reaches back that far."""
+        logged_from = self.session.execute(_LOGGED_FROM).scalar()
+        if logged_from is None or logged_from > seen + 1:
+            return None
+        return list(self.session.execute(_CHANGED_AFTER, {"seen": seen}).scalars())
+
+    def versions_of(self, ids: Sequence[str]) -> Iterator[Placed]:
+        """As :meth:`versions`, in no order, for the follow-ups named by ``ids`` and those
+        anchored to them."""
+        for start in range(0, len(ids), _BATCH):
+            for row in self.session.execute(_VERSIONS_OF, {"ids": ids[start:start + _BATCH]}):
+                yield tuple(row)
 
     def rows(self, ids: Sequence[str] | None = None) -> Iterator[FeedRow]:
         """The follow-ups named by ``ids`` (None: every one), with their kept blocks."""

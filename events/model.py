@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     Boolean,
+    Column,
     DateTime,
     Dialect,
     Enum,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
 )
@@ -248,6 +250,23 @@ class FeedToken(Base):
     created_at: Mapped[datetime]
 
 
+class EditorToken(Base):
+    """The secrets of an audience's editor address, apart from its feed's: holding the feed
+    address lets one read, holding this one lets one change follow-ups from the page.
+
+    ``form_token`` is the CSRF token the page's forms carry; it is kept here, not derived
+    from a per-process secret, so that every server of the register (the daemon's and
+    ``followup serve``) and a restarted one accept the forms the others gave out.
+    """
+
+    __tablename__ = "editor_tokens"
+
+    audience: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token: Mapped[str] = mapped_column(String(64))
+    form_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
 class RegisterVersion(Base):
     """One row: a number raised in the same transaction as any change to the follow-ups.
 
@@ -260,6 +279,16 @@ class RegisterVersion(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
+
+
+#: Which follow-ups each register version changed, written by the same triggers that raise it
+#: (migration 0010_feed_changes): a feed that has seen a version reads only what came after.
+#: A log, not an entity: no key, never loaded as objects.
+feed_changes = Table(
+    "feed_changes", Base.metadata,
+    Column("version", Integer, nullable=False, index=True),
+    Column("followup_id", String(64), nullable=False),
+)
 
 
 class FeedBlock(Base):

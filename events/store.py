@@ -13,12 +13,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import (
     URL,
     Connection,
@@ -36,8 +32,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from events.errors import StoreError
 
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 SUPPORTED = "use sqlite:///PATH or postgresql://USER@HOST:PORT/DATABASE"
+
+#: The newest migration. A database already at it is opened without Alembic, whose import and
+#: reading of the migration scripts would be most of a second of every command and daemon
+#: start; tests/system/test_store.py checks that this is the scripts' head.
+HEAD = "0010_feed_changes"
 
 # Any constant would do; it only has to be the same in every process migrating the database.
 _MIGRATION_LOCK = 0x666F6C6C
@@ -151,6 +156,12 @@ class Store:
 
     def prepare(self) -> Preparation:
         """Create the schema or move it forward to this version of followup."""
+        with self._translated_errors(), self.engine.connect() as connection:
+            if _stamped(connection) == HEAD:
+                return Preparation(created=False, upgraded_from=None, revision=HEAD)
+        from alembic import command
+        from alembic.script import ScriptDirectory
+
         script = ScriptDirectory.from_config(_alembic_config())
         head = script.get_current_head()
         assert head is not None
@@ -172,6 +183,8 @@ class Store:
         return Preparation(created=current is None, upgraded_from=current, revision=head)
 
     def _current_revision(self, connection: Connection, script: ScriptDirectory) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
         current = MigrationContext.configure(connection).get_current_revision()
         if current is None:
             if inspect(connection).get_table_names():
@@ -288,7 +301,18 @@ def _converted(values: list[Any], process: Callable[[Any], Any] | None) -> list[
     return converted
 
 
+def _stamped(connection: Connection) -> str | None:
+    """The migration a database was last moved to, read without Alembic; None when it has
+    no such record (a new database, or not followup's)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    rows = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return rows[0] if len(rows) == 1 else None
+
+
 def _alembic_config() -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config

@@ -28,10 +28,12 @@ class Opening:
 
 
 class App:
-    def __init__(self, config: Config, *, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, config: Config, *, clock: Callable[[], datetime] = utc_now,
+                 store: Store | None = None) -> None:
         self.config = config
         self.clock = clock
-        self.store = Store(
+        # A server that has a store already (the feed server's) shares it.
+        self.store = store or Store(
             config.database.url, base_dir=config.base_dir, busy_timeout=config.database.busy_timeout
         )
         self.bus = standard_bus()

@@ -24,6 +24,7 @@ from scheduler import (
     cli_ingest,
     cli_register,
     cli_reminders,
+    cli_timeline,
 )
 from scheduler.cli_common import Invocation, LazyApp
 
@@ -90,7 +91,7 @@ def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
 
 
 for module in (cli_register, cli_desk, cli_import, cli_reminders, cli_feeds, cli_ingest,
-               cli_backup):
+               cli_backup, cli_timeline):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -79,31 +79,68 @@ def serve(host: str | None, port: int | None) -> None:
 
 
 @click.group(invoke_without_command=True)
+@click.option("--editors", is_flag=True,
+              help="The editor addresses instead: whoever holds one can change follow-ups.")
 @json_option
 @click.pass_context
-def feeds(ctx: click.Context, as_json: bool) -> None:
-    """The feed addresses to subscribe to, one per audience and one for all."""
+def feeds(ctx: click.Context, editors: bool, as_json: bool) -> None:
+    """The feed addresses to subscribe to, one per audience and one for all, each with the
+    address of its page (the timeline)."""
     if ctx.invoked_subcommand is not None:
         return
+    from scheduler.feed_reach import say_who_can_reach
+    from scheduler.pages import page_url
+
     service = _feed_service()
+    if editors:
+        _list_editors(service, as_json)
+        return
     rows = []
     for name, token in service.tokens().items():
         url = service.url(name, token)
-        rows.append({"audience": name, "url": url, "webcal": "webcal://" + url.split("://", 1)[1]})
-    from scheduler.feed_reach import say_who_can_reach
+        rows.append({"audience": name, "url": url, "webcal": "webcal://" + url.split("://", 1)[1],
+                     "page": page_url(service, name, token)})
     say_who_can_reach(current_app().config.feeds)
     if as_json:
         emit_json(rows)
         return
     for row in rows:
-        click.echo(f"{row['audience']}\n  {row['url']}\n  {row['webcal']}")
+        click.echo(f"{row['audience']}\n  {row['url']}\n  {row['webcal']}\n"
+                   f"  page: {row['page']}")
+
+
+def _list_editors(service: FeedService, as_json: bool) -> None:
+    from scheduler.editors import EditorTokens
+
+    addresses = EditorTokens(service)
+    rows = [{"audience": name, "editor": addresses.url(name, token)}
+            for name, token in addresses.tokens().items()]
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['audience']}\n  {row['editor']}")
+    click.echo("Whoever holds an editor address can change that audience's follow-ups:\n"
+               "keep it to the desk ('followup feeds rotate AUDIENCE --editor' replaces one).",
+               err=True)
 
 
 @feeds.command()
 @click.argument("audience")
-def rotate(audience: str) -> None:
+@click.option("--editor", is_flag=True,
+              help="Replace the editor address instead of the feed address.")
+def rotate(audience: str, editor: bool) -> None:
     """Give an audience's feed a new secret address; the old one stops working."""
     service = _feed_service()
+    if editor:
+        from scheduler.editors import EditorTokens
+
+        addresses = EditorTokens(service)
+        token = addresses.rotate(audience)
+        click.echo(f"{audience}: new editor address {addresses.url(audience, token)}")
+        click.echo("The old editor address and the forms it gave out no longer work.",
+                   err=True)
+        return
     token = service.rotate(audience)
     click.echo(f"{audience}: new address {service.url(audience, token)}")
     click.echo("The old address no longer works: give subscribers the new one.", err=True)

@@ -6,15 +6,18 @@ missing file or a variable no notice provides fails there, never at send time.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from importlib import metadata
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from jinja2 import (
     Environment,
+    FileSystemBytecodeCache,
     FileSystemLoader,
     StrictUndefined,
     TemplateError,
@@ -23,6 +26,7 @@ from jinja2 import (
     select_autoescape,
 )
 
+from events.cache import cache_folder
 from events.describe import anchor_when, days, next_step, tie, when
 from events.errors import FollowupError
 from events.ledger import QUIET_FIELDS as _QUIET
@@ -66,6 +70,7 @@ class Templates:
             keep_trailing_newline=True,
             # Loaded and checked once at start-up; not looked at on disk again per notice.
             auto_reload=False,
+            bytecode_cache=_bytecode_cache(),
         )
 
     def render(self, kind: str, context: dict[str, Any]) -> Rendered:
@@ -109,10 +114,52 @@ class Templates:
         return problems
 
 
+def _bytecode_cache() -> FileSystemBytecodeCache | None:
+    """Compiled templates kept between runs (Jinja keys each by its source's checksum): a
+    daemon starting afresh need not compile them again."""
+    folder = cache_folder()
+    if folder is None:
+        return None
+    try:
+        (folder / "templates").mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(str(folder / "templates"))
+
+
 def ensure_valid(templates: Templates) -> None:
+    """Check the templates, unless these very files passed the check before: every daemon
+    start would otherwise parse and try each of them again (most of a second)."""
+    passed = _passed_mark(templates.directory)
+    if passed is not None and passed.exists():
+        return
     problems = templates.check()
     if problems:
         raise TemplateProblem(f"{len(problems)} template problem(s): " + "; ".join(problems))
+    if passed is not None:
+        try:
+            passed.parent.mkdir(parents=True, exist_ok=True)
+            passed.touch()
+        except OSError:
+            pass  # a read-only home: checked again next time, as without a cache
+
+
+def _passed_mark(directory: Path) -> Path | None:
+    """A file in the cache folder named by everything the check depends on: each template's
+    name and bytes, the code that makes their sample contexts, and this version of Jinja."""
+    folder = cache_folder()
+    if folder is None:
+        return None
+    digest = hashlib.sha256(repr((metadata.version("jinja2"), sorted(VARIABLES))).encode())
+    digest.update(Path(__file__).read_bytes())
+    try:
+        for path in sorted(directory.rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(directory)).encode() + b"\0")
+                digest.update(path.read_bytes())
+    except OSError:
+        return None  # checked, and the check says what cannot be read
+    return folder / "templates" / f"passed-{digest.hexdigest()[:32]}"
 
 
 # -- contexts -----------------------------------------------------------------------------

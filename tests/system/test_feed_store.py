@@ -39,7 +39,7 @@ def store(any_database_url: str) -> Iterator[Store]:
 
 def versions(session: Session) -> dict[str, Version]:
     return {followup_id: (revision, anchored or 0)
-            for followup_id, revision, anchored in FeedStore(session, SHAPE).versions()}
+            for followup_id, revision, anchored, _ in FeedStore(session, SHAPE).versions()}
 
 
 def version(store: Store) -> int:
@@ -78,6 +78,53 @@ def test_the_register_version_moves_with_every_change_to_a_follow_up(store: Stor
         before = version(store)
         sql(store, statement)
         assert version(store) > before, statement
+
+
+def changed_after(store: Store, seen: int) -> list[str] | None:
+    with store.transaction(write=False) as session:
+        changed = FeedStore(session, SHAPE).changed_after(seen)
+    return None if changed is None else sorted(changed)
+
+
+def test_the_log_names_what_each_change_touched(store: Store) -> None:
+    start = version(store)
+    assert changed_after(store, start) == []
+    change(store, "confirm")  # TEMM 21, and what rides on it re-derived in the same command
+    with store.transaction(write=False) as session:
+        riders = sorted(session.scalars(select(FollowUp.id).where(
+            FollowUp.anchor_id == "temm-21", FollowUp.earliest.is_not(None))))
+    confirmed = changed_after(store, start)
+    assert confirmed is not None and "temm-21" in confirmed
+    assert set(riders) <= set(confirmed)
+    middle = version(store)
+    sql(store, "UPDATE followups SET revision = revision + 1 WHERE id = 'jcec-24'")
+    sql(store, "INSERT INTO followups (id, title, kind, status, parties, earliest, latest, "
+               "precision, margin_days, tags, revision, created_at, updated_at) VALUES "
+               "('by-hand', 'By hand', 'other', 'expected', '[]', NULL, NULL, 'open', 0, "
+               "'[]', 1, '2019-01-24 09:00:00', '2019-01-24 09:00:00')")
+    assert changed_after(store, middle) == ["by-hand", "jcec-24"]
+    deleted = version(store)
+    sql(store, "DELETE FROM followups WHERE id = 'by-hand'")
+    assert changed_after(store, deleted) == ["by-hand"]
+    # rows before a reader's version pruned away: it is told to read everything
+    sql(store, f"DELETE FROM feed_changes WHERE version <= {middle + 1}")
+    assert changed_after(store, middle) is None
+    assert changed_after(store, middle + 1) == ["by-hand"]
+
+
+def test_the_log_keeps_the_latest_versions_only(service: FeedService) -> None:
+    """Pruned as the versions pass each thousand: a feed left further behind than the log
+    reaches reads every follow-up again, and still serves what is there."""
+    service.render("all")
+    seen = version(service.store)
+    sql(service.store, "UPDATE register_version SET version = 39999")
+    sql(service.store, "UPDATE followups SET revision = revision + 1 WHERE id = 'jcec-24'")
+    assert version(service.store) == 40000
+    with service.store.transaction(write=False) as session:
+        logged = session.execute(text("SELECT version, followup_id FROM feed_changes")).all()
+    assert [tuple(row) for row in logged] == [(40000, "jcec-24")]
+    assert changed_after(service.store, seen) is None
+    assert service.render("all").body == rendered_afresh(service)
 
 
 def test_the_version_stands_while_no_follow_up_changes(store: Store) -> None:
@@ -124,7 +171,7 @@ def test_versions_come_in_feed_order(store: Store) -> None:
     anchors = {followup_id: anchor for followup_id, _, _, anchor in rows}
     expected = [r[0] for r in sorted(rows, key=lambda r: (r[1] is None, r[1] or NOW.date(),
                                                           r[0]))]
-    assert [followup_id for followup_id, _, _ in order] == expected
+    assert [followup_id for followup_id, _, _, _ in order] == expected
     assert by_id == {followup_id: (revisions[followup_id],
                                          revisions[anchors[followup_id]]
                                          if anchors[followup_id] else 0)
@@ -249,10 +296,13 @@ def test_a_feed_reads_the_follow_ups_only_when_something_changed(service: FeedSe
         statements.clear()
         changed = service.render("all")
         reading = [(s, v) for s, v in statements if "FROM followups" in s]
-        # the versions of all; then, for the one that changed and the one tied to it, their
-        # kept blocks (none for these versions) and the follow-ups whole, to render them
+        # what changed, from the log; the versions of that one and of those tied to it,
+        # asked by its id alone; then, for the one that changed and the one tied to it,
+        # their kept blocks (none for these versions) and the follow-ups whole
+        assert any("FROM feed_changes" in statement for statement, _ in statements)
         assert len(reading) == 3
-        assert "feed_blocks" not in reading[0][0] and "WHERE" not in reading[0][0]
+        assert "feed_blocks" not in reading[0][0] and "anchor_id IN" in reading[0][0]
+        assert "'jcec-24'" in reading[0][1] and "fine-dust" not in reading[0][1]
         for _, parameters in reading[1:]:
             assert "'jcec-24'" in parameters and "'fine-dust-expert-group'" in parameters
             assert not any(f"'{other}'" in parameters for other in ("temm-21", "ltp-report"))
@@ -264,6 +314,38 @@ def test_a_feed_reads_the_follow_ups_only_when_something_changed(service: FeedSe
     unchanged = service.render("temm-team")
     assert (unchanged.body, unchanged.etag) == (team.body, team.etag)
     assert unchanged.stamp == changed.stamp
+
+
+def test_a_feed_kept_up_change_by_change_is_the_feed_made_afresh(
+        service: FeedService) -> None:
+    """Whatever moves (a date reordering the feed, a follow-up added or removed, an anchor
+    gained or lost), a service that read only the changes serves what a new one would."""
+    steps = [
+        "UPDATE followups SET earliest = '2018-01-01', revision = revision + 1 "
+        "WHERE id = 'jcec-24'",  # to the front
+        "UPDATE followups SET earliest = NULL, latest = NULL, precision = 'open', "
+        "revision = revision + 1 WHERE id = 'temm-21'",  # to the undated at the end
+        "INSERT INTO followups (id, title, kind, status, parties, earliest, latest, "
+        "precision, margin_days, tags, revision, created_at, updated_at) VALUES ('by-hand', "
+        "'By hand', 'other', 'expected', '[]', '2019-06-01', '2019-06-30', 'month', 0, "
+        "'[\"temm\"]', 1, '2019-01-24 09:00:00', '2019-01-24 09:00:00')",
+        "UPDATE followups SET anchor_id = 'by-hand', revision = revision + 1 "
+        "WHERE id = 'jcec-24'",
+        "UPDATE followups SET revision = revision + 1 WHERE id = 'by-hand'",  # its rider too
+        "UPDATE followups SET anchor_id = NULL, revision = revision + 1 WHERE id = 'jcec-24'",
+        "DELETE FROM followups WHERE id = 'by-hand'",
+        "UPDATE followups SET earliest = '2019-03-01', latest = '2019-03-31', "
+        "precision = 'month', revision = revision + 1 WHERE id = 'temm-21'",
+    ]
+    service.render("all")
+    service.render("temm-team")
+    for step in steps:
+        sql(service.store, step)
+        for audience in ("all", "temm-team"):
+            kept_up = service.render(audience)
+            fresh = FeedService(service.store, service.config).render(audience)
+            assert kept_up.body == fresh.body == rendered_afresh(service, audience), step
+            assert kept_up.etag == fresh.etag, step
 
 
 def test_a_feed_is_served_when_its_events_cannot_be_kept(

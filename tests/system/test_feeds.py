@@ -259,7 +259,9 @@ def test_rotating_a_token_retires_the_old_address(server: tuple[str, FeedService
     assert get(new)[0] == 200
     listed = json.loads(run(config_file, "feeds", "--json").stdout)
     assert {"audience": "desk", "url": new.replace(base, "http://127.0.0.1:0"),
-            "webcal": new.replace(base, "webcal://127.0.0.1:0")} in listed
+            "webcal": new.replace(base, "webcal://127.0.0.1:0"),
+            "page": new.replace(base, "http://127.0.0.1:0").replace("/feeds/", "/pages/")
+            .replace("desk.ics", "desk/")} in listed
 
 
 def test_a_change_from_the_cli_shows_in_the_next_response(server: tuple[str, FeedService],

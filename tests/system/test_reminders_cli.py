@@ -17,7 +17,7 @@ from events.model import Notice, NoticeStatus
 from events.queue import Queue, record_failure
 from events.store import Store
 from scheduler.cli import cli
-from scheduler.notices import default_directory
+from scheduler.notices import TemplateProblem, Templates, default_directory, ensure_valid
 from tests.system.daemons import SEED_DUE_AT_START
 
 OUTCOMES = Path(__file__).parents[2] / "events" / "data" / "outcomes-2019.toml"
@@ -152,6 +152,31 @@ def test_template_errors_fail_check_and_daemon_start(config_file: Path, tmp_path
     config_file.write_text(config_file.read_text() + '[templates]\npath = "my-templates"\n')
     refused(run(config_file, "check"), says)
     refused(run(config_file, "daemon"), says)
+
+
+def test_templates_that_passed_are_not_checked_again_until_they_change(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FOLLOWUP_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "my-templates"
+    shutil.copytree(default_directory(), folder, ignore=shutil.ignore_patterns("*.py",
+                                                                            "__pycache__"))
+    checked: list[Path] = []
+
+    class Counted(Templates):
+        def check(self) -> list[str]:
+            checked.append(self.directory)
+            return super().check()
+
+    ensure_valid(Counted(folder))
+    ensure_valid(Counted(folder))
+    assert len(checked) == 1  # the same files: their check stands
+    (folder / "chase.txt").write_text((folder / "chase.txt").read_text() + "{% if %}")
+    with pytest.raises(TemplateProblem, match=r"chase\.txt"):
+        ensure_valid(Counted(folder))
+    with pytest.raises(TemplateProblem, match=r"chase\.txt"):
+        ensure_valid(Counted(folder))  # a failure is never remembered as a pass
+    assert len(checked) == 3
+    assert len(list((tmp_path / "cache" / "templates").glob("passed-*"))) == 1
 
 
 def test_config_problems_stop_the_daemon_with_one_line(config_file: Path) -> None:

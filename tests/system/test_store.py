@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, text
 
 from events.bus import FollowUpEvent, Rederived
@@ -18,7 +19,7 @@ from events.model import Base, Change, FollowUp, Kind, Source, Status
 from events.register import Draft, Register, standard_bus
 from events.schedule import Schedule
 from events.seed import load_seed, read_seed
-from events.store import Store
+from events.store import HEAD, Store, _alembic_config
 from events.window import parse_window
 from tests.conftest import NOW, SEED_IDS
 
@@ -75,6 +76,11 @@ def test_migrations_make_exactly_the_schema_the_models_describe(store: Store) ->
     with store.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
+
+
+def test_the_head_known_without_alembic_is_the_migrations_head() -> None:
+    script = ScriptDirectory.from_config(_alembic_config())
+    assert script.get_current_head() == HEAD
 
 
 def test_opening_again_changes_nothing(store: Store) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import time as clock
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -487,10 +488,14 @@ def test_an_entry_s_key_names_its_follow_up_and_version() -> None:
     assert entry("ltp-report", (2, 8)).key == b"ltp-report:(2, 8);"
 
 
+D1, D2 = date(2019, 3, 1), date(2019, 6, 1)
+
+
 def test_entries_follow_the_register_s_order_and_versions() -> None:
     entries = FeedEntries()
     assert entries.chosen() == []
-    assert entries.stale([("a", 1, None), ("b", 1, None)]) == ["a", "b"]  # nothing held yet
+    # nothing held yet
+    assert entries.stale([("a", 1, None, D1), ("b", 1, None, D2)]) == ["a", "b"]
     assert entries.chosen() == []  # nothing put: nothing shown
     for item in (entry("a"), entry("b", audiences=frozenset({"desk"}))):
         entries.put(item)
@@ -498,7 +503,8 @@ def test_entries_follow_the_register_s_order_and_versions() -> None:
     assert [e.id for e in entries.chosen("desk")] == ["b"]
     assert entries.chosen("team") == []
     # b moves ahead of a, a's anchor changes, c is new
-    assert entries.stale([("b", 1, None), ("c", 1, None), ("a", 1, 2)]) == ["c", "a"]
+    assert entries.stale([("b", 1, None, D1), ("c", 1, None, D2),
+                          ("a", 1, 2, None)]) == ["c", "a"]
     assert [e.id for e in entries.chosen()] == ["b", "a"]  # c not put yet
     entries.put(entry("c"))
     entries.put(entry("a", (1, 2)))
@@ -506,11 +512,45 @@ def test_entries_follow_the_register_s_order_and_versions() -> None:
                                                              ("a", (1, 2))]
     assert len(entries) == 3
     # b is gone: its entry too
-    assert entries.stale([("c", 1, None), ("a", 1, 2)]) == []
+    assert entries.stale([("c", 1, None, D2), ("a", 1, 2, None)]) == []
     assert [e.id for e in entries.chosen()] == ["c", "a"]
     assert len(entries) == 2
-    assert entries.stale([("a", 2, 2)]) == ["a"]  # its own revision moved
-    assert entries.stale([("a", 2, 3)]) == ["a"]  # its anchor's
+    assert entries.stale([("a", 2, 2, None)]) == ["a"]  # its own revision moved
+    assert entries.stale([("a", 2, 3, None)]) == ["a"]  # its anchor's
     entries.put(entry("a", (2, 3)))
-    assert entries.stale([("a", 2, 3)]) == []
+    assert entries.stale([("a", 2, 3, None)]) == []
     assert entries.version is None  # the register version is the caller's to set
+
+
+_IDS = st.sampled_from(["a", "b", "c", "d", "e"])
+_ROWS = st.dictionaries(_IDS, st.tuples(st.integers(1, 3), st.none() | st.integers(1, 3),
+                                        st.none() | st.sampled_from([D1, D2])))
+
+
+@given(st.lists(_ROWS, min_size=1, max_size=6), st.randoms(use_true_random=False))
+def test_entries_told_only_what_changed_match_entries_told_everything(
+        registers: list[dict[str, tuple[int, int | None, date | None]]],
+        rng: random.Random) -> None:
+    """Brought up change by change (the ids that changed, plus some that did not, as the
+    follow-ups tied to them are), the entries stand as if told the whole register."""
+    kept_up = FeedEntries()
+    previous: dict[str, tuple[int, int | None, date | None]] = {}
+    for register in registers:
+        rows = [(i, *row) for i, row in register.items()]
+        rng.shuffle(rows)
+        changed = [i for i in register.keys() | previous.keys()
+                   if register.get(i) != previous.get(i)]
+        riders = [i for i in register if rng.random() < 0.3]
+        asked = [row for row in rows if row[0] in changed or row[0] in riders]
+        whole = FeedEntries()
+        for entries in (whole, kept_up):
+            first = entries is whole or not previous
+            stale = entries.stale(rows) if first else entries.restale(asked, changed)
+            for followup_id in stale:
+                revision, anchored, _ = register[followup_id]
+                entries.put(entry(followup_id, (revision, anchored or 0)))
+        assert [(e.id, e.version) for e in kept_up.chosen()] == [
+            (e.id, e.version) for e in whole.chosen()]
+        assert [e.id for e in whole.chosen()] == [r[0] for r in sorted(
+            rows, key=lambda r: (r[3] is None, r[3] or date.min, r[0]))]
+        previous = register
