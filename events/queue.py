@@ -236,6 +236,25 @@ class Queue:
         rows = self.session.execute(select(Notice.status, func.count()).group_by(Notice.status))
         return {str(status): count for status, count in rows}
 
+    def census(self) -> tuple[dict[tuple[str, str], int], datetime | None]:
+        """What a metrics scrape reads: the notices per (status, channel), and when the
+        oldest notice that has fallen due and is not yet sent (waiting, retrying or being
+        sent) was due; None when there is none.
+
+        A pending notice is due at its next attempt (``followup retry`` makes that now), so
+        the oldest is one step into the (status, next_attempt) index rather than a look at
+        every pending notice, most of them planned months ahead; the ones being retried or
+        sent are few, and their own due time is read.
+        """
+        counts = {(str(status), channel): int(count) for status, channel, count in
+                  self.session.execute(select(_N.status, _N.channel, func.count())
+                                       .group_by(_N.status, _N.channel))}
+        pending = self.session.scalar(select(func.min(_N.next_attempt)).where(
+            _N.status == NoticeStatus.PENDING, _N.next_attempt <= self.now))
+        tried = self.session.scalar(select(func.min(_N.due)).where(
+            _N.status.in_([NoticeStatus.FAILED, NoticeStatus.SENDING]), _N.due <= self.now))
+        return counts, min((t for t in (pending, tried) if t is not None), default=None)
+
     def listing(self, status: NoticeStatus | None = None, limit: int | None = None
                 ) -> list[Notice]:
         query = select(Notice).order_by(Notice.due, Notice.id)

@@ -42,7 +42,7 @@ SUPPORTED = "use sqlite:///PATH or postgresql://USER@HOST:PORT/DATABASE"
 #: The newest migration. A database already at it is opened without Alembic, whose import and
 #: reading of the migration scripts would be most of a second of every command and daemon
 #: start; tests/system/test_store.py checks that this is the scripts' head.
-HEAD = "0010_feed_changes"
+HEAD = "0011_editor_tokens"
 
 # Any constant would do; it only has to be the same in every process migrating the database.
 _MIGRATION_LOCK = 0x666F6C6C

@@ -35,7 +35,13 @@ from pathlib import Path
 from typing import IO, ClassVar
 
 from events.errors import ConfigError, FollowupError
-from scheduler.config import ChannelConfig, Config, EmailChannelConfig, LogChannelConfig
+from scheduler.config import (
+    AppriseChannelConfig,
+    ChannelConfig,
+    Config,
+    EmailChannelConfig,
+    LogChannelConfig,
+)
 
 
 class DeliveryFailure(FollowupError):
@@ -66,6 +72,8 @@ class Message:
     text: str
     html: str
     late: bool
+    #: A short Markdown form, for chat services; empty when the templates have none.
+    markdown: str = ""
 
 
 class Channel(ABC):
@@ -332,6 +340,10 @@ def open_channels(config: Config, env: Mapping[str, str]) -> dict[str, Channel]:
 
 def _open(channel_config: ChannelConfig, config: Config, env: Mapping[str, str],
           problems: list[str]) -> Channel:
+    if isinstance(channel_config, AppriseChannelConfig):
+        from scheduler.apprise_channel import AppriseChannel
+
+        return AppriseChannel.open(channel_config, env, problems)
     if isinstance(channel_config, LogChannelConfig):
         channel = LogChannel(channel_config, config.base_dir)
         # JSON lines are read by programs, which want every sent record, repeated or not.

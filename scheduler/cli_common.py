@@ -100,6 +100,14 @@ def json_option(function: F) -> F:
     )(function)
 
 
+def wide_option(function: F) -> F:
+    return click.option(
+        "--wide", is_flag=True,
+        help="Every column and the full text, wrapped to the terminal's width (a narrow "
+             "terminal or a pipe gets a compact table otherwise).",
+    )(function)
+
+
 class _WindowType(click.ParamType[Window, Any]):
     name = "WINDOW"
 
@@ -133,6 +141,7 @@ def report(register: Register, as_json: bool) -> None:
     for note in register.notes:
         click.echo(f"note: {note}", err=True)
     if register.changes:
-        views.console().print(views.changes_table(register.changes))
+        out = views.console()
+        out.print(views.changes_table(register.changes, views.Layout.of(out)))
     else:
         click.echo("Nothing changed.")

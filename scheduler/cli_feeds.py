@@ -66,9 +66,15 @@ def serve(host: str | None, port: int | None) -> None:
 
     logs.configure(current_app().config.log)
     service = _feed_service()
-    config = current_app().config.feeds
+    app = current_app()
+    config = app.config.feeds
     service.tokens()
-    server = FeedServer(service, host or config.host, port or config.port)
+    metrics = None
+    if app.config.metrics.enabled:
+        from scheduler.metrics import Metrics
+
+        metrics = Metrics(app.store, app.clock)
+    server = FeedServer(service, host or config.host, port or config.port, metrics)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -10,7 +10,7 @@ import click
 
 from events.errors import FollowupError
 from events.window import Window
-from scheduler.cli_common import WINDOW, current_app, emit_json, json_option
+from scheduler.cli_common import WINDOW, current_app, emit_json, json_option, wide_option
 
 if TYPE_CHECKING:
     from events.extract import Proposal
@@ -61,6 +61,7 @@ def _pairs(values: tuple[str, ...]) -> dict[str, str]:
     help="Store a proposal as a new follow-up, even if it resembles one.",
 )
 @json_option
+@wide_option
 def ingest(
     release: Path,
     published: Window | None,
@@ -72,6 +73,7 @@ def ingest(
     links: tuple[str, ...],
     new: tuple[str, ...],
     as_json: bool,
+    wide: bool,
 ) -> None:
     """Propose the follow-ups a release commits to, and store them (FILE, or - for stdin)."""
     from events.extract import propose
@@ -104,7 +106,8 @@ def ingest(
         elif not (proposals or done):
             click.echo(f"No follow-ups found in {name}: nothing to store.")
         else:
-            views.console().print(views.proposals_table([*proposals, *done]))
+            out = views.console()
+            out.print(views.proposals_table([*proposals, *done], views.Layout.of(out, wide)))
         return
     app = current_app()
     with app.register() as register:
@@ -144,7 +147,8 @@ def ingest(
            if outcome.completed else "")
         + "."
     )
-    views.console().print(views.changes_table(register.changes))
+    out = views.console()
+    out.print(views.changes_table(register.changes, views.Layout.of(out, wide)))
 
 
 def _distinct_keys(done: list[Proposal], proposals: list[Proposal]) -> list[Proposal]:

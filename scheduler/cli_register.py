@@ -20,6 +20,7 @@ from scheduler.cli_common import (
     json_option,
     report,
     why,
+    wide_option,
 )
 
 
@@ -77,10 +78,13 @@ def init(as_json: bool) -> None:
     help="Only those whose window starts by this date. Undated ones match any range.",
 )
 @json_option
+@wide_option
 def list_(
-    status: str | None, kind: str | None, start: Window | None, end: Window | None, as_json: bool
+    status: str | None, kind: str | None, start: Window | None, end: Window | None,
+    as_json: bool, wide: bool,
 ) -> None:
-    """List follow-ups in date order, with their window and the sentence they came from."""
+    """List follow-ups in date order, with their window and (with --wide, or given room) the
+    sentence they came from."""
     from scheduler import views
 
     app = current_app()
@@ -101,7 +105,8 @@ def list_(
         if not followups:
             click.echo("No follow-ups match.")
             return
-        views.console().print(views.followups_table(followups, today))
+        out = views.console()
+        out.print(views.followups_table(followups, today, views.Layout.of(out, wide)))
 
 
 class _Chosen(NamedTuple):
@@ -128,7 +133,8 @@ def _range(start: Window | None, end: Window | None) -> Window | None:
 @click.command()
 @click.argument("followup_id", metavar="ID")
 @json_option
-def show(followup_id: str, as_json: bool) -> None:
+@wide_option
+def show(followup_id: str, as_json: bool, wide: bool) -> None:
     """Everything about one follow-up: window, tie, source sentence and history."""
     from scheduler import views
 
@@ -141,13 +147,16 @@ def show(followup_id: str, as_json: bool) -> None:
             data["history"] = [views.change_json(c) for c in history]
             emit_json(data)
             return
-        views.console().print(views.followup_panel(followup, history, app.today(), app.zone))
+        out = views.console()
+        out.print(views.followup_panel(followup, history, app.today(), app.zone,
+                                       views.Layout.of(out, wide)))
 
 
 @click.command()
 @click.argument("followup_id", metavar="ID")
 @json_option
-def history(followup_id: str, as_json: bool) -> None:
+@wide_option
+def history(followup_id: str, as_json: bool, wide: bool) -> None:
     """What changed in a follow-up, when, and why."""
     from scheduler import views
 
@@ -157,7 +166,8 @@ def history(followup_id: str, as_json: bool) -> None:
         if as_json:
             emit_json([views.change_json(c) for c in changes])
             return
-        views.console().print(views.history_table(changes, app.zone))
+        out = views.console()
+        out.print(views.history_table(changes, app.zone, views.Layout.of(out, wide)))
 
 
 @click.command()

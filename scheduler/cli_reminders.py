@@ -13,7 +13,7 @@ import click
 from events.errors import FollowupError
 from events.kinds import NoticeStatus
 from events.window import Window
-from scheduler.cli_common import WINDOW, current_app, emit_json, json_option
+from scheduler.cli_common import WINDOW, current_app, emit_json, json_option, wide_option
 
 if TYPE_CHECKING:
     from events.model import Notice
@@ -50,7 +50,8 @@ def daemon() -> None:
 )
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many.")
 @json_option
-def notices(status: str | None, limit: int | None, as_json: bool) -> None:
+@wide_option
+def notices(status: str | None, limit: int | None, as_json: bool, wide: bool) -> None:
     """The notice ledger: what is planned, sent, failed, dead, superseded or missed."""
     from events.queue import Queue
     from scheduler import views
@@ -65,7 +66,8 @@ def notices(status: str | None, limit: int | None, as_json: bool) -> None:
         if not rows:
             click.echo("No notices match.")
             return
-        views.console().print(views.notices_table(rows, app.zone))
+        out = views.console()
+        out.print(views.notices_table(rows, app.zone, views.Layout.of(out, wide)))
 
 
 @click.command()
@@ -88,8 +90,9 @@ def notices(status: str | None, limit: int | None, as_json: bool) -> None:
 @click.option("--seed", is_flag=True,
               help="Start from the bundled example release instead of the register.")
 @json_option
+@wide_option
 def replay(start: Window, end: Window, outcomes: Path | None, seed: bool,
-           as_json: bool) -> None:
+           as_json: bool, wide: bool) -> None:
     """Rehearse the notices of a period on a virtual clock, with a scratch copy of the data."""
     from scheduler import replay as rehearsal
     from scheduler import views
@@ -112,7 +115,9 @@ def replay(start: Window, end: Window, outcomes: Path | None, seed: bool,
     if not fired and not applied:
         click.echo("Nothing would be sent in that period.")
         return
-    views.console().print(views.fired_table(fired, app.config.plan, applied, app.zone))
+    out = views.console()
+    out.print(views.fired_table(fired, app.config.plan, views.Layout.of(out, wide), applied,
+                                app.zone))
 
 
 @click.command()

@@ -77,7 +77,22 @@ class EmailChannelConfig:
     ca_file: str | None = None
 
 
-ChannelConfig = LogChannelConfig | EmailChannelConfig
+@dataclass(frozen=True)
+class AppriseChannelConfig:
+    #: Per audience, the environment variable that holds its Apprise URLs: they carry the
+    #: services' tokens, so they are never written in config.toml.
+    urls_env: Mapping[str, str] = field(default_factory=dict)
+    #: Seconds to connect, and again to wait for the reply, per URL.
+    timeout: float = 10.0
+
+
+ChannelConfig = LogChannelConfig | EmailChannelConfig | AppriseChannelConfig
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    #: Serve /metrics (Prometheus) beside the feeds.
+    enabled: bool = False
 
 
 #: How the daemon's own log is written ([log]); the log channel is [channels.log].
@@ -125,6 +140,7 @@ class Config:
     #: Notice templates to use instead of the shipped ones.
     templates: Path | None = None
     feeds: FeedsConfig = field(default_factory=lambda: FeedsConfig())
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
     warnings: tuple[str, ...] = ()
 
     @property
@@ -207,6 +223,8 @@ def parse_config(
         if not templates_dir.is_dir():
             reader.problems.append(f"templates.path: no such folder {templates_dir}")
     feeds = _feeds(reader)
+    metrics = MetricsConfig(enabled=reader.get("metrics.enabled", bool, False))
+    _apprise_audiences(reader, channels, plan.audiences)
     if any(a.name == ALL_AUDIENCES for a in plan.audiences):
         reader.problems.append(f"audiences.{ALL_AUDIENCES}: the name is kept for the feed of "
                                "every follow-up; choose another")
@@ -217,7 +235,7 @@ def parse_config(
     return Config(path=path, database=database, timezone=timezone,
                   default_length=default_length, plan=plan, log=log,
                   delivery=delivery, channels=channels, templates=templates_dir,
-                  feeds=feeds, warnings=warnings)
+                  feeds=feeds, metrics=metrics, warnings=warnings)
 
 
 _POLICY_FIELDS: dict[str, type] = {
@@ -307,9 +325,54 @@ def _channels(reader: _Reader) -> dict[str, ChannelConfig]:
                 timeout=reader.get(f"{key}.timeout", float, 10.0, _positive),
                 ca_file=reader.get(f"{key}.ca_file", str, None),
             )
+        elif name == "apprise":
+            channels[name] = _apprise(reader, key)
         else:
-            reader.problems.append(f"{key}: unknown channel, use log or email")
+            reader.problems.append(f"{key}: unknown channel, use log, email or apprise")
     return channels
+
+
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _apprise(reader: _Reader, key: str) -> AppriseChannelConfig:
+    for secret in ("urls", "url"):
+        if reader.has(f"{key}.{secret}"):
+            reader.problems.append(
+                f"{key}.{secret}: Apprise URLs carry the services' tokens and do not belong "
+                f"in config.toml; put them in an environment variable and name it per "
+                f"audience in [{key}.urls_env]")
+    urls_env: dict[str, str] = {}
+    for audience in reader.keys(f"{key}.urls_env"):
+        variable = reader.get(f"{key}.urls_env.{audience}", str, "")
+        if "://" in variable:
+            reader.problems.append(
+                f"{key}.urls_env.{audience}: name the environment variable that holds the "
+                "URLs, not a URL (URLs carry tokens and do not belong in config.toml)")
+        elif _VARIABLE.fullmatch(variable) is None:
+            reader.problems.append(f"{key}.urls_env.{audience}: {variable!r} is not an "
+                                   "environment variable name (letters, digits and _)")
+        else:
+            urls_env[audience] = variable
+    return AppriseChannelConfig(
+        urls_env=urls_env, timeout=reader.get(f"{key}.timeout", float, 10.0, _positive))
+
+
+def _apprise_audiences(reader: _Reader, channels: Mapping[str, ChannelConfig],
+                       audiences: tuple[Audience, ...]) -> None:
+    """Each audience told through Apprise names its URLs' variable, and only those do."""
+    apprise = channels.get("apprise")
+    named = apprise.urls_env if isinstance(apprise, AppriseChannelConfig) else {}
+    users = {a.name for a in audiences if "apprise" in a.channels}
+    for name in sorted(users - set(named)):
+        reader.problems.append(
+            f"channels.apprise.urls_env.{name}: audience {name} uses the apprise channel; "
+            f"name the environment variable that holds its URLs, such as "
+            f"{name} = \"FOLLOWUP_{name.upper().replace('-', '_')}_APPRISE\"")
+    for name in sorted(set(named) - users):
+        reader.problems.append(
+            f"channels.apprise.urls_env.{name}: no audience {name} uses the apprise "
+            f"channel; add \"apprise\" to [audiences.{name}] channels, or remove the line")
 
 
 def _audiences(reader: _Reader, timezone: str,
@@ -525,6 +588,16 @@ class _Reader:
                 self.problems.append(f"{key}.{name}: expected a table [{key}.{name}], "
                                      f"got {inner!r}")
         return names
+
+    def keys(self, key: str) -> list[str]:
+        """The keys of the table at ``key`` (none when it is absent)."""
+        found, value = self._lookup(key)
+        if not found:
+            return []
+        if not isinstance(value, Mapping):
+            self.problems.append(f"{key}: expected a table [{key}], got {value!r}")
+            return []
+        return list(value)
 
     def get_list(self, key: str, item: type[T], default: list[T]) -> list[T]:
         values = self.get(key, list, default)

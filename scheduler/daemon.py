@@ -31,7 +31,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -49,6 +49,9 @@ from scheduler.round import Round
 from scheduler.stopping import Stop
 from scheduler.systemd import Notifier
 from scheduler.watchdog import Watchdog
+
+if TYPE_CHECKING:
+    from scheduler.metrics import Metrics
 
 log = logging.getLogger("followup.daemon")
 
@@ -214,9 +217,14 @@ class Daemon:
         self.channels: dict[str, Channel] = (
             dict(channels) if channels is not None
             else open_channels(self.config, os.environ if env is None else env))
+        self.metrics: Metrics | None = None
+        if self.config.metrics.enabled:
+            from scheduler.metrics import Metrics
+
+            self.metrics = Metrics(app.store, self.clock)
         self.dispatcher = Dispatcher(
             app.store, self.config.plan, self.config.delivery, self.channels, self.templates,
-            owner=self.owner, clock=self.clock, stop=self.stop.event,
+            owner=self.owner, clock=self.clock, stop=self.stop.event, observer=self.metrics,
         )
         self.dispatcher.progress = self.watchdog.step
         self.round = Round(app.store, self.config.plan, self.config.delivery, self.dispatcher)
@@ -276,8 +284,11 @@ class Daemon:
             service = FeedService(self.app.store, self.config)
             service.tokens()
             self.feed_server = FeedServer(service, self.config.feeds.host,
-                                          self.config.feeds.port)
+                                          self.config.feeds.port, self.metrics)
             self.feed_server.start()
+        elif self.metrics is not None:
+            log.warning("metrics are enabled but not served: the daemon serves /metrics "
+                        "on its feed server; set feeds.serve = true (or run followup serve)")
         self.scheduler.start()
         self.arm()
 

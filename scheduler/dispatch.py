@@ -26,7 +26,8 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from time import perf_counter
+from typing import Any, Protocol
 
 from jinja2 import TemplateError
 from sqlalchemy import Connection, select
@@ -67,6 +68,27 @@ DIGEST_LOOKBACK = timedelta(days=7)
 DATABASE_ERRORS = (StoreError, DBAPIError)
 
 
+class DeliveryObserver(Protocol):
+    """Told what delivery does, for metrics (``scheduler/metrics.py``)."""
+
+    def round(self) -> None:
+        """A delivery round begins."""
+
+    def tried(self, channel: str, outcome: str, attempt: int,
+              seconds: float | None) -> None:
+        """A notice's attempt came to ``outcome`` (sent, failed, dead, down); ``seconds``
+        is how long the send took (None when nothing was sent)."""
+
+
+class _Unobserved:
+    def round(self) -> None:
+        pass
+
+    def tried(self, channel: str, outcome: str, attempt: int,
+              seconds: float | None) -> None:
+        pass
+
+
 @dataclass(frozen=True)
 class Prepared:
     """A claimed notice, written and ready to send (or with the reason it cannot be)."""
@@ -103,6 +125,7 @@ class Dispatcher:
         stop: threading.Event | None = None,
         rng: Callable[[], float] = random.random,
         monotonic: Callable[[], float] = time.monotonic,
+        observer: DeliveryObserver | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -119,12 +142,14 @@ class Dispatcher:
         self.lease = timedelta(seconds=delivery.lease_seconds)
         self.holdings = Holdings(self.lease, monotonic)
         self.breaker = Breaker(delivery.backoff_seconds, delivery.backoff_cap_seconds, rng)
+        self.observer: DeliveryObserver = observer or _Unobserved()
         self._unrecorded: list[_Unrecorded] = []
         #: Claims let go of while the database did not answer, to give back once it does.
         self._abandoned: list[int] = []
 
     def run(self) -> int:
         """Deliver everything due now, batch by batch; the number of notices tried."""
+        self.observer.round()
         if not self._record_unrecorded() or not self._give_back_abandoned():
             return 0
         tried = 0
@@ -256,7 +281,7 @@ class Dispatcher:
             key=notice.key, kind=notice.kind, audience=audience.name,
             followup_id=notice.followup_id, due=notice.due, recipients=audience.recipients,
             subject=rendered.subject, text=rendered.text, html=rendered.html,
-            late=is_late(notice.due, now),
+            late=is_late(notice.due, now), markdown=rendered.markdown,
         )
 
     def _wanted(self, session: Session, audience: Audience) -> list[FollowUp]:
@@ -319,28 +344,39 @@ class Dispatcher:
         """Send one notice and record what happened; 1 if an attempt was made."""
         if item.channel is None or item.message is None:
             self._record_failure(item, item.problem or "cannot be delivered", final=True)
+            self.observer.tried(item.channel_name, "dead", item.attempt, None)
             return 1
+        last = item.attempt >= self.delivery.max_attempts
+        # Real time, as the latency a person waits for, whatever clock the round runs on.
+        started = perf_counter()
         try:
             item.channel.send(item.message)
         except ChannelDown as error:
+            self._observe(item, "down", started)
             self.breaker.trip(item.channel_name, str(error), self.clock())
             self._hand_back([item], reason=f"waiting for the {item.channel_name} channel: "
                                            f"{error}")
             return 0
         except GiveUp as error:
+            self._observe(item, "dead", started)
             self._record_failure(item, str(error), final=True)
         except TryAgain as error:
-            self._record_failure(item, str(error),
-                                 final=item.attempt >= self.delivery.max_attempts)
+            self._observe(item, "dead" if last else "failed", started)
+            self._record_failure(item, str(error), final=last)
         except Exception as error:
+            self._observe(item, "dead" if last else "failed", started)
             # A fault in a channel is this notice's failure, not the daemon's end.
             log.exception("sending [%s] failed unexpectedly", item.key)
-            self._record_failure(item, f"unexpected failure: {error!r}",
-                                 final=item.attempt >= self.delivery.max_attempts)
+            self._record_failure(item, f"unexpected failure: {error!r}", final=last)
         else:
+            self._observe(item, "sent", started)
             self.breaker.works(item.channel_name, self.clock())
             self._record_sent(item)
         return 1
+
+    def _observe(self, item: Prepared, outcome: str, started: float) -> None:
+        self.observer.tried(item.channel_name, outcome, item.attempt,
+                            perf_counter() - started)
 
     # -- recording -----------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Request, Response, abort, request
 from sqlalchemy import select
@@ -52,6 +52,9 @@ from events.model import FeedToken, Kind
 from events.store import Store
 from scheduler.config import ALL_AUDIENCES, Config
 from scheduler.gzipped import Compressor
+
+if TYPE_CHECKING:
+    from scheduler.metrics import Metrics
 
 log = logging.getLogger("followup.feeds")
 
@@ -297,11 +300,13 @@ class FeedService:
         return f"{self.config.feeds.url}/feeds/{token}/{name}.ics"
 
 
-def create_app(service: FeedService) -> Flask:
+def create_app(service: FeedService, metrics: Metrics | None = None) -> Flask:
     from scheduler.editor import editor_blueprint
     from scheduler.pages import pages_blueprint
 
     app = Flask("followup")
+    if metrics is not None:
+        metrics.serve(app)  # /metrics and a count of every request; else /metrics is a 404
     app.register_blueprint(pages_blueprint(service))
     app.register_blueprint(editor_blueprint(service))
 
@@ -402,15 +407,17 @@ class _KeepAliveChannel(HTTPChannel):  # type: ignore[misc]
 class FeedServer:
     """The feed app under waitress, in a thread of its own."""
 
-    def __init__(self, service: FeedService, host: str, port: int) -> None:
+    def __init__(self, service: FeedService, host: str, port: int,
+                 metrics: Metrics | None = None) -> None:
         try:
-            self.server: Any = create_server(create_app(service), host=host, port=port,
+            self.server: Any = create_server(create_app(service, metrics), host=host, port=port,
                                              threads=4, ident="followup")
             self.server.channel_class = _KeepAliveChannel
         except OSError as error:
             raise FollowupError(f"cannot serve feeds on {host}:{port}: {error.strerror}; "
                                 "choose another port with --port or feeds.port") from None
         self.host = host
+        self.metrics = metrics
         self._stopping = threading.Event()
         # Held while the loop closes its channels (the wake-up trigger among them), so that
         # stop() never writes to the trigger once it is closed: its file descriptor number
@@ -427,6 +434,8 @@ class FeedServer:
         self.thread.start()
         log.info("feeds served on http://%s:%d/feeds/TOKEN/AUDIENCE.ics, pages on "
                  "/pages/TOKEN/AUDIENCE/ ('followup feeds' lists them)", self.host, self.port)
+        if self.metrics is not None:
+            log.info("metrics served on http://%s:%d/metrics", self.host, self.port)
 
     def _run(self) -> None:
         # waitress's own run() loops until the process ends; this loop also ends when asked,

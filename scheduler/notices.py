@@ -58,6 +58,8 @@ class Rendered:
     subject: str
     text: str
     html: str
+    #: The short Markdown form for chat services; empty where a template folder has none.
+    markdown: str = ""
 
 
 class Templates:
@@ -77,16 +79,28 @@ class Templates:
         text_module = self.env.get_template(f"{kind}.txt").make_module(context)
         html = self.env.get_template(f"{kind}.html").render(context)
         subject = " ".join(str(getattr(text_module, "subject", "")).split())
+        markdown = ""
+        if self._has(f"{kind}.md"):
+            # The request line is written once, in the text template.
+            ask = str(getattr(text_module, "ask", ""))
+            markdown = self.env.get_template(f"{kind}.md").render({**context, "ask": ask})
+            markdown = markdown.strip() + "\n"
         return Rendered(subject=subject or kind, text=str(text_module).strip() + "\n",
-                        html=html)
+                        html=html, markdown=markdown)
+
+    def _has(self, name: str) -> bool:
+        """Whether the folder has ``name``: a folder made before the Markdown forms has
+        none, and its notices go to chat services as their text."""
+        return (self.directory / name).is_file()
 
     def check(self) -> list[str]:
         """Every problem with the templates, each naming its file; empty when all is well."""
         problems: list[str] = []
         for kind in NoticeKind.ALL:
-            for suffix in ("txt", "html"):
+            for suffix in ("txt", "html", "md"):
                 name = f"{kind}.{suffix}"
-                problems.extend(self._check_source(name))
+                if suffix != "md" or self._has(name):
+                    problems.extend(self._check_source(name))
         if problems:
             return problems
         for kind, context in sample_contexts().items():

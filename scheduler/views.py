@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from rich.console import Console, Group
@@ -19,6 +20,17 @@ from events.describe import next_step, tie, when
 from events.ledger import PlanSettings
 from events.model import Change, FollowUp, Notice, Status
 from events.window import Phase, describe_window, format_window
+from scheduler.layout import (
+    Entry,
+    add_id_column,
+    add_text_column,
+    id_width,
+    listing,
+    stamp,
+    stamp_lines,
+    word_width,
+)
+from scheduler.layout import Layout as Layout  # the commands choose theirs through views
 
 # -- JSON ------------------------------------------------------------------------------
 
@@ -83,12 +95,14 @@ def change_json(change: Change) -> dict[str, Any]:
 # -- words -----------------------------------------------------------------------------
 
 
-def standing(followup: FollowUp, today: date) -> Text:
-    """Status, and whether it is overdue: an expected follow-up whose window has passed."""
+def standing(followup: FollowUp, today: date, *, compact: bool = False) -> Text:
+    """Status, and whether it is overdue: an expected follow-up whose window has passed.
+    The compact layout says only "overdue" then: only an expected one can be."""
     status = str(followup.status)
     phase = followup.window.phase(today)
     if followup.status is Status.EXPECTED and phase is Phase.PASSED:
-        return Text(f"{status}\noverdue", style="bold red")
+        words = "overdue" if compact else f"{status}\noverdue"
+        return Text(words, style="bold red")
     styles = {Status.SCHEDULED: "green", Status.DONE: "dim", Status.CANCELLED: "dim strike"}
     return Text(status, style=styles.get(followup.status, "yellow"))
 
@@ -102,35 +116,85 @@ def said(followup: FollowUp) -> Text:
     return text
 
 
+def hours(followup: FollowUp) -> str:
+    """A confirmed meeting's hours with their zone, "10:00–17:00 KST"; else nothing."""
+    schedule = followup.schedule
+    if schedule is None or not isinstance(schedule.start, datetime) \
+            or not isinstance(schedule.end, datetime):
+        return ""
+    zone = schedule.start.strftime("%Z") or schedule.timezone
+    return f"{schedule.start:%H:%M}–{schedule.end:%H:%M} {zone}"
+
+
+def when_long(followup: FollowUp) -> str:
+    """When it happens in words, a meeting's hours and zone on a line of their own so that
+    the zone is never wrapped away from them."""
+    if hours(followup) and followup.schedule is not None:
+        return f"{describe_window(followup.schedule.days())}\n{hours(followup)}"
+    return when(followup)
+
+
+def when_short(followup: FollowUp) -> str:
+    """When it happens in the form --when takes ("2019-H2", "2019-02.."), and a meeting's
+    hours with their zone on a line of their own."""
+    schedule = followup.schedule
+    if schedule is None:
+        return format_window(followup.window)
+    days = format_window(schedule.days())
+    return f"{days}\n{hours(followup)}" if hours(followup) else days
+
+
 # -- tables ----------------------------------------------------------------------------
 
 
-def followups_table(followups: Sequence[FollowUp], today: date) -> Table:
-    table = Table(show_lines=True, expand=True)
-    table.add_column("Follow-up, and the sentence it comes from", ratio=4)
-    table.add_column("When", ratio=2)
+def followups_table(followups: Sequence[FollowUp], today: date,
+                    layout: Layout) -> Table | Group:
+    if layout.compact:
+        return _followups_compact(followups, today)
+    # The id heads its cell, on a line of its own; the column is at least as wide as the
+    # longest id, and the When column as the longest id tied to or a meeting's hours with
+    # their zone, so none of them is ever cut or wrapped.
+    table = layout.table(lines=True)
+    add_text_column(table, "Follow-up, and the sentence it comes from", ratio=4,
+                    floor=id_width(f.id for f in followups))
+    add_text_column(table, "When", ratio=2, floor=id_width(
+        [*(f.anchor_id for f in followups if f.anchor_id), *(hours(f) for f in followups)]))
     table.add_column("Status", min_width=9)
-    table.add_column("Where", ratio=2, overflow="fold")
+    add_text_column(table, "Where", ratio=2)
     for followup in followups:
-        what = Text(followup.id, style="bold cyan")
-        what.append(f"  {followup.title}")
+        what = Text.assemble((followup.id, "bold cyan"), f"\n{followup.title}")
         sentence = said(followup)
         if sentence:
             what.append("\n")
             what.append_text(sentence)
-        moment = Text(when(followup))
+        moment = Text(when_long(followup))
         if followup.anchor_id:
             moment.append(f"\ntied to {tie(followup)}", style="magenta")
         table.add_row(what, moment, standing(followup, today), followup.location or "")
     return table
 
 
+def _followups_compact(followups: Sequence[FollowUp], today: date) -> Group:
+    """A line of id, window and status each; the title, place and tie under it."""
+    entries = []
+    for followup in followups:
+        what = Text(followup.title)
+        if followup.location:
+            what.append(f" · {followup.location}", style="dim")
+        if followup.anchor_id:
+            what.append(f" · tied to {tie(followup)}", style="magenta")
+        fields = (Text(followup.id, style="bold cyan"), when_short(followup),
+                  standing(followup, today, compact=True))
+        entries.append(Entry(fields, what))
+    return listing(("Follow-up", "When", "Status"), entries)
+
+
 def followup_panel(
-    followup: FollowUp, history: Sequence[Change], today: date, zone: ZoneInfo
+    followup: FollowUp, history: Sequence[Change], today: date, zone: ZoneInfo, layout: Layout
 ) -> Group:
     facts = Table.grid(padding=(0, 2))
-    facts.add_column(style="bold")
-    facts.add_column()
+    facts.add_column(style="bold", no_wrap=True)
+    facts.add_column(overflow="fold")
     source = followup.source
     rows: list[tuple[str, str | Text]] = [
         ("Follow-up", Text(followup.id, style="bold cyan")),
@@ -160,48 +224,74 @@ def followup_panel(
         )
     rows.append(("Sentence", said(followup)))
     rows.append(("Notes", "\n".join(
-        f"{c.at.astimezone(zone):%Y-%m-%d %H:%M %Z}: {c.new}" for c in history
-        if c.field == "note")))
+        f"{stamp(c.at, zone)}: {c.new}" for c in history if c.field == "note")))
     for label, value in rows:
         if value:
             facts.add_row(label, value)
-    return Group(facts, Text(""), history_table(history, zone))
+    return Group(facts, Text(""), history_table(history, zone, layout))
 
 
 def _change(change: Change) -> str:
     if change.old is None:
-        return change.new or ""
-    return f"{change.old} → {change.new or '(none)'}"
+        return _breakable(change.new or "")
+    return f"{_breakable(change.old)} → {_breakable(change.new or '(none)')}"
 
 
-def history_table(history: Sequence[Change], zone: ZoneInfo) -> Table:
-    table = Table(title="History", title_justify="left", expand=True)
+_INSTANTS = re.compile(r"(\d)\.\.(\d{4}-\d{2}-\d{2}T)")
+
+
+def _breakable(value: str) -> str:
+    """A confirmed schedule's two instants as two words, so a narrow column wraps between
+    them rather than through a time and its offset."""
+    return _INSTANTS.sub(r"\1.. \2", value)
+
+
+def history_table(history: Sequence[Change], zone: ZoneInfo, layout: Layout) -> Table:
+    table = layout.table(title="History", title_justify="left", lines=layout.narrow)
+    if layout.narrow:
+        # The command that made a change goes under it: it is long and read less often.
+        # Compact, a command that made several changes is said once, under the first.
+        table.add_column("At", no_wrap=True)
+        table.add_column("Field", no_wrap=True)
+        add_text_column(table, "Change, and why", ratio=1)
+        said_before = ""
+        for change in history:
+            text = Text(_change(change))
+            if change.why and (change.why != said_before or not layout.compact):
+                text.append(f"\n{change.why}", style="dim")
+            said_before = change.why
+            field = change.field if layout.compact else f"{change.field}\nrev {change.revision}"
+            table.add_row(stamp_lines(change.at, zone), field, text)
+        return table
     table.add_column("At", no_wrap=True)
     table.add_column("Rev", justify="right")
     table.add_column("Field")
-    table.add_column("Change", ratio=2, overflow="fold")
-    table.add_column("Why", ratio=3)
+    add_text_column(table, "Change", ratio=2, floor=word_width(_change(c) for c in history))
+    add_text_column(table, "Why", ratio=3)
     for change in history:
-        table.add_row(
-            f"{change.at.astimezone(zone):%Y-%m-%d %H:%M}",
-            str(change.revision),
-            change.field,
-            _change(change),
-            change.why,
-        )
+        table.add_row(stamp(change.at, zone), str(change.revision), change.field,
+                      _change(change), change.why)
     return table
 
 
-def changes_table(changes: Sequence[Change]) -> Table:
-    """What one command changed; derived changes say what they were derived from."""
-    table = Table(expand=True)
-    table.add_column("Follow-up", style="bold cyan")
-    table.add_column("Field")
-    table.add_column("Change", ratio=2, overflow="fold")
-    table.add_column("", ratio=1)
+def changes_table(changes: Sequence[Change], layout: Layout) -> Table:
+    """What one command changed; derived changes say what they were derived from (under the
+    change when narrow, beside it when there is room)."""
+    table = layout.table()
+    add_id_column(table, "Follow-up", (c.followup_id for c in changes), style="bold cyan")
+    table.add_column("Field", no_wrap=True)
+    add_text_column(table, "Change", ratio=2, floor=word_width(_change(c) for c in changes))
+    if not layout.narrow:
+        add_text_column(table, "", ratio=1)
     for change in changes:
         derived = change.why.split(" after:")[0] if change.why.startswith("derived") else ""
-        table.add_row(change.followup_id, change.field, _change(change), derived)
+        if layout.narrow:
+            text = Text(_change(change))
+            if derived:
+                text.append(f"\n{derived}", style="dim")
+            table.add_row(change.followup_id, change.field, text)
+        else:
+            table.add_row(change.followup_id, change.field, _change(change), derived)
     return table
 
 
@@ -232,26 +322,48 @@ def notice_json(notice: Notice) -> dict[str, Any]:
     }
 
 
-def notices_table(notices: Sequence[Notice], zone: ZoneInfo) -> Table:
-    table = Table(expand=True)
+def notices_table(notices: Sequence[Notice], zone: ZoneInfo, layout: Layout) -> Table | Group:
+    if layout.narrow:
+        return _notices_listed(notices, zone, layout)
+    table = layout.table()
     table.add_column("Due", no_wrap=True)
-    table.add_column("What", ratio=2)
-    table.add_column("To", ratio=1)
+    add_id_column(table, "Follow-up", (n.followup_id or "" for n in notices),
+                  style="bold cyan")
+    table.add_column("What", no_wrap=True)
+    add_text_column(table, "To", ratio=1)
     table.add_column("Status", no_wrap=True)
-    table.add_column("Sent / last error", ratio=2)
+    add_text_column(table, "Sent / last error", ratio=2)
     for notice in notices:
-        what = Text(notice.kind)
-        if notice.followup_id:
-            what.append(f" {notice.followup_id}", style="cyan")
-        outcome = (f"{notice.sent_at.astimezone(zone):%Y-%m-%d %H:%M}" if notice.sent_at
-                   else notice.last_error or "")
-        if notice.late:
-            outcome += " (late)"
-        tries = f" ×{notice.attempts}" if notice.attempts > 1 else ""
-        table.add_row(f"{notice.due.astimezone(zone):%Y-%m-%d %H:%M}", what,
-                      f"{notice.audience} by {notice.channel}", f"{notice.status}{tries}",
-                      outcome)
+        table.add_row(stamp(notice.due, zone), notice.followup_id or "", notice.kind,
+                      f"{notice.audience} by {notice.channel}", _tried(notice),
+                      _outcome(notice, zone))
     return table
+
+
+def _notices_listed(notices: Sequence[Notice], zone: ZoneInfo, layout: Layout) -> Group:
+    """A line of due time, follow-up, kind and status each; to whom, what came of it and,
+    with --wide, the key 'followup retry --key' takes, under it."""
+    entries = []
+    for notice in notices:
+        text = Text(f"to {notice.audience} by {notice.channel}", style="dim")
+        outcome = _outcome(notice, zone)
+        if outcome:
+            text.append(f" · {'sent ' if notice.sent_at else ''}{outcome}")
+        if not layout.compact:
+            text.append(f"\nkey {notice.key}", style="dim")
+        fields = (stamp(notice.due, zone), Text(notice.followup_id or "", style="bold cyan"),
+                  notice.kind, _tried(notice))
+        entries.append(Entry(fields, text))
+    return listing(("Due", "Follow-up", "What", "Status"), entries)
+
+
+def _tried(notice: Notice) -> str:
+    return f"{notice.status} ×{notice.attempts}" if notice.attempts > 1 else str(notice.status)
+
+
+def _outcome(notice: Notice, zone: ZoneInfo) -> str:
+    outcome = stamp(notice.sent_at, zone) if notice.sent_at else notice.last_error or ""
+    return outcome + " (late)" if notice.late else outcome
 
 
 def fired_json(fired: Fired) -> dict[str, Any]:
@@ -276,29 +388,63 @@ def replay_json(fired: Sequence[Fired], applied: Sequence[Applied] = ()) -> list
     return [row for _, _, row in sorted(rows, key=lambda r: (r[0], r[1]))]
 
 
-def fired_table(fired: Sequence[Fired], plan: PlanSettings, applied: Sequence[Applied] = (),
-                register_zone: ZoneInfo | None = None) -> Table:
-    table = Table(expand=True)
-    table.add_column("When", no_wrap=True)
-    table.add_column("Audience")
-    table.add_column("Kind")
-    table.add_column("Follow-up", style="cyan")
-    table.add_column("Subject", ratio=3)
-    rows: list[tuple[datetime, int, tuple[str, ...]]] = []
+class _Sent(NamedTuple):
+    """A row of a rehearsal: a notice it sent, or an outcome it applied."""
+
+    at: str
+    audience: str
+    kind: str
+    followup_id: str
+    subject: str
+    how: str
+
+
+def fired_table(fired: Sequence[Fired], plan: PlanSettings, layout: Layout,
+                applied: Sequence[Applied] = (), register_zone: ZoneInfo | None = None
+                ) -> Table | Group:
+    """What a rehearsal sent, each at its time in its audience's zone, and the outcomes it
+    applied on the way (an outcome before what it set off)."""
+    rows: list[tuple[datetime, int, _Sent]] = []
     for change in applied:
-        moment = change.at.astimezone(register_zone or ZoneInfo("UTC"))
-        rows.append((change.at, 0, (f"{moment:%Y-%m-%d %H:%M %Z}", "", "outcome",
-                                    change.outcome.followup_id, change.outcome.describe())))
+        moment = stamp(change.at, register_zone or ZoneInfo("UTC"))
+        rows.append((change.at, 0, _Sent(moment, "", "outcome", change.outcome.followup_id,
+                                         change.outcome.describe(), "")))
     for item in fired:
-        audience = plan.audience(item.message.audience)
-        zone = audience.zone if audience else ZoneInfo("UTC")
-        moment = item.at.astimezone(zone)
-        rows.append((item.at, 1, (f"{moment:%Y-%m-%d %H:%M %Z}", item.message.audience,
-                                  item.message.kind, item.message.followup_id or "",
-                                  item.message.subject)))
-    for _, _, cells in sorted(rows, key=lambda r: (r[0], r[1])):
-        table.add_row(*cells)
+        message = item.message
+        audience = plan.audience(message.audience)
+        moment = stamp(item.at, audience.zone if audience else ZoneInfo("UTC"))
+        how = f"by {item.channel}" + (f" to {', '.join(message.recipients)}"
+                                      if message.recipients else "")
+        rows.append((item.at, 1, _Sent(moment, message.audience, message.kind,
+                                       message.followup_id or "", message.subject, how)))
+    sent = [row for _, _, row in sorted(rows, key=lambda r: (r[0], r[1]))]
+    if layout.narrow:
+        return _fired_listed(sent, layout)
+    table = layout.table()
+    table.add_column("When", no_wrap=True)
+    table.add_column("Audience", no_wrap=True)
+    table.add_column("Kind", no_wrap=True)
+    add_id_column(table, "Follow-up", (s.followup_id for s in sent), style="bold cyan")
+    add_text_column(table, "Subject", ratio=2, floor=20)
+    if layout.wide:
+        add_text_column(table, "Sent", ratio=1)
+    for row in sent:
+        sent_by = [row.how] if layout.wide else []
+        table.add_row(row.at, row.audience, row.kind, row.followup_id, row.subject, *sent_by)
     return table
+
+
+def _fired_listed(sent: Sequence[_Sent], layout: Layout) -> Group:
+    """A line of time, follow-up, kind and audience each, the subject under it; --wide adds
+    the channel and the recipients."""
+    entries = []
+    for row in sent:
+        text = Text(row.subject)
+        if not layout.compact and row.how:
+            text.append(f"\n{row.how}", style="dim")
+        fields = (row.at, Text(row.followup_id, style="bold cyan"), row.kind, row.audience)
+        entries.append(Entry(fields, text))
+    return listing(("When", "Follow-up", "Kind", "Audience"), entries)
 
 
 # -- proposals -----------------------------------------------------------------------------
@@ -326,20 +472,29 @@ def proposal_json(proposal: Proposal) -> dict[str, Any]:
     }
 
 
-def proposals_table(proposals: Sequence[Proposal]) -> Table:
-    table = Table(show_lines=True, expand=True)
-    table.add_column("Proposal", ratio=3)
-    table.add_column("When", ratio=2)
-    table.add_column("Tied to")
-    table.add_column("Where", ratio=1)
-    table.add_column("¶", justify="right")
-    table.add_column("Why", ratio=2)
+def proposals_table(proposals: Sequence[Proposal], layout: Layout) -> Group:
+    """What a release proposes, one line each with the key (what --link and --new name, so
+    it is never cut) and the window, then what it is; --wide adds why it was proposed, the
+    paragraph and the sentence."""
+    entries = []
     for proposal in proposals:
-        what = Text(proposal.key, style="bold cyan")
-        what.append(f"\n{proposal.title} ({proposal.kind})")
+        what = Text(f"{proposal.title} ({proposal.kind})")
+        if proposal.location:
+            what.append(f" · {proposal.location}", style="dim")
+        if proposal.anchor:
+            margin = f" ±{proposal.margin}d" if proposal.margin else ""
+            what.append(f" · tied to {proposal.anchor}{margin}", style="magenta")
         if proposal.done:
-            what.append("\nreported done", style="green")
-        table.add_row(what, describe_window(proposal.window), proposal.anchor or "",
-                      proposal.location or "", str(proposal.paragraph or ""),
-                      f"{proposal.reason} ({proposal.confidence:.2f})")
-    return table
+            what.append(" · reported done", style="green")
+        if not layout.compact:
+            what.append(f"\n{describe_window(proposal.window)}")
+            if proposal.phrase:
+                what.append(f" (“{proposal.phrase}”)")
+            where = f", ¶{proposal.paragraph}" if proposal.paragraph else ""
+            what.append(f"\nwhy: {proposal.reason} ({proposal.confidence:.2f}){where}",
+                        style="dim")
+            if proposal.sentence:
+                what.append(f"\n“{proposal.sentence}”", style="italic")
+        entries.append(Entry((Text(proposal.key, style="bold cyan"),
+                              format_window(proposal.window)), what))
+    return listing(("Proposal", "When"), entries)

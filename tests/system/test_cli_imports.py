@@ -16,7 +16,8 @@ import pytest
 
 from scheduler.cli import cli
 
-HEAVY = ("sqlalchemy", "alembic", "rich", "icalendar", "jinja2", "pygments", "apscheduler")
+HEAVY = ("sqlalchemy", "alembic", "rich", "icalendar", "jinja2", "pygments", "apscheduler",
+         "apprise", "prometheus_client")
 HEAVY_OWN = ("events.places", "events.model", "events.store", "scheduler.app",
              "scheduler.config", "scheduler.views")
 

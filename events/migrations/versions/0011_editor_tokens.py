@@ -1,7 +1,7 @@
 """Editor tokens: the secret part of each audience's editor address, and its form token.
 
-Revision ID: 0010_editor_tokens
-Revises: 0009_end_assumed
+Revision ID: 0011_editor_tokens
+Revises: 0010_feed_changes
 Create Date: 2026-11-29
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010_editor_tokens"
-down_revision: str | None = "0009_end_assumed"
+revision: str = "0011_editor_tokens"
+down_revision: str | None = "0010_feed_changes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
