@@ -52,7 +52,7 @@ def trial_message(config: Config, audience_name: str, channel: str, now: datetim
         subject=f"{SUBJECT_PREFIX} notices for {audience.name} through {channel}",
         text=text, html="".join(f"<p>{html.escape(part)}</p>\n"
                                 for part in text.strip().split("\n\n")),
-        late=False,
+        late=False, markdown=text,
     )
 
 

@@ -13,6 +13,7 @@ from events.model import Notice
 from events.store import Store
 from tests.system.daemons import email_channel, run_cli, write_config
 from tests.system.smtp import Inbox, free_port, smtp_server
+from tests.system.webhook import Endpoint, webhook
 
 
 def _notices(url: str) -> list[tuple[str, str]]:
@@ -107,3 +108,25 @@ def test_without_send_test_nothing_is_sent(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert not inbox.messages
     assert "[followup test]" not in result.stdout
+
+
+def test_through_apprise_to_a_real_endpoint_up_and_refusing(tmp_path: Path) -> None:
+    apprise = '[channels.apprise]\ntimeout = 1.5\n[channels.apprise.urls_env]\ndesk = "DESK_URLS"\n'
+    config = write_config(tmp_path, channels='["apprise"]', extra=apprise)
+    with webhook() as endpoint:
+        result = run_cli(config, "check", "--send-test", "desk",
+                         env={"DESK_URLS": endpoint.url()}, check=False)
+    assert result.returncode == 0, result.stderr
+    [line] = [line for line in result.stdout.splitlines() if line.startswith("  apprise")]
+    assert line.endswith(": ok")
+    [post] = endpoint.posts
+    assert post.body["title"].startswith("[followup test] ")
+    assert "followup check --send-test desk" in post.body["message"]
+
+    with webhook(Endpoint(status=403)) as endpoint:
+        result = run_cli(config, "check", "--send-test", "desk",
+                         env={"DESK_URLS": endpoint.url()}, check=False)
+    assert result.returncode == 2
+    [line] = [line for line in result.stdout.splitlines() if line.startswith("  apprise")]
+    assert ": failed: " in line and "403" in line, line
+    assert endpoint.url() not in result.stdout + result.stderr  # a URL may carry a token
