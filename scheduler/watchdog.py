@@ -68,8 +68,9 @@ class Watchdog:
         stuck = self.stuck_for()
         if stuck is not None:
             if not self._withheld:
-                log.error("the delivery round has not moved for %.0f s: systemd's watchdog "
-                          "is no longer told all is well, and restarts the daemon", stuck)
+                log.error("the delivery round has not moved for %.0f s, longer than a lease "
+                          "(delivery.lease_seconds = %g): systemd's watchdog is no longer "
+                          "told all is well, and restarts the daemon", stuck, self.stuck_after)
             self._withheld = True
             return False
         if self._withheld:

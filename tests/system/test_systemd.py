@@ -321,3 +321,39 @@ def test_systemd_accepts_the_unit_file(tmp_path: Path) -> None:
                             text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stderr == "", result.stderr
+
+
+def test_a_stuck_round_stops_the_pings_until_it_moves_again(
+        tmp_path: Path, daemons: Callable[..., Daemon],
+        notify_socket: Callable[[bool], NotifySocket]) -> None:
+    # A log channel writing to a pipe nobody reads: opening it blocks the round for good,
+    # a real hang, until a reader comes.
+    os.mkfifo(tmp_path / "pipe")
+    config = write_config(tmp_path, log_name="pipe")
+    listener = notify_socket(True)
+    daemon = daemons(config, env={"NOTIFY_SOCKET": listener.address,
+                                  "WATCHDOG_USEC": "400000"})
+    listener.first("READY")
+    wait_for(lambda: "has not moved for" in daemon.stderr, what="the stuck round to be seen",
+             timeout=30)
+    stuck_at = time.monotonic()
+    time.sleep(1.0)
+    quiet = [m for m in listener.messages("WATCHDOG") if m.at > stuck_at]
+    assert quiet == []  # systemd would restart it now
+
+    received: list[bytes] = []
+
+    def read() -> None:
+        with (tmp_path / "pipe").open("rb") as pipe:
+            received.append(pipe.read())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    wait_for(lambda: "moves again" in daemon.stderr, what="the round to move again")
+    moved_at = time.monotonic()
+    wait_for(lambda: any(m.at > moved_at for m in listener.messages("WATCHDOG")),
+             what="the pings to come back")
+    assert daemon.stop() == 0
+    reader.join(timeout=10)
+    assert b'"kind": "overdue"' in received[0]
+    assert daemon.stderr.count("has not moved for") == 1
