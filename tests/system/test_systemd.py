@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import pty
 import re
 import shutil
 import signal
@@ -278,6 +279,50 @@ def test_a_notice_on_the_terminal_the_log_shares_is_shown_once(tmp_path: Path,
     else:  # JSON lines are for programs: every sent record stays
         assert text.count('"message": "sent [') == len(SEED_DUE_AT_START)
     assert "stopped" in text
+
+
+def test_in_a_real_terminal_each_notice_shows_once(tmp_path: Path) -> None:
+    # As the README's first command runs it: the log channel's text lines and the daemon's
+    # log on one terminal (a pseudo-terminal here).
+    config = write_config(tmp_path, log_name="-")
+    config.write_text(config.read_text().replace('format = "json"', 'format = "text"'))
+    master, slave = pty.openpty()
+    process = subprocess.Popen([FOLLOWUP, "daemon"], stdin=subprocess.DEVNULL, stdout=slave,
+                               stderr=slave, env={**os.environ, "FOLLOWUP_CONFIG": str(config)})
+    os.close(slave)
+    shown: list[bytes] = []
+
+    def read() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the terminal's other end closed
+                return
+            if not chunk:
+                return
+            shown.append(chunk)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        wait_for(lambda: b"".join(shown).count(b"overdue") >= len(SEED_DUE_AT_START),
+                 what="the notices due at start")
+        time.sleep(0.3)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    reader.join(timeout=10)
+    os.close(master)
+    lines = b"".join(shown).decode().replace("\r\n", "\n").splitlines()
+    notices = [line for line in lines if re.match(r"^\S+Z \[", line)]
+    assert len(notices) == len(SEED_DUE_AT_START), lines
+    assert sorted(line.split("[", 1)[1].split("/", 1)[0] for line in notices) == sorted(
+        SEED_DUE_AT_START)
+    for notice in notices:
+        subject = notice.split("] ", 1)[1]
+        assert sum(subject in line for line in lines) == 1, lines  # the notice, not again
+    assert not any(" sent [" in line for line in lines)
+    assert all(UTC_STAMP.match(line) or line in notices for line in lines), lines
 
 
 def test_the_sent_line_stays_when_the_notices_go_elsewhere(
