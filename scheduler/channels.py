@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import smtplib
 import ssl
 import sys
@@ -77,6 +78,9 @@ class Message:
 
 class Channel(ABC):
     name: ClassVar[str]
+    #: Whether what it sends shows where the daemon's log is written (so the log need not
+    #: repeat the notice).
+    seen_in_log: bool = False
 
     @abstractmethod
     def send(self, message: Message) -> None:
@@ -103,6 +107,7 @@ class LogChannel(Channel):
         self.path = None if config.path == "-" else base_dir / config.path
         self._stream: IO[str] | None = None
         self._lock = threading.Lock()
+        self.seen_in_log = self.path is None and _same_file(sys.stdout, sys.stderr)
 
     def describe(self) -> str:
         return f"log ({self.config.format}, {self.path or 'standard output'})"
@@ -140,6 +145,15 @@ class LogChannel(Channel):
         if self._stream is not None:
             self._stream.close()
             self._stream = None
+
+
+def _same_file(one: IO[str], other: IO[str]) -> bool:
+    """Whether two streams write to one file, terminal or journal connection."""
+    try:
+        a, b = os.fstat(one.fileno()), os.fstat(other.fileno())
+    except (OSError, ValueError, AttributeError):
+        return False  # not a real file (captured, closed): nothing is shared
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
 
 
 #: Headers folded only past the 998 octets RFC 5322 allows, not at 78: the standard library's
@@ -332,6 +346,8 @@ def _open(channel_config: ChannelConfig, config: Config, env: Mapping[str, str],
         return AppriseChannel.open(channel_config, env, problems)
     if isinstance(channel_config, LogChannelConfig):
         channel = LogChannel(channel_config, config.base_dir)
+        # JSON lines are read by programs, which want every sent record, repeated or not.
+        channel.seen_in_log = channel.seen_in_log and config.log.format == "text"
         if channel.path is not None and not channel.path.parent.is_dir():
             problems.append(f"channels.log.path: the folder {channel.path.parent} does not "
                             "exist: create it, or choose a path in a folder that does")

@@ -5,30 +5,56 @@ They import the register only when they run, so that ``--help`` answers at once.
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, timedelta
+from typing import Any
 
 import click
 
 from events.kinds import Kind
 from scheduler.cli_common import choice, current_app, json_option, report, why
 
-_DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+class _Until(click.ParamType[date | int, Any]):
+    """A day (YYYY-MM-DD), or +N: N days from today, which only the register's zone knows."""
+
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> date | int:
+        if isinstance(value, date | int):
+            return value
+        text = str(value).strip()
+        days = re.fullmatch(r"\+(\d{1,5})", text)
+        if days:
+            return int(days.group(1))
+        if re.fullmatch(r"\d{4}-\d\d-\d\d", text) is None:
+            self.fail(f"{text!r} is not a day: give YYYY-MM-DD, or +N for N days from today",
+                      param, ctx)
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            self.fail(f"{text!r} is not a day of the calendar", param, ctx)
+
+
+_UNTIL = _Until()
 
 
 @click.command()
 @click.argument("followup_id", metavar="ID")
-@click.option("--until", "until", type=_DAY, metavar="DATE",
-              help="The first day it may be chased again (YYYY-MM-DD).")
+@click.option("--until", "until", type=_UNTIL, metavar="DATE",
+              help="The first day it may be chased again: YYYY-MM-DD, or +N for N days "
+                   "from today.")
 @click.option("--clear", is_flag=True, help="Chase it as usual again.")
 @click.option("--note", help="Why, kept as a dated note that show and notices carry.")
 @json_option
-def snooze(followup_id: str, until: datetime | None, clear: bool, note: str | None,
+def snooze(followup_id: str, until: date | int | None, clear: bool, note: str | None,
            as_json: bool) -> None:
     """Stop chasing a follow-up until a day; leads and window notices still go out."""
     if clear == (until is not None):
         raise click.UsageError("give either --until DATE or --clear")
     app = current_app()
-    day = None if until is None else until.date()
+    day = app.today() + timedelta(days=until) if isinstance(until, int) else until
     if day is not None and day <= app.today():
         raise click.BadParameter(
             f"{day.isoformat()} is not after today ({app.today().isoformat()}): give a later "

@@ -58,15 +58,13 @@ def export(audience: str, out: Path | None) -> None:
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (default: feeds.port).")
 def serve(host: str | None, port: int | None) -> None:
     """Serve the calendar feeds over HTTP until stopped."""
-    import logging
     import signal
     import threading
 
+    from scheduler import logs
     from scheduler.feeds import FeedServer
 
-    logging.basicConfig(
-        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
-    )
+    logs.configure(current_app().config.log)
     service = _feed_service()
     app = current_app()
     config = app.config.feeds
@@ -96,6 +94,7 @@ def feeds(ctx: click.Context, editors: bool, as_json: bool) -> None:
     address of its page (the timeline)."""
     if ctx.invoked_subcommand is not None:
         return
+    from scheduler.feed_reach import say_who_can_reach
     from scheduler.pages import page_url
 
     service = _feed_service()
@@ -107,6 +106,7 @@ def feeds(ctx: click.Context, editors: bool, as_json: bool) -> None:
         url = service.url(name, token)
         rows.append({"audience": name, "url": url, "webcal": "webcal://" + url.split("://", 1)[1],
                      "page": page_url(service, name, token)})
+    say_who_can_reach(current_app().config.feeds)
     if as_json:
         emit_json(rows)
         return

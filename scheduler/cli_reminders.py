@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from events.errors import FollowupError
 from events.kinds import NoticeStatus
 from events.window import Window
 from scheduler.cli_common import WINDOW, current_app, emit_json, json_option, wide_option
@@ -17,6 +18,8 @@ from scheduler.cli_common import WINDOW, current_app, emit_json, json_option, wi
 if TYPE_CHECKING:
     from events.model import Notice
     from events.queue import Queue
+    from scheduler.channels import Channel
+    from scheduler.config import Config
 
 
 @click.command()
@@ -28,19 +31,12 @@ def daemon() -> None:
     stop = Stop()
     stop.install()
     try:
-        import logging
-
+        from scheduler import logs
         from scheduler.daemon import Daemon
 
-        logging.basicConfig(
-            level=logging.INFO, stream=sys.stderr,
-            format="%(asctime)s %(levelname)s %(message)s",
-        )
-        for noisy in ("apscheduler", "alembic"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
-        # Re-arming the round job while it runs is expected; APScheduler calls that a skip.
-        logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
-        code = Daemon(current_app(), stop=stop).run()
+        app = current_app()
+        logs.configure(app.config.log)
+        code = Daemon(app, stop=stop).run()
     finally:
         stop.restore()
     sys.exit(code)
@@ -125,12 +121,19 @@ def replay(start: Window, end: Window, outcomes: Path | None, seed: bool,
 
 
 @click.command()
-def check() -> None:
+@click.option("--send-test", "audience_name", metavar="AUDIENCE",
+              help="Also send a test notice through each of this audience's channels and "
+                   "say how each went (exit 2 if any failed).")
+def check(audience_name: str | None) -> None:
     """Check the configuration and the notice templates; exit 2 if anything is wrong."""
     from scheduler.channels import open_channels
     from scheduler.notices import Templates, ensure_valid
 
     app = current_app()
+    configured = [a.name for a in app.config.plan.audiences]
+    if audience_name is not None and audience_name not in configured:
+        raise click.BadParameter(f"no audience {audience_name!r} is configured (configured: "
+                                 f"{', '.join(configured)})", param_hint="'--send-test'")
     templates = Templates(app.config.templates)
     ensure_valid(templates)
     channels = open_channels(app.config, os.environ)
@@ -145,6 +148,25 @@ def check() -> None:
             f"{audience.send_time:%H:%M}{digest}): {names}"
         )
     click.echo(f"templates: {templates.directory}: OK")
+    if audience_name is not None:
+        _send_test(app.config, audience_name, channels, app.clock())
+
+
+def _send_test(config: Config, audience_name: str, channels: dict[str, Channel],
+               now: datetime) -> None:
+    from scheduler.trial import SUBJECT_PREFIX, try_channels
+
+    click.echo(f"sending a test notice ({SUBJECT_PREFIX}) to {audience_name} through each "
+               "of its channels:")
+    trials = try_channels(config, audience_name, channels, now)
+    for trial in trials:
+        outcome = f"failed: {trial.problem}" if trial.problem else "ok"
+        click.echo(f"  {trial.described}: {outcome}")
+    failed = [t.channel for t in trials if t.problem]
+    if failed:
+        raise FollowupError(f"the test notice to {audience_name} failed through "
+                            f"{', '.join(failed)} ({len(failed)} of {len(trials)} channels): "
+                            "see above")
 
 
 @click.command()

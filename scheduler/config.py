@@ -95,6 +95,17 @@ class MetricsConfig:
     enabled: bool = False
 
 
+#: How the daemon's own log is written ([log]); the log channel is [channels.log].
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+@dataclass(frozen=True)
+class LogConfig:
+    format: str = "text"
+    level: str = "info"
+
+
 @dataclass(frozen=True)
 class FeedsConfig:
     serve: bool = False
@@ -123,6 +134,7 @@ class Config:
     default_length: timedelta = timedelta(hours=1)
     plan: PlanSettings = field(default_factory=_default_plan)
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
+    log: LogConfig = field(default_factory=LogConfig)
     channels: Mapping[str, ChannelConfig] = field(
         default_factory=lambda: {"log": LogChannelConfig()})
     #: Notice templates to use instead of the shipped ones.
@@ -200,6 +212,10 @@ def parse_config(
             "reminders.change_quiet_minutes", float, 5.0, _not_negative)),
     )
     delivery = _delivery(reader, channels)
+    log = LogConfig(
+        format=reader.get("log.format", str, LogConfig.format, _one_of(LOG_FORMATS)),
+        level=reader.get("log.level", str, LogConfig.level, _one_of(LOG_LEVELS)),
+    )
     templates = reader.get("templates.path", str, "")
     templates_dir = None
     if templates:
@@ -217,7 +233,7 @@ def parse_config(
         raise ConfigError(source, reader.problems)
     warnings = tuple(f"{source}: unknown key {key!r} is ignored" for key in reader.unknown())
     return Config(path=path, database=database, timezone=timezone,
-                  default_length=default_length, plan=plan,
+                  default_length=default_length, plan=plan, log=log,
                   delivery=delivery, channels=channels, templates=templates_dir,
                   feeds=feeds, metrics=metrics, warnings=warnings)
 
@@ -474,6 +490,13 @@ def _feeds(reader: _Reader) -> FeedsConfig:
             windows=next((w for w in WINDOW_SHAPES if w == shape), s.windows),
         ),
     )
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[str], None]:
+    def check(value: str) -> None:
+        if value not in choices:
+            raise ValueError(f"use one of {', '.join(repr(c) for c in choices)}, not {value!r}")
+    return check
 
 
 def _window_shape(value: str) -> None:

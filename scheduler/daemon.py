@@ -9,6 +9,10 @@ re-arms it every few seconds; a watch job notices another process's changes (SQL
 other daemons this one is alive, renews its claims and hands back the claims of daemons that
 are gone. The notices themselves live in the database, never one APScheduler job each.
 
+Under systemd (``Type=notify``, ``scheduler/systemd.py``) it says ``READY=1`` once the
+database is open and the timer armed, feeds the watchdog while deliveries move
+(``scheduler/watchdog.py``) and says ``STOPPING=1`` when a stop begins.
+
 Each job that fails logs one line when it starts failing and one when it works again, not
 one per try. SIGTERM or SIGINT, at any moment from the start: the notice in flight is
 finished, claimed ones are given back, exit 0.
@@ -43,6 +47,8 @@ from scheduler.dispatch import DATABASE_ERRORS, Dispatcher, first_line
 from scheduler.notices import Templates, ensure_valid
 from scheduler.round import Round
 from scheduler.stopping import Stop
+from scheduler.systemd import Notifier
+from scheduler.watchdog import Watchdog
 
 if TYPE_CHECKING:
     from scheduler.metrics import Metrics
@@ -203,6 +209,8 @@ class Daemon:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.host = this_host()
         self.stop = stop or Stop()
+        self.notifier = Notifier(env)
+        self.watchdog = Watchdog(self.notifier, stuck_after=self.config.delivery.lease_seconds)
         # Fail at start-up, not at send time.
         self.templates = Templates(self.config.templates)
         ensure_valid(self.templates)
@@ -218,6 +226,7 @@ class Daemon:
             app.store, self.config.plan, self.config.delivery, self.channels, self.templates,
             owner=self.owner, clock=self.clock, stop=self.stop.event, observer=self.metrics,
         )
+        self.dispatcher.progress = self.watchdog.step
         self.round = Round(app.store, self.config.plan, self.config.delivery, self.dispatcher)
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
@@ -239,12 +248,16 @@ class Daemon:
                 if self.stop.is_set():
                     break
                 step()
+            else:
+                self.notifier.ready(f"delivering from {self.app.store.describe()}")
             while not self.stop.wait(1.0):
                 pass
+            self.notifier.stopping("stopping: finishing the notice in flight")
             if self.stop.describe():
                 log.info("%s received: finishing the notice in flight", self.stop.describe())
         finally:
             self._shut_down()
+            self.notifier.close()
         return 0
 
     def open(self) -> None:
@@ -260,6 +273,11 @@ class Daemon:
         self.scheduler.add_job(self._heartbeat_job,
                                IntervalTrigger(seconds=delivery.heartbeat_seconds),
                                id="heartbeat")
+        if self.watchdog.interval is not None:
+            # On the timer's own threads: a daemon whose timer died goes quiet.
+            self.scheduler.add_job(self.watchdog.check,
+                                   IntervalTrigger(seconds=self.watchdog.interval),
+                                   id="watchdog")
         if self.config.feeds.serve:
             from scheduler.feeds import FeedServer, FeedService
 
@@ -317,8 +335,16 @@ class Daemon:
         """The round job: run the round, then arm the timer for its next moment."""
         # One bad run must not stop the daemon. Re-arming after a failure would retry at
         # once, in a loop, against a database that is locked or gone: the safety poll does.
-        if (self._job("delivery", lambda: self.round.run(self.clock()))
-                and not self.stop.is_set()):
+        tried: list[int] = []
+        self.watchdog.round_started()
+        try:
+            worked = self._job("delivery", lambda: tried.append(self.round.run(self.clock())))
+        finally:
+            self.watchdog.round_ended()
+        if tried and tried[0]:
+            self.notifier.status(f"delivering; the last round tried {tried[0]} notices at "
+                                 f"{self.clock():%Y-%m-%dT%H:%M:%SZ}")
+        if worked and not self.stop.is_set():
             self._job("delivery", self.arm)
 
     def arm(self) -> None:

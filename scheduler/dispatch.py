@@ -150,6 +150,8 @@ class Dispatcher:
         self.stop = stop or threading.Event()
         self.rng = rng
         self.monotonic = monotonic
+        #: Told as each notice is taken up: how the daemon's watchdog knows a round moves.
+        self.progress: Callable[[], None] = lambda: None
         self.lease = timedelta(seconds=delivery.lease_seconds)
         self.holdings = Holdings(self.lease, monotonic)
         self.breaker = Breaker(delivery.backoff_seconds, delivery.backoff_cap_seconds, rng)
@@ -361,6 +363,7 @@ class Dispatcher:
         waiting: list[Prepared] = []  # their channel is paused
         try:
             for index, item in enumerate(batch):
+                self.progress()
                 if self.stop.is_set():
                     released = self._hand_back(batch[index:])
                     log.info("stopping: gave back %d claimed notices for the next daemon",
@@ -457,7 +460,7 @@ class Dispatcher:
         def report(kept: bool) -> None:
             if kept:
                 late = " (late)" if message.late else ""
-                log.info("sent%s [%s] %s", late, item.key, message.subject)
+                log.log(_sent_level(item), "sent%s [%s] %s", late, item.key, message.subject)
             else:
                 log.warning("sent [%s], but another daemon had taken it over meanwhile: it "
                             "may go out twice", item.key)
@@ -588,6 +591,13 @@ class Dispatcher:
             return False
         self._abandoned = []
         return True
+
+
+def _sent_level(item: Prepared) -> int:
+    """A notice is said once where it is read: one its channel showed where this log goes
+    (the log channel on the terminal the log shares) is not told again but at debug level."""
+    seen = item.channel is not None and item.channel.seen_in_log
+    return logging.DEBUG if seen else logging.INFO
 
 
 def first_line(error: BaseException) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -47,6 +48,12 @@ def test_snooze_stops_chases_until_the_day_and_says_so(run: Run) -> None:
     assert "Waiting for the ministry's reply" in text
     assert "KST" in text, "a note's time says its zone"
 
+    # +N counts days from today in the register's zone
+    ok(run("snooze", "working-level-meetings-2", "--until", "+45"))
+    in_seoul = datetime.now(ZoneInfo("Asia/Seoul")).date()
+    assert as_json(run("show", "working-level-meetings-2", "--json"))["snoozed_until"] == (
+        in_seoul + timedelta(days=45)).isoformat()
+    until = (in_seoul + timedelta(days=45)).isoformat()
     cleared = as_json(run("snooze", "working-level-meetings-2", "--clear", "--json"))
     assert [(c["field"], c["old"], c["new"]) for c in cleared["changes"]] == [
         ("snoozed_until", until, None)]
@@ -59,7 +66,11 @@ def test_snooze_stops_chases_until_the_day_and_says_so(run: Run) -> None:
         (["snooze", "jcec-24"], "give either --until DATE or --clear"),
         (["snooze", "jcec-24", "--until", "2099-01-01", "--clear"], "either --until"),
         (["snooze", "jcec-24", "--until", "2019-01-01"], "is not after today"),
-        (["snooze", "jcec-24", "--until", "next week"], "does not match the format"),
+        (["snooze", "jcec-24", "--until", "next week"], "'next week' is not a day: give "
+         "YYYY-MM-DD, or +N for N days from today"),
+        (["snooze", "jcec-24", "--until", "2099-02-30"], "'2099-02-30' is not a day of the "
+         "calendar"),
+        (["snooze", "jcec-24", "--until", "+0"], "is not after today"),
         (["snooze", "nope", "--until", "2099-01-01"], "nope"),
         (["note", "jcec-24", "   "], "a note cannot be empty"),
         (["note", "nope", "hello"], "nope"),
