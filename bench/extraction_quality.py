@@ -128,6 +128,8 @@ class Score:
     anchor: int = 0
     missed: list[Gold] = field(default_factory=list)
     wrong: list[Proposal] = field(default_factory=list)
+    # Found, but of another kind or tied to an occasion the gold does not (or the other way)
+    mismatched: list[tuple[Gold, Proposal]] = field(default_factory=list)
     sentences: int = 0
     seconds: float = 0.0
 
@@ -165,8 +167,12 @@ def score(case: Case, proposals: Sequence[Proposal]) -> Score:
         gold, proposal = case.gold[gi], proposals[pi]
         result.found += 1
         result.exact += exact(gold, proposal)
-        result.kind += str(proposal.kind) == gold.kind
-        result.anchor += (proposal.anchor is not None) == (gold.anchor is not None)
+        right_kind = str(proposal.kind) == gold.kind
+        right_anchor = (proposal.anchor is not None) == (gold.anchor is not None)
+        result.kind += right_kind
+        result.anchor += right_anchor
+        if not (right_kind and right_anchor):
+            result.mismatched.append((gold, proposal))
     result.missed = [g for gi, g in enumerate(case.gold) if gi not in taken_gold]
     result.wrong = [p for pi, p in enumerate(proposals) if pi not in taken_proposal]
     return result
@@ -216,6 +222,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             for proposal in result.wrong:
                 print(f"    wrong:  {proposal.title} ({proposal.window.earliest}.."
                       f"{proposal.window.latest}): {proposal.sentence[:110]}")
+            for gold, proposal in result.mismatched:
+                print(f"    as:     {gold.title}: kind {gold.kind}, anchor {gold.anchor}; "
+                      f"proposed {proposal.kind}, anchor {proposal.anchor_name}")
     print("-" * 78)
     print(_row(total))
     print(f"\n{len(cases)} releases, {total.gold} follow-ups in the gold, {total.proposed} "

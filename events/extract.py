@@ -1036,12 +1036,10 @@ def _resolve(proposals: list[Proposal], published: date) -> list[Proposal]:
 def _within_parents(proposals: list[Proposal]) -> None:
     """A follow-up on a day of a meeting or visit the release gives days to (the opening
     ceremony of a session, a press conference during a summit, a bilateral meeting on a
-    visit) is part of it."""
+    visit, the lines of a day's programme) is part of it."""
     parents = [p for p in proposals if p.kind in (Kind.MEETING, Kind.VISIT)
-               and p.window.precision is Precision.DAY and p.window.earliest is not None
-               and re.search(r"\d", p.phrase or "")  # its days are said, not "next week"
-               and p.window.latest is not None
-               and 1 <= (p.window.latest - p.window.earliest).days <= 21]
+               and p.window.earliest is not None and p.window.latest is not None
+               and 0 <= (p.window.latest - p.window.earliest).days <= 21]
     keys = {p.anchor for p in proposals if p.anchor is not None}
     for proposal in proposals:
         window = proposal.window
@@ -1050,24 +1048,38 @@ def _within_parents(proposals: list[Proposal]) -> None:
                 or window.latest is None or proposal.kind is Kind.DEADLINE:
             continue
         listed_line = proposal.reason.startswith("listed")
+        part = bool(_PART.search(proposal.title))
         # On a visit's days, what the visitor does is part of the visit (the talks, the
         # calls, the signing); beside a meeting, only its parts by name are.
         visiting = any(p.kind is Kind.VISIT for p in parents)
-        if not (_PART.search(proposal.title) or listed_line or visiting):
+        if not (part or listed_line or visiting):
             continue  # another event on the same days, not a part of it
         length = (window.latest - window.earliest).days
         parent = next((p for p in parents if p is not proposal
-                       and (p.kind is Kind.VISIT or _PART.search(proposal.title)
-                            or listed_line)
+                       and (p.kind is Kind.VISIT or part or listed_line)
                        and not (listed_line and p.reason.startswith("listed"))
                        and p.window.earliest <= window.earliest  # type: ignore[operator]
                        and window.latest <= p.window.latest  # type: ignore[operator]
-                       and length < (p.window.latest - p.window.earliest).days  # type: ignore[operator]
-                       ), None)
+                       and _contains(p, length, part, listed_line)), None)
         if parent is not None:
             proposal.anchor, proposal.anchor_name = parent.key, parent.title
             proposal.anchor_cue = "during"
             proposal.reason += f"; on a day of {parent.title}"
+
+
+def _contains(parent: Proposal, length: int, part: bool, listed_line: bool) -> bool:
+    """Whether ``parent``'s days hold a follow-up ``length`` days long as a part: it is
+    shorter, or both fill the same one day and only the follow-up is a part by name or a
+    programme's line (a press briefing on the day of a session; the lines under "Friday,
+    Jan. 9")."""
+    said = parent.window.precision is Precision.DAY and bool(re.search(r"\d", parent.phrase or ""))
+    if not (said or listed_line):
+        return False  # "next week", "today": only a programme's lines are dated within it
+    span = _span(parent.window)
+    if length < span:
+        return True
+    return length == span == 0 and (listed_line or (part and not _PART.search(parent.title))) \
+        and not parent.reason.startswith("listed")
 
 
 def _span(window: Window) -> int:
@@ -1083,7 +1095,7 @@ _PART = re.compile(r"\b(?:ceremon(?:y|ies)|opening|closing|press\s+conferences?|
                    r"luncheons?|lunch(?:es)?|breakfasts?|banquets?|plenar(?:y|ies)|segments?|"
                    r"side\s+events?|bilateral|address|speech|keynote|family\s+photo|"
                    r"session\s+\d+|(?:opening|closing|final|plenary|high-level)\s+sessions?|"
-                   r"announcement|awards?|prizes?)\b",
+                   r"announcement|awards?|prizes?|hand-?overs?)\b",
                    re.I)
 
 

@@ -426,7 +426,7 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
         "day, and the members will sign a charter on data protection the following day.",
         [
             ("Meeting of board", "meeting", "2025-03-14", "Turin", None),
-            ("Press briefing", "meeting", "2025-03-14", None, None),
+            ("Press briefing", "meeting", "2025-03-14", None, "Meeting of board"),
             ("Charter on data protection", "other", "2025-03-15", None, None),
         ],
     ),
@@ -435,7 +435,7 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
         "reception for the delegates.",
         [
             ("Forum", "meeting", "2025-04-08", "Dakar", None),
-            ("Reception for the delegates", "other", "2025-04-08", None, None),
+            ("Reception for the delegates", "other", "2025-04-08", None, "Forum"),
         ],
     ),
     # "<event> will follow": just after the event named before, as a part of it
