@@ -528,6 +528,9 @@ _PROPER_HINT = re.compile(r"Meeting|Summit|Conference|Forum|Council|Assembly|Ses
                           r"Congress|Ministerial|Talks|Symposium|Workshop|Festival|Expo|Games|"
                           r"Round|Plenary|Convention|Retreat|Lecture|Final|Cup|Championship|"
                           r"[A-Z]\s?-?\d")
+# ``_PROPER_HINT``'s words in lower case: one of them, or a digit, is in any text it finds.
+_HINT_WORDS = tuple(w.lower() for w in _PROPER_HINT.pattern.split("|")[:-1])
+_DIGIT = re.compile(r"\d")
 _EVENT_PHRASE = re.compile(rf"(?:\b(?:the|a|an|its|their)\s+|[\w-]+(?:’s|'s)\s+)"
                            rf"(?P<name>(?:(?!(?:the|a|an|to|of|for|and|or|was|were|is|are|"
                            rf"will|with|by)\b)[\w’'/-]+\s+){{0,6}}?"
@@ -574,6 +577,13 @@ def words(text: str) -> tuple[tuple[int, str], ...]:
     for cues several times."""
     lower = text.lower()
     return tuple((w.start(), w.group(0)) for w in _WORD_START.finditer(lower))
+
+
+@lru_cache(maxsize=16)
+def word_set(text: str) -> frozenset[str]:
+    """The words of ``text`` in lower case: a regular expression that needs one of a few
+    words is not tried on a clause that has none of them."""
+    return frozenset(word for _, word in words(text))
 
 
 # The words the cues and the boundaries of names can begin with, for ``_scan``.
@@ -836,7 +846,8 @@ class _Clause:
     @cached_property
     def habit(self) -> bool:
         """Whether the clause tells what is done every year, not what is planned."""
-        return bool(_HABIT.search(self.text))
+        return not _HABIT_WORDS.isdisjoint(word_set(self.text)) \
+            and bool(_HABIT.search(self.text))
 
     def boundaries(self, start: int) -> Iterator[re.Match[str]]:
         """The places from ``start`` on where a name can end, in order: each looked for once
@@ -1660,7 +1671,9 @@ class _Clause:
         by its proper name with its own date is one to chase, whatever the sentence says
         of it; kept only when the date follows the name closely and is still to come."""
         found: list[Commitment] = []
-        if not _PROPER_HINT.search(self.text):
+        lower = self.text.lower()
+        if not (any(word in lower for word in _HINT_WORDS) or _DIGIT.search(self.text)) \
+                or not _PROPER_HINT.search(self.text):
             return found  # no capitalised event word, no "TEMM 21": nothing to look for
         for named in _PROPER_EVENT.finditer(self.text):
             name = clean(_OPENING_WORD.sub("", named.group("name")))
@@ -1727,6 +1740,8 @@ _PRESENT = re.compile(
 _HABIT = re.compile(r"\b(?:every|each)\s+(?:year|month|week|time|spring|summer|autumn|fall|"
                     r"winter)\b|\b(?:usually|typically|traditionally|always|normally|generally|"
                     r"customarily|regularly)\b", re.I)
+_HABIT_WORDS = frozenset(["every", "each", "usually", "typically", "traditionally", "always",
+                          "normally", "generally", "customarily", "regularly"])
 _HOLDS = re.compile(r"\b(?:holds|hosts|co-hosts|stages|organi[sz]es|convenes)\s+", re.I)
 
 _PRESENT_WORDS = frozenset(["meet",

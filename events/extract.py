@@ -23,7 +23,7 @@ from events.derive import derived_window
 from events.model import Kind
 from events.places import Place, countries_in, find_places, is_country, places_named
 from events.programme import Listed, dated_line, listed
-from events.reading import Release, sentences
+from events.reading import Release
 from events.temporal import TimeMention, find_times
 from events.window import Precision, Window
 
@@ -316,7 +316,7 @@ def propose(release: Release, published: date) -> list[Proposal]:
                     _refer(proposal, rest, proposals)
                     proposals.append(proposal)
             continue
-        for sentence in sentences(paragraph.text):
+        for sentence in paragraph.sentences:
             if not _may_commit(sentence):
                 continue
             for clause in _clauses(sentence):
@@ -504,14 +504,16 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
     if not commitments.might_commit(clause):
         return []  # most clauses: no need to read their dates and places
     mentions = find_times(clause, published)
-    if _SAME_DAY_WORDS.search(clause) or (not mentions and _CLOCK.search(clause)):
+    said_words = commitments.word_set(clause)
+    if (not _DAY_WORDS.isdisjoint(said_words) and _SAME_DAY_WORDS.search(clause)) or (
+            not mentions and _CLOCK.search(clause)):
         mentions = sorted([*mentions, *_same_day(clause, mentions, earlier, paragraph)],
                           key=lambda t: t.start)
     times = [t for t in mentions if not t.past
              and (t.window.latest is None or t.window.latest >= published - timedelta(days=1))
              and not _FRAMED.search(clause[max(0, t.start - 40):t.start])
              and not _is_dateline(clause, t)]
-    called_off = bool(_CALLED_OFF.search(clause))
+    called_off = not _CALLED_OFF_WORDS.isdisjoint(said_words) and bool(_CALLED_OFF.search(clause))
     gone = False
     # Every date said of something, the past ones too.
     said = [t for t in mentions if not _FRAMED.search(clause[max(0, t.start - 40):t.start])
@@ -646,6 +648,7 @@ _FOLLOWS = re.compile(r"\bfollows?$", re.I)
 # release dated just before, or the one after it.
 _SAME_DAY_WORDS = re.compile(r"\b(?:that|same|following|next)\s+(?:day|morning|afternoon|"
                              r"evening|night)\b", re.I)
+_DAY_WORDS = frozenset(["day", "morning", "afternoon", "evening", "night"])
 _CLOCK = re.compile(r"\bat\s+(?:around\s+|about\s+)?\d{1,2}(?:[:.]\d\d)?\s*(?:a\.m\.|p\.m\.|"
                     r"am\b|pm\b|hours\b|hrs\b|h\b)", re.I)
 _SAME_DAY = re.compile(r"\b(?:(?:later\s+)?(?:on\s+|in\s+)?(?:that|the\s+same)|(?:on\s+|in\s+)?"
@@ -793,6 +796,12 @@ _CALLED_OFF = re.compile(
     r"shelved|no\s+longer)\b", re.I)
 
 
+# A clause ``_CALLED_OFF`` finds anything in has one of these words.
+_CALLED_OFF_WORDS = frozenset([
+    "not", "won’t", "won't", "cannot", "can’t", "can't", "cancel", "cancelled", "canceled",
+    "cancels", "cancelling", "canceling", "call", "called", "calls", "calling", "postpone",
+    "postponed", "postpones", "postponing", "suspend", "suspended", "suspends", "scrapped",
+    "shelved", "no"])
 _VAGUE = re.compile(r"(?:(?:more\s+than|over|some|several|numerous|many|various|a\s+few|"
                     r"\d+|dozens\s+of|a\s+number\s+of)\s+)?(?:(?:other|further|more|bilateral|"
                     r"business|high-level)\s+)?(?:meetings|events|sessions|activities|"

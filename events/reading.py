@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from html.parser import HTMLParser
 
 from events.errors import FollowupError
@@ -32,6 +33,11 @@ class Paragraph:
     #: A line of a programme or of a media advisory's particulars ("5 June: Opening
     #: ceremony", "Date: Wednesday, February 22"), not prose.
     listing: bool = False
+
+    @cached_property
+    def sentences(self) -> tuple[str, ...]:
+        """Its sentences, split once for all who read them."""
+        return tuple(sentences(self.text))
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,18 @@ _BACKGROUND = re.compile(
     r"(?:\s+[\w,’'-]+){0,5}?(?:\s+(?:in|on|since|from))?\s*$|\bsince\s*$", re.I)
 
 
+# ``_BACKGROUND`` finds nothing in a text without one of these.
+_BACKGROUND_WORDS = ("begun", "began", "opened", "launched", "started", "established",
+                     "founded", "created", "set up", "took place", "held", "signed",
+                     "improved", "adopted", "since")
+
+
+def background(before: str) -> bool:
+    """Whether the words just before a date tell of the past: "which had begun in"."""
+    lower = before.lower()
+    return any(word in lower for word in _BACKGROUND_WORDS) and bool(_BACKGROUND.search(before))
+
+
 @dataclass(frozen=True)
 class TimeMention:
     window: Window
@@ -90,7 +102,7 @@ class _Context:
 
     def year_for(self, month: int, day: int | None, before: str) -> int:
         """The year a month (and day) without one falls in, by tense."""
-        past = self.past or bool(_BACKGROUND.search(before))
+        past = self.past or background(before)
         year = self.published.year
         probe = date(year, month, min(day or 1, calendar.monthrange(year, month)[1]))
         if past:
@@ -230,7 +242,7 @@ def _weekday_on(ctx: _Context, name: str, before: str) -> date:
     the last one up to it."""
     target = _WEEKDAYS[name.lower().rstrip(".").removesuffix("’s").removesuffix("'s")]
     published = ctx.published
-    if ctx.past or _BACKGROUND.search(before):
+    if ctx.past or background(before):
         return published - timedelta(days=(published.weekday() - target) % 7)
     # The release's own weekday is that day: news of the day says "on Tuesday" of it.
     return published + timedelta(days=(target - published.weekday()) % 7)
@@ -602,7 +614,7 @@ def find_times(text: str, published: date) -> list[TimeMention]:
                 continue
             phrase = text[start:end].strip()
             before = text[max(0, start - _LOOKBACK):start]
-            past = bool(_BACKGROUND.search(before)) or phrase.lower().startswith("since") \
+            past = background(before) or phrase.lower().startswith("since") \
                 or bool(_EARLIER.search(before))
             taken.append((start, end))
             found.append(TimeMention(window, phrase, start, end, past))
