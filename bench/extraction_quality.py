@@ -231,8 +231,9 @@ def main(argv: Sequence[str] | None = None) -> None:
           f"proposed, {total.found} found")
     print(f"recall {total.recall:.2f} (target 0.85 here, 0.8 held out), precision "
           f"{total.precision:.2f} (0.8 here, 0.7 held out), exact windows "
-          f"{total.share(total.exact):.2f} (0.8), kind {total.share(total.kind):.2f} and anchor "
-          f"{total.share(total.anchor):.2f} (0.9)")
+          f"{total.share(total.exact):.2f} (0.8), kind {total.share(total.kind):.2f} "
+          f"({total.kind}/{total.found}) and anchor {total.share(total.anchor):.2f} "
+          f"({total.anchor}/{total.found}) (0.9)")
     if total.seconds:
         print(f"{total.sentences:,} sentences read at {total.sentences / total.seconds:,.0f} "
               "sentences/s (short texts; bench/ingest_throughput.py measures a long one)")

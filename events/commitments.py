@@ -504,6 +504,12 @@ _NOMINAL = re.compile(r"(launch|signing|signature|adoption|publication|release|o
                       r"\s+(?:of|on)\s+", re.I)
 
 
+# What opens or starts a meeting is as often a part of it ("Opening of the symposium") as
+# the start of something new: its name says which.
+_PART_OF_EVENT = re.compile(r"opening|inauguration|start|kick-off|presentation|announcement|"
+                            r"award", re.I)
+
+
 def nominal_kind(word: str) -> Kind:
     word = word.lower()
     if word.startswith("launch") or word in ("opening", "inauguration", "start",
@@ -651,7 +657,12 @@ _TAIL_WORDS = re.compile(r"\s+(?:to\s+come|ahead|in\s+question|there|here|soon|a
 @lru_cache(maxsize=512)
 def kind_of(text: str) -> Kind:
     """What kind of follow-up an event's name says it is."""
-    if _OCCASION_NOUN.search(_head(text)) and not re.match(
+    if _CONSULTATION.match(text):
+        return Kind.LAUNCH
+    nominal = _NOMINAL.match(text)
+    if nominal is not None and not _PART_OF_EVENT.match(nominal.group(1)):
+        return nominal_kind(nominal.group(1))  # "Launch of the outlook (press briefing)"
+    if (_OCCASION_NOUN.search(_head(text)) or _ROUND_OF.match(text)) and not re.match(
             r"(?:meeting|session|conference|talks)\b", text, re.I):
         return Kind.OTHER  # a festival, a match, a lecture, a reception: not a meeting
     for kind, pattern in _KIND_WORDS:
@@ -665,17 +676,26 @@ _OCCASION_NOUN = re.compile(
     r"\b(?:festivals?|games|match(?:es)?|finals?|finale|semi-?finals?|quarter-?finals?|"
     r"play-?offs?|draws?|cups?|championships?|tournaments?|concerts?|parades?|exhibitions?|"
     r"lectures?|speech(?:es)?|address|keynotes?|receptions?|luncheons?|lunch(?:es)?|"
+    r"(?<!working\s)(?:dinners?|breakfasts?)|"
     r"banquets?|galas?|handover|hand-over|elections?|exercises?|drills?|manoeuvres|"
     r"maneuvers|awards?|premieres?|screenings?|performances?|marathons?|races?|rallies|"
     r"welcome)\b|\bRound\s+of\s+\d+", re.I)
 
+# "Round of 16": a stage of a competition, not a round of talks.
+_LAUNCHED_PARTICIPLE = re.compile(r"(?:launched|unveiled|rolled\s+out)$", re.I)
+# "A public consultation on the strategy", "the consultation on storage": a process opened
+# for comments, not a meeting ("consultations" between two sides are).
+_CONSULTATION = re.compile(r"(?:(?:public|online|written|formal|open|\S+-(?:week|month|day))\s+)*"
+                           r"consultation\b(?!s)", re.I)
+_ROUND_OF = re.compile(r"(?:the\s+)?round\s+of\s+\d+\b", re.I)
+
 _KIND_WORDS = [(kind, re.compile(pattern, re.I)) for kind, pattern in [
     (Kind.DEADLINE, r"\b(?:deadline|due\s+date|closing\s+date|cut-off|last\s+date|last\s+day)\b"),
-    (Kind.VISIT, r"\b(?:visits?|trips?|tours?)\b"),
+    (Kind.VISIT, r"\b(?:visits?|trips?|tours?|courtesy\s+calls?)\b"),
     (Kind.MEETING, rf"\b(?:{EVENT_NOUN})\b|\b[A-Z]{{2,}}\s?-?\d{{1,4}}\b"),
     (Kind.REPORT, r"\b(?:reports?|publications?|white\s+papers?|assessments?|outlooks?|"
                   r"findings|study\s+results|atlas|evaluation|guidelines|handbook|"
-                  r"inventory|report card)\b"),
+                  r"inventory|report card|statements?|communiqu[ée]s?|advisor(?:y|ies))\b"),
     (Kind.LAUNCH, r"\b(?:launch(?:es|ed)?|programmes?|programs?|systems?|platforms?|"
                   r"centres?|centers?|networks?|portals?|funds?|facilit(?:y|ies)|"
                   r"mechanisms?|hotlines?|offices?|schemes?|campaigns?|services?|routes?|"
@@ -750,7 +770,9 @@ def listed_event(name: str) -> bool:
 
 def event_kind(name: str) -> Kind:
     found = kind_of(name)
-    if found is Kind.OTHER and _OCCASION_NOUN.search(_head(name)):
+    if found is Kind.LAUNCH and _CONSULTATION.match(name):
+        return found  # opened for comments: launched, not met at
+    if found is Kind.OTHER and (_OCCASION_NOUN.search(_head(name)) or _ROUND_OF.match(name)):
         return Kind.OTHER  # a festival, a match, a reception
     return found if found in (Kind.MEETING, Kind.VISIT, Kind.DEADLINE) else Kind.MEETING
 
@@ -1473,6 +1495,10 @@ class _Clause:
             return Commitment(f"Deadline for {name}", Kind.DEADLINE, said, start, after,
                               deadline=True)
         if _is_event_head(name):
+            if _LAUNCHED_PARTICIPLE.match(participle):
+                # "The festival is to be officially launched on 16 August": its launch, a
+                # day of its own before the festival
+                return Commitment(f"Launch of {name}", Kind.LAUNCH, said, start, after)
             return Commitment(_capital(name), event_kind(name), said, start, after)
         if _DOCUMENT.search(_head(name)) or _AGREEMENT.search(name):
             report = bool(_REPORTISH.search(_head(name)))

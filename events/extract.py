@@ -1049,10 +1049,9 @@ def _within_parents(proposals: list[Proposal]) -> None:
     parents = [p for p in proposals if p.kind in (Kind.MEETING, Kind.VISIT)
                and p.window.earliest is not None and p.window.latest is not None
                and 0 <= (p.window.latest - p.window.earliest).days <= 21]
-    keys = {p.anchor for p in proposals if p.anchor is not None}
     for proposal in proposals:
         window = proposal.window
-        if proposal.anchor is not None or proposal.key in keys \
+        if proposal.anchor is not None \
                 or window.precision is not Precision.DAY or window.earliest is None \
                 or window.latest is None or proposal.kind is Kind.DEADLINE:
             continue
@@ -1064,7 +1063,7 @@ def _within_parents(proposals: list[Proposal]) -> None:
         if not (part or listed_line or visiting):
             continue  # another event on the same days, not a part of it
         length = (window.latest - window.earliest).days
-        parent = next((p for p in parents if p is not proposal
+        parent = next((p for p in parents if p is not proposal and p.anchor != proposal.key
                        and (p.kind is Kind.VISIT or part or listed_line)
                        and not (listed_line and p.reason.startswith("listed"))
                        and p.window.earliest <= window.earliest  # type: ignore[operator]

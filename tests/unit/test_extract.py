@@ -615,6 +615,34 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
              None),
         ],
     ),
+    # a stage of a competition is no round of talks; a public consultation is opened, not met
+    # at; a dinner is an occasion, not a meeting
+    (
+        "The Round of 16 is scheduled for 9 April, and the final for 26 April.",
+        [("Round of 16", "other", "2025-04-09", None, None)],
+    ),
+    (
+        "The ministry plans to open a public consultation on the draft water strategy in April.",
+        [("Public consultation on the draft water strategy", "launch", "2025-04", None, None)],
+    ),
+    (
+        "The ambassador will host a dinner for the visiting delegation on 20 March.",
+        [("Dinner for the visiting delegation", "other", "2025-03-20", None, None)],
+    ),
+    # the lines of a day's programme are parts of the one-day event the release announces
+    (
+        "A day of media briefings on the new satellite will be held in Houston on Friday, 14 "
+        "March.\n\nThe schedule of briefings is:\n\n9 a.m. -- Mission overview\n\n11 a.m. -- "
+        "Crew news conference",
+        [
+            ("Day of media briefings on the new satellite", "meeting", "2025-03-14", "Houston",
+             None),
+            ("Mission overview", "meeting", "2025-03-14", None,
+             "Day of media briefings on the new satellite"),
+            ("Crew news conference", "meeting", "2025-03-14", None,
+             "Day of media briefings on the new satellite"),
+        ],
+    ),
 ]
 
 
