@@ -534,6 +534,11 @@ _PROPER_HINT = re.compile(r"Meeting|Summit|Conference|Forum|Council|Assembly|Ses
                           r"Congress|Ministerial|Talks|Symposium|Workshop|Festival|Expo|Games|"
                           r"Round|Plenary|Convention|Retreat|Lecture|Final|Cup|Championship|"
                           r"[A-Z]\s?-?\d")
+# "the Mongolian President's visit to Russia", "Minister Kwak's official trip to Austria"
+_DATED_VISIT = re.compile(
+    r"(?P<name>(?:[A-Z][\w.’'-]*\s+){0,4}[A-Z][\w.-]*(?:’s|'s)\s+(?:(?:official|state|"
+    r"working|first|planned|upcoming|forthcoming|next)\s+)*(?:visit|trip)\s+to\s+(?:the\s+)?"
+    r"[A-Z][\w-]*(?:\s+(?:of\s+)?[A-Z][\w-]*){0,3})")
 # ``_PROPER_HINT``'s words in lower case: one of them, or a digit, is in any text it finds.
 _HINT_WORDS = tuple(w.lower() for w in _PROPER_HINT.pattern.split("|")[:-1])
 _DIGIT = re.compile(r"\d")
@@ -787,6 +792,14 @@ def might_commit(clause: str) -> bool:
                 or _HEADLINE.match(clause))
 
 
+def names_dated(text: str) -> bool:
+    """Whether ``text`` may name an event by its proper name, or a visit, with a date: read
+    for that even without a cue ("The meeting comes ahead of the Leaders' Meeting on 12
+    November")."""
+    return bool(_DIGIT.search(text)) and bool(_PROPER_HINT.search(text) or (
+        ("visit" in text or "trip" in text) and _DATED_VISIT.search(text)))
+
+
 def subject_at(clause: str, position: int) -> str:
     """The subject of the verb at ``position``, in the clause's words: what is left of the
     words before it once frames, openings and asides are taken off."""
@@ -812,6 +825,11 @@ def find(clause: str, stops: Sequence[int] = ()) -> list[Commitment]:
     occasion, so that "hold the summit in Tokyo in May" names "the summit".
     """
     return _Clause(clause, stops).commitments()
+
+
+def find_dated(clause: str, stops: Sequence[int] = ()) -> list[Commitment]:
+    """In a clause with no cue, only the events it names with a date of their own."""
+    return _distinct(_Clause(clause, stops).dated())
 
 
 class _Clause:
@@ -1693,19 +1711,24 @@ class _Clause:
         return found
 
     def dated(self) -> list[Commitment]:
-        """"... ahead of the APEC Economic Leaders' Meeting on 12 November": an event named
-        by its proper name with its own date is one to chase, whatever the sentence says
-        of it; kept only when the date follows the name closely and is still to come."""
+        """"... ahead of the APEC Economic Leaders' Meeting on 12 November", "went over the
+        President's visit to Russia on 6 and 7 September": an event named by its proper name
+        (or a visit by whose it is and where to) with its own date is one to chase, whatever
+        the sentence says of it; kept only when the date follows the name closely and is
+        still to come."""
         found: list[Commitment] = []
-        lower = self.text.lower()
-        if not (any(word in lower for word in _HINT_WORDS) or _DIGIT.search(self.text)) \
-                or not _PROPER_HINT.search(self.text):
-            return found  # no capitalised event word, no "TEMM 21": nothing to look for
-        for named in _PROPER_EVENT.finditer(self.text):
-            name = clean(_OPENING_WORD.sub("", named.group("name")))
-            found.append(Commitment(_capital(name), event_kind(name), "named with a date",
-                                    named.start("name"), named.end("name"), needs_date=True,
-                                    near=True))
+        if _PROPER_HINT.search(self.text):  # a capitalised event word, or "TEMM 21"
+            for named in _PROPER_EVENT.finditer(self.text):
+                name = clean(_OPENING_WORD.sub("", named.group("name")))
+                found.append(Commitment(_capital(name), event_kind(name), "named with a date",
+                                        named.start("name"), named.end("name"),
+                                        needs_date=True, near=True))
+        if ("visit" in self.text or "trip" in self.text) and _DIGIT.search(self.text):
+            for named in _DATED_VISIT.finditer(self.text):
+                name = clean(named.group("name"))
+                found.append(Commitment(_capital(name), Kind.VISIT, "named with a date",
+                                        named.start("name"), named.end("name"),
+                                        needs_date=True, near=True))
         return found
 
     def occasions(self, cues: Sequence[re.Match[str]]) -> list[Commitment]:

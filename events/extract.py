@@ -317,11 +317,13 @@ def propose(release: Release, published: date) -> list[Proposal]:
                     proposals.append(proposal)
             continue
         for sentence in paragraph.sentences:
-            if not _may_commit(sentence):
+            # With no cue, a sentence is read only for the events it names with their days.
+            cued = _may_commit(sentence)
+            if not cued and not commitments.names_dated(sentence):
                 continue
             for clause in _clauses(sentence):
                 for proposal in _from_clause(clause, sentence, paragraph.number, published,
-                                             countries, proposals):
+                                             countries, proposals, cued=cued):
                     _refer(proposal, clause, proposals)
                     proposals.append(proposal)
     merged: list[Proposal] = []
@@ -500,8 +502,10 @@ def _release_countries(release: Release) -> frozenset[str]:
 
 
 def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
-                 countries: frozenset[str], earlier: list[Proposal]) -> list[Proposal]:
-    if not commitments.might_commit(clause):
+                 countries: frozenset[str], earlier: list[Proposal], *, cued: bool = True
+                 ) -> list[Proposal]:
+    cued = cued and commitments.might_commit(clause)
+    if not cued and not commitments.names_dated(clause):
         return []  # most clauses: no need to read their dates and places
     mentions = find_times(clause, published)
     said_words = commitments.word_set(clause)
@@ -520,7 +524,8 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
             and not _is_dateline(clause, t)]
     anchors = _anchors(clause)
     places = places_named(clause, countries=countries) if _CAPITAL.search(clause) else []
-    found = commitments.find(clause, _stops(clause, mentions, places, anchors))
+    stops = _stops(clause, mentions, places, anchors)
+    found = commitments.find(clause, stops) if cued else commitments.find_dated(clause, stops)
     # A date that opens the clause is said of all it commits to: "On 14 June, ...".
     opening = next((t for t in times if re.fullmatch(
         r"\W*(?:(?:On|In|From|By|During|Until|Later|Early|Then|And|But|So|Also|Next|This)\s+)*"
@@ -640,8 +645,20 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
         proposals.append(proposal)
         if occasion is not None:
             proposals.append(occasion)
+    if not cued:
+        # Said in passing, with no cue: only a named event on days still to come, and not
+        # one that was to be ("which was to take place from 29 June").
+        if called_off or _UNREALISED.search(clause):
+            return []
+        return [p for p in proposals if p.window.precision is Precision.DAY
+                and p.window.earliest is not None and p.window.earliest > published
+                and not _FORMULA.fullmatch(p.title)]
     return proposals
 
+
+_UNREALISED = re.compile(r"\b(?:was|were)\s+(?:to|due|scheduled|expected|planned|set)\b", re.I)
+# "CO2", "PM2": a chemical, not the second meeting of something
+_FORMULA = re.compile(r"[A-Z][A-Za-z]*\d")
 
 _FOLLOWS = re.compile(r"\bfollows?$", re.I)
 # "That day", "later the same evening", "the following day": the day of the event the

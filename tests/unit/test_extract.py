@@ -629,6 +629,20 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
         "The ambassador will host a dinner for the visiting delegation on 20 March.",
         [("Dinner for the visiting delegation", "other", "2025-03-20", None, None)],
     ),
+    # with no cue, an event named with days still to come is one to chase; one that was to
+    # be, or is past, is not
+    (
+        "The ministerial meeting comes ahead of the Pacific Leaders' Summit on 12 November.",
+        [("Pacific Leaders' Summit", "meeting", "2025-11-12", None, None)],
+    ),
+    (
+        "The two sides also went over the Mongolian President's visit to Russia on 6 and 7 "
+        "May.",
+        [("Mongolian President's visit to Russia", "visit", "2025-05-06..2025-05-07", "Russia",
+          None)],
+    ),
+    ("The 124th session of the Council, which was to take place on 29 June, is postponed.", []),
+    ("The ministers met ahead of the Pacific Leaders' Summit on 2 March.", []),
     # the lines of a day's programme are parts of the one-day event the release announces
     (
         "A day of media briefings on the new satellite will be held in Houston on Friday, 14 "
