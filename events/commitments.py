@@ -219,8 +219,8 @@ _HOLD = (r"hold|host|convene|organi[sz]e|stage|co-host|co-organi[sz]e|arrange|at
          r"schedule|mark|celebrate|commemorate|observe|open|head|be\s+present\s+at|"
          r"coordinate|preside\s+over|moderate|lead|facilitate|give|watch|see|witness|"
          r"address|speak\s+at|deliver\s+(?:a\s+)?(?:keynote|speech|address)\s+at")
-_SIGN = (r"sign|ink|conclude|seal|initial|ratify|finali[sz]e|agree\s+on|strike|enter\s+into|"
-         r"renew|extend|exchange|hand\s+over|take\s+over|assume")
+_SIGN = (r"sign|ink|conclude|seal|initial|ratify|finali[sz]e|agree\s+on|strike|"
+         r"enter\s+into(?!\s+force)|renew|extend|exchange|hand\s+over|take\s+over|assume")
 _PUBLISH = (r"publish|release|issue|present|submit|deliver|unveil|table|circulate|send|"
             r"report|announce|make\s+public|produce|prepare|draft|compile|develop|draw\s+up|"
             r"update|revise|complete|adopt|approve|endorse|designate|appoint|name|select|"
@@ -320,7 +320,9 @@ _CUE = re.compile(
     r"looked\s+forward|(?:offer|decision|agreement|plans?|commitment|intention|"
     r"undertaking|pledge)(?:\s+of\s+(?:the\s+)?[\w’'-]+(?:\s+[\w’'-]+){0,3}?)?)"
     r"\s+to\s+)"
-    r"|(?P<obliged>\b(?:must|should|needs?\s+to|have\s+to|has\s+to)\s+)"
+    r"|(?P<obliged>\b(?:must|should|needs?\s+to|have\s+to|has\s+to|"
+    # "Those who wish to attend may register by 14 February": leave with a deadline
+    r"may(?=\s+(?:register|apply|enrol|enroll|sign\s+up|submit|send|rsvp)\b))\s+)"
     r"|(?P<tobe>\b(?:is|are)\s+to\s+)"
     r"|(?P<passive>\bto\s+be\s+(?=(?:jointly\s+|formally\s+|officially\s+|also\s+)?"
     + _PARTICIPLE + r"\b))"
@@ -609,8 +611,8 @@ _CUE_WORDS = frozenset([
     "encouraged", "due", "plans", "plan", "planning", "intends", "intend", "intended",
     "intending", "aims", "aim", "aimed", "aiming", "prepares", "prepare", "prepared", "preparing",
     "seeks", "seek", "seeking", "hopes", "hope", "hoped", "hoping", "wants", "want", "wanted",
-    "wishes", "wished", "looks", "look", "looking", "looked", "must", "should", "needs", "need",
-    "have", "has", "to", "upcoming", "forthcoming", "coming", "next", "ensuing", "future",
+    "wishes", "wished", "looks", "look", "looking", "looked", "must", "may", "should", "needs",
+    "need", "have", "has", "to", "upcoming", "forthcoming", "coming", "next", "ensuing", "future",
     "subsequent", "proposed", "following", "earmarked", "fixed", "timed", "also", "then",
     "jointly", "soon", "now", "again", "first", "both", "each", "formally", "officially",
     "subsequently", "later", "further", "shortly", "together", "personally", "still",

@@ -67,6 +67,8 @@ _CUE_PAIRS = frozenset({
     ("tip", "off"), ("tips", "off"), ("is", "on"), ("are", "on"), ("is", "now"),
     ("are", "now"), ("have", "to"), ("has", "to"), ("going", "to"), ("comes", "into"),
     ("is", "held"), ("are", "held"), ("being", "held"),
+    *(("may", verb) for verb in ("register", "apply", "enrol", "enroll", "sign", "submit",
+                                 "send", "rsvp")),
     ("come", "into"), ("enters", "into"), ("takes", "effect"), ("take", "effect"),
     *(("to", verb) for verb in ("visit", "hold", "host", "head", "lead", "sign", "launch",
                                "meet", "attend", "open", "send", "publish", "release",
@@ -303,6 +305,7 @@ def propose(release: Release, published: date) -> list[Proposal]:
     countries = _release_countries(release)
     proposals: list[Proposal] = []
     lines = {item.line: item for item in listed(release.paragraphs, published, release.title)}
+    thing: str | None = None  # what the sentence before was about: what its "It" is
     for paragraph in release.paragraphs:
         if paragraph.listing:
             if paragraph.text in lines:
@@ -319,9 +322,11 @@ def propose(release: Release, published: date) -> list[Proposal]:
         for sentence in paragraph.sentences:
             # With no cue, a sentence is read only for the events it names with their days.
             cued = _may_commit(sentence)
+            said_of, thing = thing, _thing_named(sentence)
             if not cued and not commitments.names_dated(sentence):
                 continue
-            for clause in _clauses(sentence):
+            text = _it_named(sentence, said_of) if cued else sentence
+            for clause in _clauses(text):
                 for proposal in _from_clause(clause, sentence, paragraph.number, published,
                                              countries, proposals, cued=cued):
                     _refer(proposal, clause, proposals)
@@ -334,6 +339,30 @@ def propose(release: Release, published: date) -> list[Proposal]:
         else:
             _merge(twin, proposal)
     return _resolve(merged, published)
+
+
+# "The deal is expected to be signed in 2015": the thing a sentence is about, when its subject
+# opens it.
+_THING_SUBJECT = re.compile(r"^(?:The|This|That|Its|Their)\s+(?P<name>[^,;()]{1,60}?)\s+(?:is|are|"
+                            r"was|were|will|would|has|have|had|shall|can|could|must|should)\b")
+_IT = re.compile(r"It\s+(?=(?:is|will|would|shall|must|should|has)\b)")
+
+
+def _thing_named(sentence: str) -> str | None:
+    """The document, agreement or event a sentence is about, if its subject names one."""
+    subject = _THING_SUBJECT.match(sentence)
+    if subject is None:
+        return None
+    name = commitments.clean(subject["name"])
+    return name if name and commitments.names_a_thing(name) else None
+
+
+def _it_named(sentence: str, thing: str | None) -> str:
+    """"It is set to take effect next year", said just after "The deal is expected to be
+    signed": the deal is."""
+    if thing is None or _IT.match(sentence) is None:
+        return sentence
+    return f"The {thing} {sentence[3:]}"
 
 
 # "The meeting", "Friday's session", "the talks": an event named before, not a new one.

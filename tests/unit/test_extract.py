@@ -643,6 +643,20 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
     ),
     ("The 124th session of the Council, which was to take place on 29 June, is postponed.", []),
     ("The ministers met ahead of the Pacific Leaders' Summit on 2 March.", []),
+    # "It" after a sentence about a deal is the deal; "may register by" is a deadline
+    (
+        "The deal is expected to be ratified in June. It will enter into force on 1 July.",
+        [
+            ("Deal", "other", "2025-06", None, None),
+            ("Entry into force of deal", "other", "2025-07-01", None, None),
+        ],
+    ),
+    (
+        "Those who wish to attend may register by sending an email to the secretariat by 14 "
+        "April.",
+        [("Deadline to register by sending an email to the secretariat", "deadline",
+          "2025-04-14", None, None)],
+    ),
     # the lines of a day's programme are parts of the one-day event the release announces
     (
         "A day of media briefings on the new satellite will be held in Houston on Friday, 14 "
