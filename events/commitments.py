@@ -544,6 +544,9 @@ _DATED_VISIT = re.compile(
 # ``_PROPER_HINT``'s words in lower case: one of them, or a digit, is in any text it finds.
 _HINT_WORDS = tuple(w.lower() for w in _PROPER_HINT.pattern.split("|")[:-1])
 _DIGIT = re.compile(r"\d")
+_THING_PHRASE = re.compile(rf"\b(?:(?:the|a|an|its|their|these|those)\s+)?"
+                           rf"(?:(?!and\b)[\w’'/-]+\s+){{0,4}}?"
+                           rf"\b(?:{DOCUMENT_NOUN}|{AGREEMENT_NOUN})\b", re.I)
 _EVENT_PHRASE = re.compile(rf"(?:\b(?:the|a|an|its|their)\s+|[\w-]+(?:’s|'s)\s+)"
                            rf"(?P<name>(?:(?!(?:the|a|an|to|of|for|and|or|was|were|is|are|"
                            rf"will|with|by)\b)[\w’'/-]+\s+){{0,6}}?"
@@ -928,11 +931,29 @@ class _Clause:
         matches = list(_EVENT_PHRASE.finditer(self.text, max(0, end - 200), end))
         if not matches:
             return None
-        found = matches[-1]
+        index = len(matches) - 1
+        while index > 0 and re.fullmatch(r"\s+of\s+", self.text[
+                matches[index - 1].end():matches[index].start()]):
+            index -= 1  # "the 41st Summit of the Supreme Council": the summit
+        found = matches[index]
         name, stop = self.phrase_after(found.start("name"))
         if stop > end:
             name = self.text[found.start("name"):end].rstrip(" ,")
         return name, found.start("name")
+
+    def thing_before(self, end: int) -> tuple[str, int] | None:
+        """The documents or agreements named last before ``end``, joined by "and": what a
+        later "they" or "it" stands for ("decisions and recommendations were taken, and
+        they will be put before the Summit")."""
+        matches = list(_THING_PHRASE.finditer(self.text, 0, end))
+        if not matches:
+            return None
+        first = len(matches) - 1
+        while first > 0 and re.fullmatch(r"\s+and\s+", self.text[
+                matches[first - 1].end():matches[first].start()]):
+            first -= 1
+        name = clean(self.text[matches[first].start():matches[-1].end()])
+        return (name, matches[first].start()) if name else None
 
     def subject(self, end: int) -> str:
         """The subject of the verb at ``end``: what is left of the words before it once
@@ -1447,6 +1468,9 @@ class _Clause:
             if (event := self.event_before(cue_start)) is not None and _HELD.match(
                     happen or participle):
                 name, start = clean(event[0]), event[1]  # "X they are working on is to be held"
+            elif participle and name.lower() in ("it", "they") \
+                    and (thing := self.thing_before(cue_start)) is not None:
+                name, start = thing  # "recommendations were made, and they will be put ..."
             else:
                 return None
         if re.fullmatch(r"launch|lift\s+off|take\s+off|blast\s+off", happen, re.I) \

@@ -786,14 +786,17 @@ def _anchor_for(event: Commitment, anchors: list[re.Match[str]],
         own = bool(tokens(anchor["name"]) & tokens(event.title)) \
             if opening and anchor["cue"].lower() in (*_BEFORE, *_AFTER) \
             else _is_own_name(event, anchor)
-        if weak and (own or _name_goes_on(anchor)):
-            continue
+        if weak and (own or _name_goes_on(anchor)) and not (
+                anchor["cue"].lower() == "before" and _PUT_BEFORE.search(event.cue)):
+            continue  # but "put before the 41st Summit of the GCC Leaders": at it
         if aliases(anchor["name"]) & aliases(event.title):
             continue  # its own name, not an occasion
         return anchor
     return None
 
 
+# What is laid before a body is dealt with at its meeting.
+_PUT_BEFORE = re.compile(r"\b(?:put|laid|brought|placed|tabled|come|go)\s+before$", re.I)
 _ANCHOR_CUE = re.compile(r"\b(?:occasion|sidelines|margins?|fringes?|next|ahead|run-up|lead-up|"
                          r"preparation|before|following|after|conjunction|alongside|"
                          r"back-to-back|during|at|for|to|framework|part)\b", re.I)

@@ -657,6 +657,18 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
         [("Deadline to register by sending an email to the secretariat", "deadline",
           "2025-04-14", None, None)],
     ),
+    # what is put before a body is dealt with at its meeting; "they" are the documents
+    (
+        "A number of decisions and recommendations were taken, and they will be put before "
+        "the 41st Summit of the Supreme Council of the GCC Leaders, which is scheduled to be "
+        "held in December.",
+        [
+            ("Decisions and recommendations", "report", "2025-12", None,
+             "41st Summit of the Supreme Council of the GCC Leaders"),
+            ("41st Summit of the Supreme Council of the GCC Leaders", "meeting", "2025-12",
+             None, None),
+        ],
+    ),
     # the lines of a day's programme are parts of the one-day event the release announces
     (
         "A day of media briefings on the new satellite will be held in Houston on Friday, 14 "
