@@ -93,7 +93,8 @@ DOCUMENT_NOUN = (
     r"policy|policies|code|codes|criteria|methodolog(?:y|ies)|report card|summar(?:y|ies)|"
     r"minutes|recordings?|videos?|records?|proceedings|outcome documents?|advice|opinions?|"
     r"guidance|manuals?|catalogues?|registers?|brochures?|leaflets?|booklets?|notes?|"
-    r"briefs?|updates?|newsletters?|bulletins?|forecasts?|projections?|estimates?")
+    r"briefs?|updates?|newsletters?|bulletins?|forecasts?|projections?|estimates?|"
+    r"documents?|papers?")
 AGREEMENT_NOUN = (
     r"agreements?|accords?|memorand(?:um|a)(?:\s+of\s+understanding)?|MoUs?|MOUs?|"
     r"treat(?:y|ies)|conventions?|protocols?|deals?|pacts?|charters?|arrangements?|"
@@ -494,6 +495,9 @@ _TRAILING_ADVERB = re.compile(r"(?:\s+(?:further|also|then|jointly|now|again|bot
                               re.I)
 _PRONOUN = re.compile(r"(?:it|they|he|she|we|both|both\s+sides|the\s+two|the\s+two\s+sides|"
                       r"the\s+sides|the\s+parties|the\s+two\s+countries|I|you)", re.I)
+# Those a document can go to: "the heads of state", "the ministers", "Parliament".
+_PEOPLE = re.compile(r"(?:heads?\s+of\s+(?:state|government)|leaders|ministers|members|"
+                     r"parliaments?|governments?|presidents?|senate|congress)\b", re.I)
 _BODY = re.compile(r"\b(?:committee|council|commission|panel|group|board|AP|forum|assembly|"
                    r"ministers|leaders|officials|negotiators|delegations?|experts|"
                    r"secretaries|envoys|representatives|heads|senior\s+officials|"
@@ -1172,6 +1176,12 @@ class _Clause:
             target, end = self.phrase_after(after)
             determined = re.match(r"\s*(?:a|an|the)\s", self.text[after:])
             target = clean(target)
+            if word.startswith("go to") and _PEOPLE.match(target) and (
+                    who := clean(self.subject(cue.start()))) and _DOCUMENT.search(_head(who)):
+                # "The documents will go to the heads of state for consideration at the
+                # Summit": laid before them, at the occasion the clause names
+                return Commitment(f"Submission of the {who} to the {target}", Kind.REPORT,
+                                  said, position, end)
             if not target or not (re.match(r"[A-Z]", target) or (
                     determined and _SITE.search(_head(target)))):
                 return None  # "visit the presentation room of each City": not a trip

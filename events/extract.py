@@ -405,7 +405,9 @@ def _from_listing(item: Listed) -> Proposal:
                     kind=kind if kind is not Kind.OTHER else commitments.event_kind(item.name),
                     window=item.window,
                     phrase=item.phrase, location=item.location, paragraph=item.paragraph,
-                    sentence=item.line, reason=f"listed for '{item.phrase}'", confidence=0.8,
+                    sentence=item.line, confidence=0.8,
+                    reason=(f"programme of '{item.phrase}'" if item.heading
+                            else f"listed for '{item.phrase}'"),
                     aliases=aliases(item.name))
 
 

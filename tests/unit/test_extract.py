@@ -669,6 +669,16 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
              None, None),
         ],
     ),
+    # a programme's heading names the event; its days' lines are its sessions
+    (
+        "Provisional programme - Transport Council of 3 and 4 April 2025\n\nThursday, 3 April - "
+        "Rail and road issues\n\nFriday, 4 April - Aviation issues",
+        [
+            ("Transport Council", "meeting", "2025-04-03..2025-04-04", None, None),
+            ("Rail and road issues", "meeting", "2025-04-03", None, "Transport Council"),
+            ("Aviation issues", "meeting", "2025-04-04", None, "Transport Council"),
+        ],
+    ),
     # the lines of a day's programme are parts of the one-day event the release announces
     (
         "A day of media briefings on the new satellite will be held in Houston on Friday, 14 "
