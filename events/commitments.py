@@ -1216,7 +1216,7 @@ class _Clause:
         obj, end = self.phrase_after(after)
         name = clean(obj)
         prepositional = re.match(r"(?:on|to|in|at|for|with|by|from|into|onto|upon|over|about|"
-                                 r"back|out|up)\b", name, re.I)
+                                 r"back|out|up)\b(?!-)", name, re.I)  # not "in-person"
         if (not name or prepositional) and _HAPPEN_ALONE.fullmatch(word):
             # "talks will resume next week": nothing is resumed, the talks resume.
             return self.subject_event(cue.start(), said, after, participle="",

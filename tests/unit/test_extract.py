@@ -679,6 +679,11 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
             ("Aviation issues", "meeting", "2025-04-04", None, "Transport Council"),
         ],
     ),
+    # "in-person" is no preposition
+    (
+        "The commission is to hold an in-person meeting Aug. 23-25 in Raleigh.",
+        [("In-person meeting", "meeting", "2025-08-23..2025-08-25", "Raleigh", None)],
+    ),
     # the lines of a day's programme are parts of the one-day event the release announces
     (
         "A day of media briefings on the new satellite will be held in Houston on Friday, 14 "
