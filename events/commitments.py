@@ -221,7 +221,8 @@ _HOLD = (r"hold|host|convene|organi[sz]e|stage|co-host|co-organi[sz]e|arrange|at
          r"coordinate|preside\s+over|moderate|lead|facilitate|give|watch|see|witness|"
          r"address|speak\s+at|deliver\s+(?:a\s+)?(?:keynote|speech|address)\s+at")
 _SIGN = (r"sign|ink|conclude|seal|initial|ratify|finali[sz]e|agree\s+on|strike|"
-         r"enter\s+into(?!\s+force)|renew|extend|exchange|hand\s+over|take\s+over|assume")
+         r"enter\s+into(?!\s+force)|pass(?=\s+(?:the|its|their|his|her)\s+(?:\w+\s+){0,3}"
+         r"(?:presidency|chair))|transfer|renew|extend|exchange|hand\s+over|take\s+over|assume")
 _PUBLISH = (r"publish|release|issue|present|submit|deliver|unveil|table|circulate|send|"
             r"report|announce|make\s+public|produce|prepare|draft|compile|develop|draw\s+up|"
             r"update|revise|complete|adopt|approve|endorse|designate|appoint|name|select|"
@@ -426,7 +427,7 @@ _CLAUSE_EDGE = re.compile(r";\s+|,\s+(?:and|but|while|whereas|so)\s+|\s+(?:but|w
                           r"while|whereas|which|who|that|as|so|because|since|once|after|"
                           r"before|if|although)\s+|\b(?:and|but)\s+(?=(?:the|a|an|its|their)"
                           r"\s)|^(?:and|but|or|so)\s+", re.I)
-_OPENING = re.compile(r"^(?:(?:Following|After|Before|Ahead\s+of|At|During|On|In|Under|Within|"
+_OPENING = re.compile(r"^(?:(?:Following|After|Before|Ahead\s+of|At|During|On|In|By|Under|Within|"
                       r"According\s+to|As|Meanwhile|Moreover|Furthermore|In\s+addition|"
                       r"Additionally|Also|Then|Next|Separately|Finally|Subsequently|Later|"
                       r"Today|Tomorrow|This\s+week|Next\s+week|Earlier|Once|While|Besides|"
@@ -498,6 +499,8 @@ _PRONOUN = re.compile(r"(?:it|they|he|she|we|both|both\s+sides|the\s+two|the\s+t
 # Those a document can go to: "the heads of state", "the ministers", "Parliament".
 _PEOPLE = re.compile(r"(?:heads?\s+of\s+(?:state|government)|leaders|ministers|members|"
                      r"parliaments?|governments?|presidents?|senate|congress)\b", re.I)
+_PRESIDENCY = re.compile(r"^(?:(?:rotating|pro\s+tempore|\w+)\s+){0,3}(?:presidency|"
+                         r"chair(?:manship|mans?hip)?)\b", re.I)
 _BODY = re.compile(r"\b(?:committee|council|commission|panel|group|board|AP|forum|assembly|"
                    r"ministers|leaders|officials|negotiators|delegations?|experts|"
                    r"secretaries|envoys|representatives|heads|senior\s+officials|"
@@ -1239,7 +1242,7 @@ class _Clause:
             group = earlier.pop()
             return Commitment(group.title, Kind.MEETING, group.cue, group.start, end)
         if verb.group("sign"):
-            if re.match(r"(?:hand|take)\s+over|assume", word) and re.search(
+            if re.match(r"(?:hand|take)\s+over|assume|pass|transfer", word) and re.search(
                     r"\b(?:chair(?:manship|mans?hip)?|presidency|leadership|command|"
                     r"secretariat|rotating|chair\w*)\b", name, re.I):
                 return Commitment(f"Handover of the {name}", Kind.OTHER, said, after, end)
@@ -1251,6 +1254,10 @@ class _Clause:
         if verb.group("hold") and re.fullmatch(r"address|speak\s+at", word) and names_event(name):
             who = clean(self.subject(cue.start())) or "the speaker"
             return Commitment(f"Address by {who} to the {name}", Kind.MEETING, said, after, end)
+        if verb.group("hold") and word == "hold" and _PRESIDENCY.search(name):
+            # "Paraguay will hold that presidency from 21 December": it takes it over then
+            held = re.sub(r"^(?:that|this|the|its|their)\s+", "", name, flags=re.I)
+            return Commitment(f"Handover of the {held}", Kind.OTHER, said, after, end)
         if verb.group("hold"):
             purpose = re.search(r"\bfor\s+(?:the|a|an|its|their)\s+(?P<event>.+)$", name)
             if purpose and names_event(purpose["event"]) and not names_event(
@@ -1581,6 +1588,11 @@ class _Clause:
             found = Kind.LAUNCH if launched else kind_of(name)
             return Commitment(_capital(name), found if found is not Kind.OTHER
                               else Kind.PROJECT, said, start, after)
+        if re.match(r"(?:signed|inked|initial(?:l)?ed|ratified)$", participle, re.I) \
+                and not _PERSON.search(name):
+            # "the setting-up of a business observatory will be signed by April": whatever
+            # is signed is an instrument
+            return Commitment(_capital(name), Kind.OTHER, said, start, after)
         return None
 
     def passive(self, cue: re.Match[str]) -> list[Commitment]:

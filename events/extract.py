@@ -832,6 +832,8 @@ def _is_own_name(event: Commitment, anchor: re.Match[str]) -> bool:
 _FRAMED = re.compile(r"(?:(?<!\bbe\s)(?<!\bbeen\s)\b(?:said|says|told\s+[\w ]{1,30}|announced|"
                      r"reported|added|stated|confirmed|wrote|tweeted)|\b(?:statement|release|communiqu[ée]|notice|"
                      r"announcement)\s+(?:was\s+)?(?:issued|released|published|posted))\s+"
+                     # "it was announced in Buenos Aires on Friday": where it was said
+                     r"(?:(?:in|at|from)\s+(?-i:[A-Z])[\w.’' -]{1,40}?\s+)?"
                      r"(?:on\s+|late\s+|early\s+|earlier\s+|last\s+)?$", re.I)
 
 

@@ -684,6 +684,27 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
         "The commission is to hold an in-person meeting Aug. 23-25 in Raleigh.",
         [("In-person meeting", "meeting", "2025-08-23..2025-08-25", "Raleigh", None)],
     ),
+    # a presidency passed on or held from a day is handed over; whatever is signed is an
+    # instrument; the day something was announced is not the day of what it announces
+    (
+        "Paraguay will hold that presidency from 21 December, when it takes it over from "
+        "Brazil.",
+        [("Handover of the presidency", "other", "2025-12-21", "Brazil", None)],
+    ),
+    (
+        "The summit will be held on 3 and 4 July, and there the president will pass the "
+        "rotating presidency to his counterpart, it was announced in Lima on Friday.",
+        [
+            ("Summit", "meeting", "2025-07-03..2025-07-04", None, None),
+            ("Handover of the rotating presidency to his counterpart", "other",
+             "2025-07-03..2025-07-04", None, "Summit"),
+        ],
+    ),
+    (
+        "By April, the setting-up of a business observatory will be signed.",
+        [("Setting-up of a business observatory", "other", "2025-03-12..2025-04-30", None,
+          None)],
+    ),
     # the lines of a day's programme are parts of the one-day event the release announces
     (
         "A day of media briefings on the new satellite will be held in Houston on Friday, 14 "
