@@ -286,6 +286,20 @@ _MAYBE = re.compile(
     r"was\s+expected|were\s+expected|was\s+scheduled|were\s+scheduled|was\s+to|were\s+to|"
     r"said\s+(?:it|they|he|she)\s+(?:would|could))\b", re.I)
 
+# ``_MAYBE`` finds nothing in a text without one of these.
+_MAYBE_WORDS = ("may", "might", "could", "would", "possib", "propos", "suggest", "consider",
+                "hope", "hoping", "wish", "want", "called", "urge", "invited", "whether", "if",
+                "unless", "was", "were", "had", "said")
+
+
+def maybe(text: str, start: int = 0, end: int | None = None) -> bool:
+    """Whether ``text`` (from ``start`` to ``end``) says something may happen, is wished or
+    was planned once."""
+    end = len(text) if end is None else end
+    lower = text[start:end].lower()
+    return any(word in lower for word in _MAYBE_WORDS) and bool(_MAYBE.search(text, start, end))
+
+
 _PURPOSE = re.compile(r"[^.;:]{0,80}?\bto\s+(?P<verb>attend|take\s+part\s+in|participate\s+in|"
                       r"join|address|speak\s+at|chair|co-chair)\s+(?:the|a|an|this|its)\s+",
                       re.I)
@@ -1091,7 +1105,7 @@ class _Clause:
             return True  # "discussed a plan to hold a summit"
         # "Reporters who wish to attend must register": the wish is the subject's, who.
         near = _WHO_WISH.sub(" ", re.split(r"[,;]", near)[-1])
-        return bool(_MAYBE.search(near))
+        return maybe(near)
 
     def actions(self, cue: re.Match[str], stop: int, kind: str) -> list[Commitment]:
         """What the actions after a cue make: several when joined ("hold A and sign B")."""
@@ -1106,7 +1120,7 @@ class _Clause:
             more = re.search(r"(?:,\s*|\s+)(?:and|as\s+well\s+as|then|before|after\s+which)\s+"
                              rf"(?:(?:will|shall|to|would)\s+)?{_ADVERBS}(?=\w)",
                              self.text[position:stop])
-            if more is None or _MAYBE.search(self.text, position, position + more.end()):
+            if more is None or maybe(self.text, position, position + more.end()):
                 break  # "... so that recommendations could then be put before the Board"
             position += more.end()
         return found

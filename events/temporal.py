@@ -49,6 +49,10 @@ _PAST = re.compile(
     r"\b(had|was|were|took place|held|opened|launched|began|begun|started|established|"
     r"signed|met|visited|improved|since|ago|last(?=\s+(?:week|month|year|time|night|autumn|"
     r"spring|summer|winter|fall|\w+day)\b))\b", re.I)  # "the last date for comments": no
+# ``_PAST`` finds nothing in a text without one of these.
+_PAST_WORDS = ("had", "was", "were", "took place", "held", "opened", "launched", "began",
+               "begun", "started", "established", "signed", "met", "visited", "improved",
+               "since", "ago", "last")
 _BACKGROUND = re.compile(
     r"\b(?:had\s+)?(?:been\s+)?(?<!be\s)(?<!to\s)(?:begun|began|opened|launched|started|established|founded|"
     r"created|set up|took place|was held|were held|signed|improved|adopted)"
@@ -98,6 +102,9 @@ class _Context:
 
     @cached_property
     def past(self) -> bool:
+        lower = self.text.lower()
+        if not any(word in lower for word in _PAST_WORDS):
+            return False  # no word of the past tense: no need to look closer
         return bool(_PAST.search(self.text)) and not self.future
 
     def year_for(self, month: int, day: int | None, before: str) -> int:
