@@ -425,7 +425,7 @@ def _also(words: str) -> frozenset[str]:
 _MONTH_GATE = frozenset(_MONTHS)
 _WEEKDAY_GATE = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday",
                            "saturday", "sunday", "mon", "tue", "tues", "wed", "thu", "thur",
-                           "thurs", "fri", "sat", "sun", "mondays", "tuesdays",
+                           "thurs", "fri", "sat", "sun", "weds", "mondays", "tuesdays",
                            "wednesdays", "thursdays", "fridays", "saturdays", "sundays"])
 _SEASON_GATE = frozenset(["spring", "summer", "autumn", "fall", "winter"])
 _DIGIT_GATE = frozenset(["0"])  # stands for "any digit"
@@ -438,23 +438,24 @@ _REACH = 7
 
 # Each rule with a gate: a word (or a digit) it cannot match without, looked for first, so
 # that a sentence is not tried against every rule.
-_Rule = tuple[re.Pattern[str], object, frozenset[str] | None, frozenset[str] | None]
+_Rule = tuple[re.Pattern[str], object, frozenset[str] | None, frozenset[str] | None, int]
 # What a month can name the session of: "its June session".
 _SESSION = ("session|sessions|meeting|meetings|summit|round|plenary|conference|council|edition|"
             "ministerial|workshop|forum")
 
 
 def _rule(pattern: str, build: object, gate: frozenset[str] | None,
-          also: frozenset[str] | None = None) -> _Rule:
-    """A rule: its pattern, what builds its window, its gate and, if any, words of which it
-    needs one as well."""
-    return re.compile(pattern, re.I), build, gate, also
+          also: frozenset[str] | None = None, *, reach: int = _REACH) -> _Rule:
+    """A rule: its pattern, what builds its window, its gate, if any words of which it
+    needs one as well, and how many words before its gate's it can begin (none when the
+    gate's word is its first)."""
+    return re.compile(pattern, re.I), build, gate, also, reach
 
 
 _RULES: list[_Rule] = [
-    _rule(r"\b(?P<iso>(?:19|20)\d\d-[01]\d-[0-3]\d)\b", _iso, _DIGIT_GATE),
+    _rule(r"\b(?P<iso>(?:19|20)\d\d-[01]\d-[0-3]\d)\b", _iso, _DIGIT_GATE, reach=0),
     _rule(r"(?<![\d.])(?P<d>[0-3]?\d)\.\s?(?P<m>[01]?\d)\.\s?(?P<year>(?:19|20)\d\d)\b", _dotted,
-          _DIGIT_GATE),
+          _DIGIT_GATE, reach=0),
     # the week of a day
     _rule(rf"\b(?:during\s+|in\s+)?the\s+week\s+of\s+{MONTH}\s+{DAY}(?:,?\s+{YEAR})?\b",
           _week_of, _MONTH_GATE,
@@ -471,9 +472,9 @@ _RULES: list[_Rule] = [
           _week_from, _MONTH_GATE, _also("week")),
     # a weekday with its date: the date says it all
     _rule(rf"\b{WEEKDAY},?\s+(?:the\s+)?{MONTH}\s+{DAY}(?:,?\s+{YEAR})?\b", _days, _WEEKDAY_GATE,
-          _also("0")),
+          _also("0"), reach=0),
     _rule(rf"\b{WEEKDAY},?\s+(?:the\s+)?{DAY}\s+{MONTH}(?:,?\s+{YEAR})?\b", _days, _WEEKDAY_GATE,
-          _also("0")),
+          _also("0"), reach=0),
     # by the end of a month: a deadline from the release to that day
     _rule(rf"\b(?:by|before|until)\s+(?:the\s+)?end(?:\s+of\s+|-|\s+){MONTH}"
           rf"(?:,?\s+(?:{YEAR}|(?P<rel>this|next)\s+year))?\b", _by_end_of_month, _MONTH_GATE,
@@ -488,9 +489,9 @@ _RULES: list[_Rule] = [
     _rule(rf"\b{DAY}\s*(?:-|–|to|and)\s*{DAY2}\s+{MONTH}(?:,?\s+{YEAR})?\b", _days, _MONTH_GATE,
           _also("0")),
     _rule(rf"\b{MONTH}\s+{DAY}\s*(?:-|–|and)\s*{DAY2}(?:,?\s+{YEAR})?\b", _days, _MONTH_GATE,
-          _also("0")),
+          _also("0"), reach=0),
     _rule(rf"\b{MONTH}\s+{DAY}(?:,?\s+{YEAR})?(?![\d:])\b", _days, _MONTH_GATE,
-          _also("0")),
+          _also("0"), reach=0),
     _rule(rf"\b{DAY}\s+{MONTH}(?:,?\s+{YEAR})?\b", _days, _MONTH_GATE,
           _also("0")),
     # parts of a month
@@ -517,15 +518,15 @@ _RULES: list[_Rule] = [
     _rule(rf"\b(?:in\s+)?(?:the\s+)?(?P<which>first|second|latter|former|1st|2nd)\s+half{YEAR_REF}",
           _half, _re_gate("half")),
     _rule(r"\bH(?P<which>[12])\s+(?P<year>(?:19|20)\d\d)\b", _half_short, _DIGIT_GATE,
-          _also("h")),
+          _also("h"), reach=1),
     _rule(r"\b(?P<year>(?:19|20)\d\d)\s*H(?P<which>[12])\b", _half_short, _DIGIT_GATE,
-          _also("h")),
+          _also("h"), reach=0),
     _rule(rf"\b(?:in\s+)?(?:the\s+)?(?P<which>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter"
           rf"{YEAR_REF}", _quarter, _re_gate("quarter")),
     _rule(r"\bQ(?P<which>[1-4])\s+(?P<year>(?:19|20)\d\d)\b", _quarter_short, _DIGIT_GATE,
-          _also("q")),
+          _also("q"), reach=1),
     _rule(r"\b(?P<year>(?:19|20)\d\d)\s*Q(?P<which>[1-4])\b", _quarter_short, _DIGIT_GATE,
-          _also("q")),
+          _also("q"), reach=0),
     # vague spans
     _rule(r"\bby\s+the\s+end\s+of\s+(?:(?P<rel>this|next)\s+|the\s+)?(?P<unit>year|month)\b",
           _by_end, _re_gate("end")),
@@ -563,20 +564,20 @@ _RULES: list[_Rule] = [
           _month, _MONTH_GATE, _also("in|during|by|around|until|for|of|since")),
     _rule(rf"(?:(?<=\bthe\s)|(?<=\bits\s)|(?<=\btheir\s)|(?<=\bthis\s)|(?<=\bnext\s)){MONTH}"
           rf"(?:\s+{YEAR})?(?=\s+(?:{_SESSION})\b)", _named_month, _MONTH_GATE,
-          _also(_SESSION)),
+          _also(_SESSION), reach=0),
     _rule(r"\b(?:later\s+)?this\s+(?:coming\s+)?(?P<unit>year|month|week)\b(?!\s*end)",
           _this_unit, _re_gate("this")),
     _rule(r"\b(?:in|during|by|within|until|since|of)\s+(?:the\s+year\s+)?"
           r"(?P<year>(?:19|20)\d\d)\b", _year_only, _DIGIT_GATE,
           _also("in|during|by|within|until|since|of")),
-    _rule(r"(?<![\w./-])(?P<year>(?:19|20)\d\d)(?![\w/-])", _named_year, _DIGIT_GATE),
+    _rule(r"(?<![\w./-])(?P<year>(?:19|20)\d\d)(?![\w/-])", _named_year, _DIGIT_GATE, reach=0),
 ]
 
 
 
 # Every rule needs one of these words (or a digit) to match at all.
 # Every rule needs one of these words (or a digit, "0").
-_ANY_TIME = frozenset().union(*(gate for _, _, gate, _ in _RULES if gate is not None))
+_ANY_TIME = frozenset().union(*(gate for _, _, gate, _, _ in _RULES if gate is not None))
 
 
 def find_times(text: str, published: date) -> list[TimeMention]:
@@ -592,16 +593,16 @@ def find_times(text: str, published: date) -> list[TimeMention]:
     ctx = _Context(text, published)
     taken: list[tuple[int, int]] = []
     found: list[TimeMention] = []
-    places: dict[int, list[int]] = {}  # where to try the rules of one gate
-    for pattern, build, gate, also in _RULES:
+    places: dict[tuple[int, int], list[int]] = {}  # where to try the rules of one gate
+    for pattern, build, gate, also, reach in _RULES:
         if (gate is not None and words.isdisjoint(gate)) or (
                 also is not None and words.isdisjoint(also)):
             continue
-        tried = places.get(id(gate))
+        tried = places.get((id(gate), reach))
         if tried is None:
             hits = [i for i, key in enumerate(keys) if gate is None or key in gate]
-            tried = sorted({starts[j] for i in hits for j in range(max(0, i - _REACH), i + 1)})
-            places[id(gate)] = tried
+            tried = sorted({starts[j] for i in hits for j in range(max(0, i - reach), i + 1)})
+            places[(id(gate), reach)] = tried
         position = 0
         for at in tried:
             if at < position:
