@@ -286,6 +286,17 @@ _MAYBE = re.compile(
     r"was\s+expected|were\s+expected|was\s+scheduled|were\s+scheduled|was\s+to|were\s+to|"
     r"said\s+(?:it|they|he|she)\s+(?:would|could))\b", re.I)
 
+# What a cue says of a wish, of a pledge only discussed, and what joins one action to the next
+# ("hold A and sign B"): compiled once, as every cue is tried against them.
+_WISHED = re.compile(r"\b(?:hopes?|hoped|hoping|wish(?:es|ed)?|wants?|wanted|seeks?|seeking)\b",
+                     re.I)
+_PLEDGE = re.compile(r"(?:offer|decision|agreement|plans?|commitment|intention|undertaking|"
+                     r"pledge)\b", re.I)
+_DISCUSSED = re.compile(r"\b(?:discuss\w*|consider\w*|propos\w*|review\w*|explor\w*|"
+                        r"possible|potential|draft|no|any)\s+(?:\w+\s+){0,2}$", re.I)
+_COMMA = re.compile(r"[,;]")
+_MORE = re.compile(r"(?:,\s*|\s+)(?:and|as\s+well\s+as|then|before|after\s+which)\s+"
+                   rf"(?:(?:will|shall|to|would)\s+)?{_ADVERBS}(?=\w)")
 # ``_MAYBE`` finds nothing in a text without one of these.
 _MAYBE_WORDS = ("may", "might", "could", "would", "possib", "propos", "suggest", "consider",
                 "hope", "hoping", "wish", "want", "called", "urge", "invited", "whether", "if",
@@ -1094,17 +1105,13 @@ class _Clause:
     def hedged(self, cue: re.Match[str]) -> bool:
         """Whether a cue is a possibility, a wish, a proposal or the past."""
         said = cue.group(0)
-        if re.search(r"\b(?:hopes?|hoped|hoping|wish(?:es|ed)?|wants?|wanted|seeks?|"
-                     r"seeking)\b", said, re.I):
+        if _WISHED.search(said):
             return True
         near = self.text[max(0, cue.start() - 60):cue.start()]
-        if re.match(r"(?:offer|decision|agreement|plans?|commitment|intention|undertaking|"
-                    r"pledge)\b", said, re.I) and re.search(
-                        r"\b(?:discuss\w*|consider\w*|propos\w*|review\w*|explor\w*|"
-                        r"possible|potential|draft|no|any)\s+(?:\w+\s+){0,2}$", near, re.I):
+        if _PLEDGE.match(said) and _DISCUSSED.search(near):
             return True  # "discussed a plan to hold a summit"
         # "Reporters who wish to attend must register": the wish is the subject's, who.
-        near = _WHO_WISH.sub(" ", re.split(r"[,;]", near)[-1])
+        near = _WHO_WISH.sub(" ", _COMMA.split(near)[-1])
         return maybe(near)
 
     def actions(self, cue: re.Match[str], stop: int, kind: str) -> list[Commitment]:
@@ -1117,9 +1124,7 @@ class _Clause:
             made = self.action(position, stop, cue, kind, found)
             if made is not None:
                 found.append(made)
-            more = re.search(r"(?:,\s*|\s+)(?:and|as\s+well\s+as|then|before|after\s+which)\s+"
-                             rf"(?:(?:will|shall|to|would)\s+)?{_ADVERBS}(?=\w)",
-                             self.text[position:stop])
+            more = _MORE.search(self.text[position:stop])
             if more is None or maybe(self.text, position, position + more.end()):
                 break  # "... so that recommendations could then be put before the Board"
             position += more.end()

@@ -165,26 +165,34 @@ def tokens(text: str) -> frozenset[str]:
 _ORDINAL_WORD = re.compile(r"\d+(?:st|nd|rd|th)")
 
 
+_NUMBER_END = re.compile(r"\s*\d+$")
+_ACRONYM_TITLE = re.compile(r"[A-Z]{2,}(?:\s+\d+)?")
+_DIGIT = re.compile(r"\d")
+_ALNUM = re.compile(r"[A-Za-z0-9]+")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_SLUG_STOP = frozenset({"a", "an", "the", "of", "on", "in", "and", "to", "for", "at"})
+_SEMICOLON = re.compile(r";\s+")
+
+
 def aliases(title: str) -> set[str]:
     found = {" ".join(sorted(tokens(title)))}
     for acronym in _ACRONYM.findall(title):
         found.add(acronym.lower())
-        found.add(re.sub(r"\s*\d+$", "", acronym).lower())
-    if re.fullmatch(r"[A-Z]{2,}(?:\s+\d+)?", title.strip()):
+        found.add(_NUMBER_END.sub("", acronym).lower())
+    if _ACRONYM_TITLE.fullmatch(title.strip()):
         found.add(title.strip().lower())
-        found.add(re.sub(r"\s*\d+$", "", title.strip()).lower())
+        found.add(_NUMBER_END.sub("", title.strip()).lower())
     return {a for a in found if a}
 
 
 def slug(title: str) -> str:
     acronym = _ACRONYM.search(title)
-    if acronym and re.search(r"\d", acronym[1]):
+    if acronym and _DIGIT.search(acronym[1]):
         base = acronym[1]
     else:
-        words = [w for w in re.findall(r"[A-Za-z0-9]+", title) if w.lower() not in
-                 {"a", "an", "the", "of", "on", "in", "and", "to", "for", "at"}]
+        words = [w for w in _ALNUM.findall(title) if w.lower() not in _SLUG_STOP]
         base = " ".join(words[:5])
-    return re.sub(r"[^a-z0-9]+", "-", base.lower()).strip("-")[:60] or "follow-up"
+    return _NOT_ALNUM.sub("-", base.lower()).strip("-")[:60] or "follow-up"
 
 
 def same_event(a: Proposal, b: Proposal) -> bool:
@@ -297,7 +305,9 @@ def _clauses(sentence: str) -> list[str]:
         else:
             items = re.split(r";\s*(?:and\s+)?", rest)
         return [f"{head}{item}" for item in items if item.strip()]
-    return [p for p in re.split(r";\s+", sentence) if p.strip()]
+    if ";" not in sentence:
+        return [sentence] if sentence.strip() else []
+    return [p for p in _SEMICOLON.split(sentence) if p.strip()]
 
 
 def propose(release: Release, published: date) -> list[Proposal]:
