@@ -487,6 +487,10 @@ def _day_of(window: Window, which: str) -> Window:
     return Window.day(day if last is None else min(day, last))
 
 
+# How far back "the meeting", "there" or "also" can reach for the event they speak of.
+_NEAR = 12
+
+
 def _recent(earlier: list[Proposal], noun: str = "", *, dated: bool = False,
             paragraph: int | None = None, reach: int = 3) -> Proposal | None:
     """The meeting or visit the release spoke of last: of the kind ``noun`` says, if any
@@ -494,7 +498,7 @@ def _recent(earlier: list[Proposal], noun: str = "", *, dated: bool = False,
     ``paragraph`` when asked."""
     wanted = Kind.VISIT if re.search(r"visit|trip|tour|stay", noun, re.I) else (
         Kind.MEETING if noun else None)
-    near = [p for p in reversed(earlier[-12:]) if p.kind in (Kind.MEETING, Kind.VISIT)
+    near = [p for p in reversed(earlier[-_NEAR:]) if p.kind in (Kind.MEETING, Kind.VISIT)
             and (not p.window.is_undated if dated
                  else not _GENERIC.fullmatch(_POSSESSOR.sub("", p.title)))
             and (paragraph is None or p.paragraph is None or paragraph - p.paragraph <= reach)]
@@ -521,7 +525,7 @@ def _along(clause: str, event: Commitment, own: list[TimeMention], earlier: list
     parent = _recent(earlier, noun, dated=True, paragraph=paragraph,
                      reach=10 if along is not None else 3)
     if along is not None and along["place"]:
-        placed = [p for p in reversed(earlier[-12:]) if not p.window.is_undated and (
+        placed = [p for p in reversed(earlier[-_NEAR:]) if not p.window.is_undated and (
             along["place"] in (p.location or "") or along["place"] in p.title)]
         parent = placed[0] if placed else parent
     if parent is None or parent.window.earliest is None or parent.window.latest is None \
@@ -604,7 +608,9 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
         if not event.near and not generic and (anchor is None or (
                 _is_generic(_anchor_name(clause, anchor))
                 and anchor["cue"].lower() not in (*_BEFORE, *_AFTER))):
-            parent = _along(clause, event, own, [*earlier, *proposals], paragraph, published)
+            # (only the last few are looked at: no copy of a long release's every proposal)
+            parent = _along(clause, event, own, [*earlier[-_NEAR:], *proposals], paragraph,
+                            published)
             if parent is not None and event.needs_date and not own:
                 parent = None  # "announce new dates": only a date makes it one to chase
             if parent is not None:
@@ -612,7 +618,8 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
         if parent is None and anchor is None and not own and _FOLLOWS.search(event.cue):
             # "A press conference will follow": just after the event named before, on its
             # day and part of it.
-            parent = _recent([*earlier, *proposals], dated=True, paragraph=paragraph, reach=1)
+            parent = _recent([*earlier[-_NEAR:], *proposals], dated=True, paragraph=paragraph,
+                             reach=1)
             if parent is not None and _span(parent.window) <= 14:
                 anchored = True
             else:
