@@ -724,6 +724,8 @@ _OCCASION_NOUN = re.compile(
     r"welcome)\b|\bRound\s+of\s+\d+", re.I)
 
 # "Round of 16": a stage of a competition, not a round of talks.
+_PUT_OUT = re.compile(r"(?:published|released|issued|posted|put\s+online|posted\s+online|"
+                      r"made\s+(?:available|public))$", re.I)
 _LAUNCHED_PARTICIPLE = re.compile(r"(?:launched|unveiled|rolled\s+out)$", re.I)
 # "A public consultation on the strategy", "the consultation on storage": a process opened
 # for comments, not a meeting ("consultations" between two sides are).
@@ -1591,8 +1593,10 @@ class _Clause:
             settled = bool(re.match(r"(?:adopted|approved|endorsed|decided|agreed|"
                                     r"prepared|drafted|developed|updated|revised)$",
                                     participle, re.I))
-            return Commitment(_capital(name), Kind.REPORT if report else Kind.OTHER, said,
-                              start, after, needs_date=settled)
+            # what is put online or made public is published: a report to watch for
+            shown = bool(_PUT_OUT.match(participle))
+            return Commitment(_capital(name), Kind.REPORT if report or shown else Kind.OTHER,
+                              said, start, after, needs_date=settled)
         if re.match(r"(?:built|constructed|completed|finished)$", participle, re.I) \
                 and not _PERSON.search(name):
             # "The new bridge is expected to be built by 2027": a work, done by a date

@@ -705,6 +705,14 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
         [("Setting-up of a business observatory", "other", "2025-03-12..2025-04-30", None,
           None)],
     ),
+    # what is put online is published: a report
+    (
+        "The board meets on 20 March. Once the meeting is over, a recording will be put online.",
+        [
+            ("Meeting of board", "meeting", "2025-03-20", None, None),
+            ("Recording", "report", "2025-03-20..2025-03-27", None, None),
+        ],
+    ),
     # the lines of a day's programme are parts of the one-day event the release announces
     (
         "A day of media briefings on the new satellite will be held in Houston on Friday, 14 "
