@@ -1743,6 +1743,13 @@ class _Clause:
                          self.text[max(0, verb.start() - 40):verb.start()], re.I):
                 # the past ("was moved", "met last week"); "the last date for comments" not
                 continue
+            if verb.group("visits"):
+                target, end = self.phrase_after(verb.end(), limit=6)
+                target = clean(target)
+                if target[:1].isupper():
+                    found.append(Commitment(f"Visit to {target}", Kind.VISIT, verb.group(0),
+                                            verb.start(), end, needs_date=True))
+                continue
             made = self.subject_event(verb.start(), verb.group(0), verb.end(), participle="",
                                       deadline=bool(re.search(r"\bdue\b", verb.group(0))),
                                       happen=verb.group(0))
@@ -1854,7 +1861,9 @@ _PRESENT = re.compile(
     r"held|are\s+being\s+held|(?:is|are)\s+(?:now\s+)?(?:fixed|set)\s+for|"
     r"(?:has|have)\s+(?:now\s+)?been\s+(?:moved|rescheduled|brought\s+forward|pushed\s+back|"
     r"shifted|fixed|set|scheduled|extended)\s+(?:to|for)|follows?(?=\s+(?:on|in)\b)|tips?\s+off|"
-    r"close(?=\s+(?:at|on|by)\b)|passes(?=\s+(?:today|tomorrow|on|from|to)\b))\b", re.I)
+    r"close(?=\s+(?:at|on|by)\b)|passes(?=\s+(?:today|tomorrow|on|from|to)\b)|"
+    # "when the Emir visits Malaysia from 5 to 7 December": a visit, if its days are to come
+    r"(?P<visits>visits|travels\s+to)(?=\s+(?:the\s+)?(?-i:[A-Z])))\b", re.I)
 
 
 _HABIT = re.compile(r"\b(?:every|each)\s+(?:year|month|week|time|spring|summer|autumn|fall|"
@@ -1867,7 +1876,7 @@ _HOLDS = re.compile(r"\b(?:holds|hosts|co-hosts|stages|organi[sz]es|convenes)\s+
 _PRESENT_WORDS = frozenset(["meet",
     "takes", "begins", "starts", "opens", "convenes", "runs", "kicks", "meets", "resumes", "is",
     "are", "closes", "concludes", "ends", "comes", "enters", "falls", "gets", "continues",
-    "has", "have", "follow", "follows", "tip", "tips", "close", "passes"
+    "has", "have", "follow", "follows", "tip", "tips", "close", "passes", "visits", "travels"
 ])
 _OCCASION = re.compile(r"\b(?:at|for|during|in)\s+(?:the\s+|its\s+|their\s+|a\s+|an\s+)?")
 _IN_OCCASION = re.compile(r"(?:next|upcoming|forthcoming|\d+\w*\s)", re.I)

@@ -59,7 +59,8 @@ _CUE_SINGLES = frozenset({
     "asked", "encouraged", "vowed", "vows", "promises", "undertakes", "resolves", "decide",
     "consented", "concurred", "poised", "likely", "supposed", "targeted", "slotted", "timed",
     "earmarked", "penciled", "pencilled", "intended", "intending", "aimed", "aiming",
-    "ensuing", "subsequent", "future", "passes", "falls", "concludes", "extended", "meant"})
+    "ensuing", "subsequent", "future", "passes", "falls", "concludes", "extended", "meant",
+    "visits", "travels"})
 _CUE_PAIRS = frozenset({
     ("to", "be"), ("is", "to"), ("are", "to"), ("set", "to"), ("set", "for"), ("need", "to"),
     ("needs", "to"), ("take", "place"), ("takes", "place"), ("kick", "off"), ("kicks", "off"),
@@ -1138,11 +1139,19 @@ def _within_parents(proposals: list[Proposal]) -> None:
                        and not (listed_line and p.reason.startswith("listed"))
                        and p.window.earliest <= window.earliest  # type: ignore[operator]
                        and window.latest <= p.window.latest  # type: ignore[operator]
-                       and _contains(p, length, part, listed_line)), None)
+                       and _contains(p, length, part or (
+                           p.kind is Kind.VISIT and bool(_TALKS.match(proposal.title))),
+                           listed_line)), None)
         if parent is not None:
             proposal.anchor, proposal.anchor_name = parent.key, parent.title
             proposal.anchor_cue = "during"
             proposal.reason += f"; on a day of {parent.title}"
+
+
+# What a visitor has with the hosts: talks, meetings, consultations (not a forum with a name
+# of its own, which the visit may be for).
+_TALKS = re.compile(r"(?:bilateral\s+|official\s+|formal\s+)?(?:talks|meetings?|consultations|"
+                    r"discussions)\b", re.I)
 
 
 def _contains(parent: Proposal, length: int, part: bool, listed_line: bool) -> bool:
@@ -1156,6 +1165,8 @@ def _contains(parent: Proposal, length: int, part: bool, listed_line: bool) -> b
     span = _span(parent.window)
     if length < span:
         return True
+    if parent.kind is Kind.VISIT and part and length == span:
+        return True  # "talks with the Emir when he visits from 5 to 7 December"
     return length == span == 0 and (listed_line or (part and not _PART.search(parent.title))) \
         and not parent.reason.startswith("listed")
 

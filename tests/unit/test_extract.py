@@ -713,6 +713,17 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
             ("Recording", "report", "2025-03-20..2025-03-27", None, None),
         ],
     ),
+    # a visit in the present tense with days to come; the talks on its days are part of it
+    (
+        "This will be the basis for the talks between the Prime Minister and the Emir when "
+        "the Emir visits Malaysia from 5 to 7 May.",
+        [
+            ("Talks between the Prime Minister and the Emir", "meeting", "2025-05-05..2025-05-07",
+             None, "Visit to Malaysia"),
+            ("Visit to Malaysia", "visit", "2025-05-05..2025-05-07", "Malaysia", None),
+        ],
+    ),
+    ("The President visited Kenya on 5 March.", []),
     # the lines of a day's programme are parts of the one-day event the release announces
     (
         "A day of media briefings on the new satellite will be held in Houston on Friday, 14 "
