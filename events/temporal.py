@@ -357,8 +357,10 @@ def _next_unit(ctx: _Context, match: re.Match[str]) -> Window:
 
 
 def _within(ctx: _Context, match: re.Match[str]) -> Window:
-    count = match["count"].lower()
-    number = int(count) if count.isdigit() else _NUMBERS.get(count, 1)
+    count = " ".join(match["count"].lower().split())
+    # "a few", "several" weeks: up to six of them
+    number = int(count) if count.isdigit() else _NUMBERS.get(count, 6 if count in (
+        "a few", "several") else 2 if count == "a couple of" else 1)
     unit = match["unit"].lower().rstrip("s")
     span = {"day": timedelta(days=number), "week": timedelta(weeks=number),
             "month": timedelta(days=round(30.44 * number)),
@@ -538,6 +540,10 @@ _RULES: list[_Rule] = [
     _rule(r"\bwithin\s+(?:the\s+next\s+)?(?P<count>\d+|one|two|three|four|five|six|seven|eight|"
           r"nine|ten|twelve|a|an)\s+(?P<unit>days?|weeks?|months?|years?)\b",
           _within, _re_gate("within")),
+    # "in a few weeks' time", "in two months' time": from the release to then
+    _rule(r"\bin\s+(?P<count>\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|an|"
+          r"a\s+few|a\s+couple\s+of|several)\s+(?P<unit>days?|weeks?|months?|years?)"
+          r"(?:[’']s?)?\s+time\b", _within, _re_gate("time")),
     _rule(r"\b(?:in\s+)?the\s+coming\s+(?P<unit>months|weeks)\b", _coming, _re_gate("coming")),
     _rule(r"\b(?:in\s+)?(?:the\s+)?(?P<part>early|mid|late|beginning|middle|end)(?:-|\s+of\s+"
           r"(?:the\s+)?|\s+)(?P<season>spring|summer|autumn|fall|winter)(?:\s+of)?"
