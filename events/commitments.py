@@ -726,6 +726,9 @@ _OCCASION_NOUN = re.compile(
 # "Round of 16": a stage of a competition, not a round of talks.
 _PUT_OUT = re.compile(r"(?:published|released|issued|posted|put\s+online|posted\s+online|"
                       r"made\s+(?:available|public))$", re.I)
+# Taking a question up again is done at a meeting.
+_TAKE_UP = re.compile(r"(?:take\s+up|return\s+to|revisit|come\s+back\s+to)\b", re.I)
+_AGAIN = re.compile(r"\bagain\b", re.I)
 _LAUNCHED_PARTICIPLE = re.compile(r"(?:launched|unveiled|rolled\s+out)$", re.I)
 # "A public consultation on the strategy", "the consultation on storage": a process opened
 # for comments, not a meeting ("consultations" between two sides are).
@@ -1165,6 +1168,15 @@ class _Clause:
                                   position + welcome.end(), end)
         if _ONGOING.match(phrase):
             return None
+        if (taken := _TAKE_UP.match(phrase)) and _AGAIN.search(phrase) \
+                and kind in ("future", "expected", "plans", "agreed", "tobe"):
+            who = clean(self.subject(cue.start()))
+            if who and _BODY.search(who) and not _PRONOUN.fullmatch(who):
+                # "The prime ministers will take up the question again in Vilnius in late
+                # March": they meet then, if the clause gives the day
+                return Commitment(f"Meeting of the {who}", Kind.MEETING,
+                                  f"{cue.group(0).strip()} {taken.group(0)}", position,
+                                  position + taken.end(), needs_date=True)
         verb, shift = _VERB.match(phrase), 0
         if verb is None:
             base = _base_form(phrase)  # "committed to hosting": "host"

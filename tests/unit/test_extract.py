@@ -724,6 +724,13 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
         ],
     ),
     ("The President visited Kenya on 5 March.", []),
+    # taking a question up again, on a day still to come, is a meeting; the agenda is not
+    (
+        "The prime ministers will take up the question again in Vilnius in late March.",
+        [("Meeting of the prime ministers", "meeting", "2025-03-21..2025-03-31", "Vilnius",
+          None)],
+    ),
+    ("On Thursday the ministers will take up critical infrastructure and energy.", []),
     # the lines of a day's programme are parts of the one-day event the release announces
     (
         "A day of media briefings on the new satellite will be held in Houston on Friday, 14 "
