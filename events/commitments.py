@@ -729,6 +729,8 @@ _PUT_OUT = re.compile(r"(?:published|released|issued|posted|put\s+online|posted\
 # Taking a question up again is done at a meeting.
 _TAKE_UP = re.compile(r"(?:take\s+up|return\s+to|revisit|come\s+back\s+to)\b", re.I)
 _AGAIN = re.compile(r"\bagain\b", re.I)
+_AUXILIARY_END = re.compile(r"\s+(?:is|are|was|were|be|been|now)(?:\s+(?:now|also|still|"
+                            r"currently|tentatively|provisionally))?\s*$", re.I)
 _LAUNCHED_PARTICIPLE = re.compile(r"(?:launched|unveiled|rolled\s+out)$", re.I)
 # "A public consultation on the strategy", "the consultation on storage": a process opened
 # for comments, not a meeting ("consultations" between two sides are).
@@ -1680,7 +1682,8 @@ class _Clause:
         if made is None:
             # "the first payments are planned for the autumn": whatever is scheduled for a
             # time is something to chase, if the time is said.
-            name = clean(self.subject(cue.start()))
+            aux = _AUXILIARY_END.search(self.text, 0, cue.start())
+            name = clean(self.subject(aux.start() if aux else cue.start()))
             if name and not _PRONOUN.fullmatch(name) and len(name.split()) <= 12:
                 made = Commitment(_capital(name), kind_of(name), cue.group(0).strip(),
                                   max(0, cue.start() - len(name)), cue.end(), needs_date=True)

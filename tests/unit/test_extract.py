@@ -731,6 +731,11 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
           None)],
     ),
     ("On Thursday the ministers will take up critical infrastructure and energy.", []),
+    # whatever "is planned for" a time is to be chased
+    (
+        "The first payments are planned for the autumn.",
+        [("First payments", "other", "2025-09..2025-11", None, None)],
+    ),
     # the lines of a day's programme are parts of the one-day event the release announces
     (
         "A day of media briefings on the new satellite will be held in Houston on Friday, 14 "
