@@ -731,6 +731,9 @@ _TAKE_UP = re.compile(r"(?:take\s+up|return\s+to|revisit|come\s+back\s+to)\b", r
 _AGAIN = re.compile(r"\bagain\b", re.I)
 _AUXILIARY_END = re.compile(r"\s+(?:is|are|was|were|be|been|now)(?:\s+(?:now|also|still|"
                             r"currently|tentatively|provisionally))?\s*$", re.I)
+# "Deadline for registration: 10 October", "Extended deadline: 15 October"
+_NAMED_DEADLINE = re.compile(r"\b(?P<new>(?:extended|new|revised)\s+)?(?:deadline|closing\s+date)"
+                             r"(?:\s+for\s+(?P<what>[a-z][\w -]{1,40}?))?\s*:\s*(?=\S*\d)", re.I)
 _LAUNCHED_PARTICIPLE = re.compile(r"(?:launched|unveiled|rolled\s+out)$", re.I)
 # "A public consultation on the strategy", "the consultation on storage": a process opened
 # for comments, not a meeting ("consultations" between two sides are).
@@ -841,7 +844,8 @@ def names_dated(text: str) -> bool:
     for that even without a cue ("The meeting comes ahead of the Leaders' Meeting on 12
     November")."""
     return bool(_DIGIT.search(text)) and bool(_PROPER_HINT.search(text) or (
-        ("visit" in text or "trip" in text) and _DATED_VISIT.search(text)))
+        ("visit" in text or "trip" in text) and _DATED_VISIT.search(text)) or (
+        "eadline" in text and _NAMED_DEADLINE.search(text)))
 
 
 def subject_at(clause: str, position: int) -> str:
@@ -873,7 +877,8 @@ def find(clause: str, stops: Sequence[int] = ()) -> list[Commitment]:
 
 def find_dated(clause: str, stops: Sequence[int] = ()) -> list[Commitment]:
     """In a clause with no cue, only the events it names with a date of their own."""
-    return _distinct(_Clause(clause, stops).dated())
+    read = _Clause(clause, stops)
+    return _distinct([*read.dated(), *read.deadlines()])
 
 
 class _Clause:
@@ -1076,6 +1081,7 @@ class _Clause:
         if any(c.lastgroup in _ACTION_CUES or c.lastgroup == "scheduled" for c in cues):
             found.extend(self.enumerated())
         found.extend(self.dated())
+        found.extend(self.deadlines())
         found.extend(self.beside)
         return _distinct(found)
 
@@ -1823,6 +1829,18 @@ class _Clause:
                                         named.start("name"), named.end("name"),
                                         needs_date=True, near=True))
         return found
+
+    def deadlines(self) -> list[Commitment]:
+        """"(Deadline for registration: 10 October - Extended deadline: 15 October)": a
+        deadline said as a label and its day; an extended one replaces the first."""
+        if "eadline" not in self.text and "closing date" not in self.text.lower():
+            return []
+        named = list(_NAMED_DEADLINE.finditer(self.text))
+        extended = [m for m in named if m["new"]]
+        what = next((clean(m["what"]) for m in named if m["what"]), "")
+        return [Commitment(f"Deadline for {what}" if what else "Deadline", Kind.DEADLINE,
+                           "deadline:", m.start(), m.end(), deadline=True, needs_date=True,
+                           near=True) for m in (extended or named)]
 
     def occasions(self, cues: Sequence[re.Match[str]]) -> list[Commitment]:
         """"Will be discussed at working-level meetings in February": in a clause that

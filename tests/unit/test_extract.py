@@ -736,6 +736,15 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
         "The first payments are planned for the autumn.",
         [("First payments", "other", "2025-09..2025-11", None, None)],
     ),
+    # a deadline given as a label in brackets; the extended one stands
+    (
+        "The meeting takes place on 24-25 October (Deadline for registration: 10 October - "
+        "Extended deadline: 15 October).",
+        [
+            ("Meeting", "meeting", "2025-10-24..2025-10-25", None, None),
+            ("Deadline for registration", "deadline", "2025-10-15", None, None),
+        ],
+    ),
     # the lines of a day's programme are parts of the one-day event the release announces
     (
         "A day of media briefings on the new satellite will be held in Houston on Friday, 14 "
