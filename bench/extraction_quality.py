@@ -128,6 +128,8 @@ class Score:
     anchor: int = 0
     missed: list[Gold] = field(default_factory=list)
     wrong: list[Proposal] = field(default_factory=list)
+    # Found, but of another kind or tied to an occasion the gold does not (or the other way)
+    mismatched: list[tuple[Gold, Proposal]] = field(default_factory=list)
     sentences: int = 0
     seconds: float = 0.0
 
@@ -165,8 +167,12 @@ def score(case: Case, proposals: Sequence[Proposal]) -> Score:
         gold, proposal = case.gold[gi], proposals[pi]
         result.found += 1
         result.exact += exact(gold, proposal)
-        result.kind += str(proposal.kind) == gold.kind
-        result.anchor += (proposal.anchor is not None) == (gold.anchor is not None)
+        right_kind = str(proposal.kind) == gold.kind
+        right_anchor = (proposal.anchor is not None) == (gold.anchor is not None)
+        result.kind += right_kind
+        result.anchor += right_anchor
+        if not (right_kind and right_anchor):
+            result.mismatched.append((gold, proposal))
     result.missed = [g for gi, g in enumerate(case.gold) if gi not in taken_gold]
     result.wrong = [p for pi, p in enumerate(proposals) if pi not in taken_proposal]
     return result
@@ -216,14 +222,18 @@ def main(argv: Sequence[str] | None = None) -> None:
             for proposal in result.wrong:
                 print(f"    wrong:  {proposal.title} ({proposal.window.earliest}.."
                       f"{proposal.window.latest}): {proposal.sentence[:110]}")
+            for gold, proposal in result.mismatched:
+                print(f"    as:     {gold.title}: kind {gold.kind}, anchor {gold.anchor}; "
+                      f"proposed {proposal.kind}, anchor {proposal.anchor_name}")
     print("-" * 78)
     print(_row(total))
     print(f"\n{len(cases)} releases, {total.gold} follow-ups in the gold, {total.proposed} "
           f"proposed, {total.found} found")
     print(f"recall {total.recall:.2f} (target 0.85 here, 0.8 held out), precision "
           f"{total.precision:.2f} (0.8 here, 0.7 held out), exact windows "
-          f"{total.share(total.exact):.2f} (0.8), kind {total.share(total.kind):.2f} and anchor "
-          f"{total.share(total.anchor):.2f} (0.9)")
+          f"{total.share(total.exact):.2f} (0.8), kind {total.share(total.kind):.2f} "
+          f"({total.kind}/{total.found}) and anchor {total.share(total.anchor):.2f} "
+          f"({total.anchor}/{total.found}) (0.9)")
     if total.seconds:
         print(f"{total.sentences:,} sentences read at {total.sentences / total.seconds:,.0f} "
               "sentences/s (short texts; bench/ingest_throughput.py measures a long one)")

@@ -93,7 +93,8 @@ DOCUMENT_NOUN = (
     r"policy|policies|code|codes|criteria|methodolog(?:y|ies)|report card|summar(?:y|ies)|"
     r"minutes|recordings?|videos?|records?|proceedings|outcome documents?|advice|opinions?|"
     r"guidance|manuals?|catalogues?|registers?|brochures?|leaflets?|booklets?|notes?|"
-    r"briefs?|updates?|newsletters?|bulletins?|forecasts?|projections?|estimates?")
+    r"briefs?|updates?|newsletters?|bulletins?|forecasts?|projections?|estimates?|"
+    r"documents?|papers?")
 AGREEMENT_NOUN = (
     r"agreements?|accords?|memorand(?:um|a)(?:\s+of\s+understanding)?|MoUs?|MOUs?|"
     r"treat(?:y|ies)|conventions?|protocols?|deals?|pacts?|charters?|arrangements?|"
@@ -219,8 +220,9 @@ _HOLD = (r"hold|host|convene|organi[sz]e|stage|co-host|co-organi[sz]e|arrange|at
          r"schedule|mark|celebrate|commemorate|observe|open|head|be\s+present\s+at|"
          r"coordinate|preside\s+over|moderate|lead|facilitate|give|watch|see|witness|"
          r"address|speak\s+at|deliver\s+(?:a\s+)?(?:keynote|speech|address)\s+at")
-_SIGN = (r"sign|ink|conclude|seal|initial|ratify|finali[sz]e|agree\s+on|strike|enter\s+into|"
-         r"renew|extend|exchange|hand\s+over|take\s+over|assume")
+_SIGN = (r"sign|ink|conclude|seal|initial|ratify|finali[sz]e|agree\s+on|strike|"
+         r"enter\s+into(?!\s+force)|pass(?=\s+(?:the|its|their|his|her)\s+(?:\w+\s+){0,3}"
+         r"(?:presidency|chair))|transfer|renew|extend|exchange|hand\s+over|take\s+over|assume")
 _PUBLISH = (r"publish|release|issue|present|submit|deliver|unveil|table|circulate|send|"
             r"report|announce|make\s+public|produce|prepare|draft|compile|develop|draw\s+up|"
             r"update|revise|complete|adopt|approve|endorse|designate|appoint|name|select|"
@@ -284,6 +286,31 @@ _MAYBE = re.compile(
     r"was\s+expected|were\s+expected|was\s+scheduled|were\s+scheduled|was\s+to|were\s+to|"
     r"said\s+(?:it|they|he|she)\s+(?:would|could))\b", re.I)
 
+# What a cue says of a wish, of a pledge only discussed, and what joins one action to the next
+# ("hold A and sign B"): compiled once, as every cue is tried against them.
+_WISHED = re.compile(r"\b(?:hopes?|hoped|hoping|wish(?:es|ed)?|wants?|wanted|seeks?|seeking)\b",
+                     re.I)
+_PLEDGE = re.compile(r"(?:offer|decision|agreement|plans?|commitment|intention|undertaking|"
+                     r"pledge)\b", re.I)
+_DISCUSSED = re.compile(r"\b(?:discuss\w*|consider\w*|propos\w*|review\w*|explor\w*|"
+                        r"possible|potential|draft|no|any)\s+(?:\w+\s+){0,2}$", re.I)
+_COMMA = re.compile(r"[,;]")
+_MORE = re.compile(r"(?:,\s*|\s+)(?:and|as\s+well\s+as|then|before|after\s+which)\s+"
+                   rf"(?:(?:will|shall|to|would)\s+)?{_ADVERBS}(?=\w)")
+# ``_MAYBE`` finds nothing in a text without one of these.
+_MAYBE_WORDS = ("may", "might", "could", "would", "possib", "propos", "suggest", "consider",
+                "hope", "hoping", "wish", "want", "called", "urge", "invited", "whether", "if",
+                "unless", "was", "were", "had", "said")
+
+
+def maybe(text: str, start: int = 0, end: int | None = None) -> bool:
+    """Whether ``text`` (from ``start`` to ``end``) says something may happen, is wished or
+    was planned once."""
+    end = len(text) if end is None else end
+    lower = text[start:end].lower()
+    return any(word in lower for word in _MAYBE_WORDS) and bool(_MAYBE.search(text, start, end))
+
+
 _PURPOSE = re.compile(r"[^.;:]{0,80}?\bto\s+(?P<verb>attend|take\s+part\s+in|participate\s+in|"
                       r"join|address|speak\s+at|chair|co-chair)\s+(?:the|a|an|this|its)\s+",
                       re.I)
@@ -320,7 +347,9 @@ _CUE = re.compile(
     r"looked\s+forward|(?:offer|decision|agreement|plans?|commitment|intention|"
     r"undertaking|pledge)(?:\s+of\s+(?:the\s+)?[\w’'-]+(?:\s+[\w’'-]+){0,3}?)?)"
     r"\s+to\s+)"
-    r"|(?P<obliged>\b(?:must|should|needs?\s+to|have\s+to|has\s+to)\s+)"
+    r"|(?P<obliged>\b(?:must|should|needs?\s+to|have\s+to|has\s+to|"
+    # "Those who wish to attend may register by 14 February": leave with a deadline
+    r"may(?=\s+(?:register|apply|enrol|enroll|sign\s+up|submit|send|rsvp)\b))\s+)"
     r"|(?P<tobe>\b(?:is|are)\s+to\s+)"
     r"|(?P<passive>\bto\s+be\s+(?=(?:jointly\s+|formally\s+|officially\s+|also\s+)?"
     + _PARTICIPLE + r"\b))"
@@ -423,7 +452,7 @@ _CLAUSE_EDGE = re.compile(r";\s+|,\s+(?:and|but|while|whereas|so)\s+|\s+(?:but|w
                           r"while|whereas|which|who|that|as|so|because|since|once|after|"
                           r"before|if|although)\s+|\b(?:and|but)\s+(?=(?:the|a|an|its|their)"
                           r"\s)|^(?:and|but|or|so)\s+", re.I)
-_OPENING = re.compile(r"^(?:(?:Following|After|Before|Ahead\s+of|At|During|On|In|Under|Within|"
+_OPENING = re.compile(r"^(?:(?:Following|After|Before|Ahead\s+of|At|During|On|In|By|Under|Within|"
                       r"According\s+to|As|Meanwhile|Moreover|Furthermore|In\s+addition|"
                       r"Additionally|Also|Then|Next|Separately|Finally|Subsequently|Later|"
                       r"Today|Tomorrow|This\s+week|Next\s+week|Earlier|Once|While|Besides|"
@@ -492,6 +521,11 @@ _TRAILING_ADVERB = re.compile(r"(?:\s+(?:further|also|then|jointly|now|again|bot
                               re.I)
 _PRONOUN = re.compile(r"(?:it|they|he|she|we|both|both\s+sides|the\s+two|the\s+two\s+sides|"
                       r"the\s+sides|the\s+parties|the\s+two\s+countries|I|you)", re.I)
+# Those a document can go to: "the heads of state", "the ministers", "Parliament".
+_PEOPLE = re.compile(r"(?:heads?\s+of\s+(?:state|government)|leaders|ministers|members|"
+                     r"parliaments?|governments?|presidents?|senate|congress)\b", re.I)
+_PRESIDENCY = re.compile(r"^(?:(?:rotating|pro\s+tempore|\w+)\s+){0,3}(?:presidency|"
+                         r"chair(?:manship|mans?hip)?)\b", re.I)
 _BODY = re.compile(r"\b(?:committee|council|commission|panel|group|board|AP|forum|assembly|"
                    r"ministers|leaders|officials|negotiators|delegations?|experts|"
                    r"secretaries|envoys|representatives|heads|senior\s+officials|"
@@ -502,6 +536,12 @@ _NOMINAL = re.compile(r"(launch|signing|signature|adoption|publication|release|o
                       r"handover|hand-over|unveiling|announcement|designation|appointment|"
                       r"election|award|completion|submission|start|launching|kick-off)"
                       r"\s+(?:of|on)\s+", re.I)
+
+
+# What opens or starts a meeting is as often a part of it ("Opening of the symposium") as
+# the start of something new: its name says which.
+_PART_OF_EVENT = re.compile(r"opening|inauguration|start|kick-off|presentation|announcement|"
+                            r"award", re.I)
 
 
 def nominal_kind(word: str) -> Kind:
@@ -528,6 +568,17 @@ _PROPER_HINT = re.compile(r"Meeting|Summit|Conference|Forum|Council|Assembly|Ses
                           r"Congress|Ministerial|Talks|Symposium|Workshop|Festival|Expo|Games|"
                           r"Round|Plenary|Convention|Retreat|Lecture|Final|Cup|Championship|"
                           r"[A-Z]\s?-?\d")
+# "the Mongolian President's visit to Russia", "Minister Kwak's official trip to Austria"
+_DATED_VISIT = re.compile(
+    r"(?P<name>(?:[A-Z][\w.’'-]*\s+){0,4}[A-Z][\w.-]*(?:’s|'s)\s+(?:(?:official|state|"
+    r"working|first|planned|upcoming|forthcoming|next)\s+)*(?:visit|trip)\s+to\s+(?:the\s+)?"
+    r"[A-Z][\w-]*(?:\s+(?:of\s+)?[A-Z][\w-]*){0,3})")
+# ``_PROPER_HINT``'s words in lower case: one of them, or a digit, is in any text it finds.
+_HINT_WORDS = tuple(w.lower() for w in _PROPER_HINT.pattern.split("|")[:-1])
+_DIGIT = re.compile(r"\d")
+_THING_PHRASE = re.compile(rf"\b(?:(?:the|a|an|its|their|these|those)\s+)?"
+                           rf"(?:(?!and\b)[\w’'/-]+\s+){{0,4}}?"
+                           rf"\b(?:{DOCUMENT_NOUN}|{AGREEMENT_NOUN})\b", re.I)
 _EVENT_PHRASE = re.compile(rf"(?:\b(?:the|a|an|its|their)\s+|[\w-]+(?:’s|'s)\s+)"
                            rf"(?P<name>(?:(?!(?:the|a|an|to|of|for|and|or|was|were|is|are|"
                            rf"will|with|by)\b)[\w’'/-]+\s+){{0,6}}?"
@@ -576,6 +627,13 @@ def words(text: str) -> tuple[tuple[int, str], ...]:
     return tuple((w.start(), w.group(0)) for w in _WORD_START.finditer(lower))
 
 
+@lru_cache(maxsize=16)
+def word_set(text: str) -> frozenset[str]:
+    """The words of ``text`` in lower case: a regular expression that needs one of a few
+    words is not tried on a clause that has none of them."""
+    return frozenset(word for _, word in words(text))
+
+
 # The words the cues and the boundaries of names can begin with, for ``_scan``.
 _CUE_WORDS = frozenset([
     "tasked", "instructed", "directed", "mandated", "commissioned", "charged", "entrusted",
@@ -588,8 +646,8 @@ _CUE_WORDS = frozenset([
     "encouraged", "due", "plans", "plan", "planning", "intends", "intend", "intended",
     "intending", "aims", "aim", "aimed", "aiming", "prepares", "prepare", "prepared", "preparing",
     "seeks", "seek", "seeking", "hopes", "hope", "hoped", "hoping", "wants", "want", "wanted",
-    "wishes", "wished", "looks", "look", "looking", "looked", "must", "should", "needs", "need",
-    "have", "has", "to", "upcoming", "forthcoming", "coming", "next", "ensuing", "future",
+    "wishes", "wished", "looks", "look", "looking", "looked", "must", "may", "should", "needs",
+    "need", "have", "has", "to", "upcoming", "forthcoming", "coming", "next", "ensuing", "future",
     "subsequent", "proposed", "following", "earmarked", "fixed", "timed", "also", "then",
     "jointly", "soon", "now", "again", "first", "both", "each", "formally", "officially",
     "subsequently", "later", "further", "shortly", "together", "personally", "still",
@@ -641,7 +699,12 @@ _TAIL_WORDS = re.compile(r"\s+(?:to\s+come|ahead|in\s+question|there|here|soon|a
 @lru_cache(maxsize=512)
 def kind_of(text: str) -> Kind:
     """What kind of follow-up an event's name says it is."""
-    if _OCCASION_NOUN.search(_head(text)) and not re.match(
+    if _CONSULTATION.match(text):
+        return Kind.LAUNCH
+    nominal = _NOMINAL.match(text)
+    if nominal is not None and not _PART_OF_EVENT.match(nominal.group(1)):
+        return nominal_kind(nominal.group(1))  # "Launch of the outlook (press briefing)"
+    if (_OCCASION_NOUN.search(_head(text)) or _ROUND_OF.match(text)) and not re.match(
             r"(?:meeting|session|conference|talks)\b", text, re.I):
         return Kind.OTHER  # a festival, a match, a lecture, a reception: not a meeting
     for kind, pattern in _KIND_WORDS:
@@ -655,17 +718,36 @@ _OCCASION_NOUN = re.compile(
     r"\b(?:festivals?|games|match(?:es)?|finals?|finale|semi-?finals?|quarter-?finals?|"
     r"play-?offs?|draws?|cups?|championships?|tournaments?|concerts?|parades?|exhibitions?|"
     r"lectures?|speech(?:es)?|address|keynotes?|receptions?|luncheons?|lunch(?:es)?|"
+    r"(?<!working\s)(?:dinners?|breakfasts?)|"
     r"banquets?|galas?|handover|hand-over|elections?|exercises?|drills?|manoeuvres|"
     r"maneuvers|awards?|premieres?|screenings?|performances?|marathons?|races?|rallies|"
     r"welcome)\b|\bRound\s+of\s+\d+", re.I)
 
+# "Round of 16": a stage of a competition, not a round of talks.
+_PUT_OUT = re.compile(r"(?:published|released|issued|posted|put\s+online|posted\s+online|"
+                      r"made\s+(?:available|public))$", re.I)
+# Taking a question up again is done at a meeting.
+_TAKE_UP = re.compile(r"(?:take\s+up|return\s+to|revisit|come\s+back\s+to)\b", re.I)
+_AGAIN = re.compile(r"\bagain\b", re.I)
+_AUXILIARY_END = re.compile(r"\s+(?:is|are|was|were|be|been|now)(?:\s+(?:now|also|still|"
+                            r"currently|tentatively|provisionally))?\s*$", re.I)
+# "Deadline for registration: 10 October", "Extended deadline: 15 October"
+_NAMED_DEADLINE = re.compile(r"\b(?P<new>(?:extended|new|revised)\s+)?(?:deadline|closing\s+date)"
+                             r"(?:\s+for\s+(?P<what>[a-z][\w -]{1,40}?))?\s*:\s*(?=\S*\d)", re.I)
+_LAUNCHED_PARTICIPLE = re.compile(r"(?:launched|unveiled|rolled\s+out)$", re.I)
+# "A public consultation on the strategy", "the consultation on storage": a process opened
+# for comments, not a meeting ("consultations" between two sides are).
+_CONSULTATION = re.compile(r"(?:(?:public|online|written|formal|open|\S+-(?:week|month|day))\s+)*"
+                           r"consultation\b(?!s)", re.I)
+_ROUND_OF = re.compile(r"(?:the\s+)?round\s+of\s+\d+\b", re.I)
+
 _KIND_WORDS = [(kind, re.compile(pattern, re.I)) for kind, pattern in [
     (Kind.DEADLINE, r"\b(?:deadline|due\s+date|closing\s+date|cut-off|last\s+date|last\s+day)\b"),
-    (Kind.VISIT, r"\b(?:visits?|trips?|tours?)\b"),
+    (Kind.VISIT, r"\b(?:visits?|trips?|tours?|courtesy\s+calls?)\b"),
     (Kind.MEETING, rf"\b(?:{EVENT_NOUN})\b|\b[A-Z]{{2,}}\s?-?\d{{1,4}}\b"),
     (Kind.REPORT, r"\b(?:reports?|publications?|white\s+papers?|assessments?|outlooks?|"
                   r"findings|study\s+results|atlas|evaluation|guidelines|handbook|"
-                  r"inventory|report card)\b"),
+                  r"inventory|report card|statements?|communiqu[ée]s?|advisor(?:y|ies))\b"),
     (Kind.LAUNCH, r"\b(?:launch(?:es|ed)?|programmes?|programs?|systems?|platforms?|"
                   r"centres?|centers?|networks?|portals?|funds?|facilit(?:y|ies)|"
                   r"mechanisms?|hotlines?|offices?|schemes?|campaigns?|services?|routes?|"
@@ -740,7 +822,9 @@ def listed_event(name: str) -> bool:
 
 def event_kind(name: str) -> Kind:
     found = kind_of(name)
-    if found is Kind.OTHER and _OCCASION_NOUN.search(_head(name)):
+    if found is Kind.LAUNCH and _CONSULTATION.match(name):
+        return found  # opened for comments: launched, not met at
+    if found is Kind.OTHER and (_OCCASION_NOUN.search(_head(name)) or _ROUND_OF.match(name)):
         return Kind.OTHER  # a festival, a match, a reception
     return found if found in (Kind.MEETING, Kind.VISIT, Kind.DEADLINE) else Kind.MEETING
 
@@ -753,6 +837,15 @@ def might_commit(clause: str) -> bool:
     """A cheap first look: whether ``clause`` has any cue at all (most do not)."""
     return bool(_scan(_CUE, clause, _CUE_WORDS) or _scan(_PRESENT, clause, _PRESENT_WORDS)
                 or _HEADLINE.match(clause))
+
+
+def names_dated(text: str) -> bool:
+    """Whether ``text`` may name an event by its proper name, or a visit, with a date: read
+    for that even without a cue ("The meeting comes ahead of the Leaders' Meeting on 12
+    November")."""
+    return bool(_DIGIT.search(text)) and bool(_PROPER_HINT.search(text) or (
+        ("visit" in text or "trip" in text) and _DATED_VISIT.search(text)) or (
+        "eadline" in text and _NAMED_DEADLINE.search(text)))
 
 
 def subject_at(clause: str, position: int) -> str:
@@ -780,6 +873,12 @@ def find(clause: str, stops: Sequence[int] = ()) -> list[Commitment]:
     occasion, so that "hold the summit in Tokyo in May" names "the summit".
     """
     return _Clause(clause, stops).commitments()
+
+
+def find_dated(clause: str, stops: Sequence[int] = ()) -> list[Commitment]:
+    """In a clause with no cue, only the events it names with a date of their own."""
+    read = _Clause(clause, stops)
+    return _distinct([*read.dated(), *read.deadlines()])
 
 
 class _Clause:
@@ -836,7 +935,8 @@ class _Clause:
     @cached_property
     def habit(self) -> bool:
         """Whether the clause tells what is done every year, not what is planned."""
-        return bool(_HABIT.search(self.text))
+        return not _HABIT_WORDS.isdisjoint(word_set(self.text)) \
+            and bool(_HABIT.search(self.text))
 
     def boundaries(self, start: int) -> Iterator[re.Match[str]]:
         """The places from ``start`` on where a name can end, in order: each looked for once
@@ -875,11 +975,29 @@ class _Clause:
         matches = list(_EVENT_PHRASE.finditer(self.text, max(0, end - 200), end))
         if not matches:
             return None
-        found = matches[-1]
+        index = len(matches) - 1
+        while index > 0 and re.fullmatch(r"\s+of\s+", self.text[
+                matches[index - 1].end():matches[index].start()]):
+            index -= 1  # "the 41st Summit of the Supreme Council": the summit
+        found = matches[index]
         name, stop = self.phrase_after(found.start("name"))
         if stop > end:
             name = self.text[found.start("name"):end].rstrip(" ,")
         return name, found.start("name")
+
+    def thing_before(self, end: int) -> tuple[str, int] | None:
+        """The documents or agreements named last before ``end``, joined by "and": what a
+        later "they" or "it" stands for ("decisions and recommendations were taken, and
+        they will be put before the Summit")."""
+        matches = list(_THING_PHRASE.finditer(self.text, 0, end))
+        if not matches:
+            return None
+        first = len(matches) - 1
+        while first > 0 and re.fullmatch(r"\s+and\s+", self.text[
+                matches[first - 1].end():matches[first].start()]):
+            first -= 1
+        name = clean(self.text[matches[first].start():matches[-1].end()])
+        return (name, matches[first].start()) if name else None
 
     def subject(self, end: int) -> str:
         """The subject of the verb at ``end``: what is left of the words before it once
@@ -963,6 +1081,7 @@ class _Clause:
         if any(c.lastgroup in _ACTION_CUES or c.lastgroup == "scheduled" for c in cues):
             found.extend(self.enumerated())
         found.extend(self.dated())
+        found.extend(self.deadlines())
         found.extend(self.beside)
         return _distinct(found)
 
@@ -999,18 +1118,14 @@ class _Clause:
     def hedged(self, cue: re.Match[str]) -> bool:
         """Whether a cue is a possibility, a wish, a proposal or the past."""
         said = cue.group(0)
-        if re.search(r"\b(?:hopes?|hoped|hoping|wish(?:es|ed)?|wants?|wanted|seeks?|"
-                     r"seeking)\b", said, re.I):
+        if _WISHED.search(said):
             return True
         near = self.text[max(0, cue.start() - 60):cue.start()]
-        if re.match(r"(?:offer|decision|agreement|plans?|commitment|intention|undertaking|"
-                    r"pledge)\b", said, re.I) and re.search(
-                        r"\b(?:discuss\w*|consider\w*|propos\w*|review\w*|explor\w*|"
-                        r"possible|potential|draft|no|any)\s+(?:\w+\s+){0,2}$", near, re.I):
+        if _PLEDGE.match(said) and _DISCUSSED.search(near):
             return True  # "discussed a plan to hold a summit"
         # "Reporters who wish to attend must register": the wish is the subject's, who.
-        near = _WHO_WISH.sub(" ", re.split(r"[,;]", near)[-1])
-        return bool(_MAYBE.search(near))
+        near = _WHO_WISH.sub(" ", _COMMA.split(near)[-1])
+        return maybe(near)
 
     def actions(self, cue: re.Match[str], stop: int, kind: str) -> list[Commitment]:
         """What the actions after a cue make: several when joined ("hold A and sign B")."""
@@ -1022,10 +1137,8 @@ class _Clause:
             made = self.action(position, stop, cue, kind, found)
             if made is not None:
                 found.append(made)
-            more = re.search(r"(?:,\s*|\s+)(?:and|as\s+well\s+as|then|before|after\s+which)\s+"
-                             rf"(?:(?:will|shall|to|would)\s+)?{_ADVERBS}(?=\w)",
-                             self.text[position:stop])
-            if more is None or _MAYBE.search(self.text, position, position + more.end()):
+            more = _MORE.search(self.text[position:stop])
+            if more is None or maybe(self.text, position, position + more.end()):
                 break  # "... so that recommendations could then be put before the Board"
             position += more.end()
         return found
@@ -1063,6 +1176,15 @@ class _Clause:
                                   position + welcome.end(), end)
         if _ONGOING.match(phrase):
             return None
+        if (taken := _TAKE_UP.match(phrase)) and _AGAIN.search(phrase) \
+                and kind in ("future", "expected", "plans", "agreed", "tobe"):
+            who = clean(self.subject(cue.start()))
+            if who and _BODY.search(who) and not _PRONOUN.fullmatch(who):
+                # "The prime ministers will take up the question again in Vilnius in late
+                # March": they meet then, if the clause gives the day
+                return Commitment(f"Meeting of the {who}", Kind.MEETING,
+                                  f"{cue.group(0).strip()} {taken.group(0)}", position,
+                                  position + taken.end(), needs_date=True)
         verb, shift = _VERB.match(phrase), 0
         if verb is None:
             base = _base_form(phrase)  # "committed to hosting": "host"
@@ -1098,6 +1220,12 @@ class _Clause:
             target, end = self.phrase_after(after)
             determined = re.match(r"\s*(?:a|an|the)\s", self.text[after:])
             target = clean(target)
+            if word.startswith("go to") and _PEOPLE.match(target) and (
+                    who := clean(self.subject(cue.start()))) and _DOCUMENT.search(_head(who)):
+                # "The documents will go to the heads of state for consideration at the
+                # Summit": laid before them, at the occasion the clause names
+                return Commitment(f"Submission of the {who} to the {target}", Kind.REPORT,
+                                  said, position, end)
             if not target or not (re.match(r"[A-Z]", target) or (
                     determined and _SITE.search(_head(target)))):
                 return None  # "visit the presentation room of each City": not a trip
@@ -1132,7 +1260,7 @@ class _Clause:
         obj, end = self.phrase_after(after)
         name = clean(obj)
         prepositional = re.match(r"(?:on|to|in|at|for|with|by|from|into|onto|upon|over|about|"
-                                 r"back|out|up)\b", name, re.I)
+                                 r"back|out|up)\b(?!-)", name, re.I)  # not "in-person"
         if (not name or prepositional) and _HAPPEN_ALONE.fullmatch(word):
             # "talks will resume next week": nothing is resumed, the talks resume.
             return self.subject_event(cue.start(), said, after, participle="",
@@ -1155,7 +1283,7 @@ class _Clause:
             group = earlier.pop()
             return Commitment(group.title, Kind.MEETING, group.cue, group.start, end)
         if verb.group("sign"):
-            if re.match(r"(?:hand|take)\s+over|assume", word) and re.search(
+            if re.match(r"(?:hand|take)\s+over|assume|pass|transfer", word) and re.search(
                     r"\b(?:chair(?:manship|mans?hip)?|presidency|leadership|command|"
                     r"secretariat|rotating|chair\w*)\b", name, re.I):
                 return Commitment(f"Handover of the {name}", Kind.OTHER, said, after, end)
@@ -1167,6 +1295,10 @@ class _Clause:
         if verb.group("hold") and re.fullmatch(r"address|speak\s+at", word) and names_event(name):
             who = clean(self.subject(cue.start())) or "the speaker"
             return Commitment(f"Address by {who} to the {name}", Kind.MEETING, said, after, end)
+        if verb.group("hold") and word == "hold" and _PRESIDENCY.search(name):
+            # "Paraguay will hold that presidency from 21 December": it takes it over then
+            held = re.sub(r"^(?:that|this|the|its|their)\s+", "", name, flags=re.I)
+            return Commitment(f"Handover of the {held}", Kind.OTHER, said, after, end)
         if verb.group("hold"):
             purpose = re.search(r"\bfor\s+(?:the|a|an|its|their)\s+(?P<event>.+)$", name)
             if purpose and names_event(purpose["event"]) and not names_event(
@@ -1394,6 +1526,9 @@ class _Clause:
             if (event := self.event_before(cue_start)) is not None and _HELD.match(
                     happen or participle):
                 name, start = clean(event[0]), event[1]  # "X they are working on is to be held"
+            elif participle and name.lower() in ("it", "they") \
+                    and (thing := self.thing_before(cue_start)) is not None:
+                name, start = thing  # "recommendations were made, and they will be put ..."
             else:
                 return None
         if re.fullmatch(r"launch|lift\s+off|take\s+off|blast\s+off", happen, re.I) \
@@ -1462,6 +1597,10 @@ class _Clause:
             return Commitment(f"Deadline for {name}", Kind.DEADLINE, said, start, after,
                               deadline=True)
         if _is_event_head(name):
+            if _LAUNCHED_PARTICIPLE.match(participle):
+                # "The festival is to be officially launched on 16 August": its launch, a
+                # day of its own before the festival
+                return Commitment(f"Launch of {name}", Kind.LAUNCH, said, start, after)
             return Commitment(_capital(name), event_kind(name), said, start, after)
         if _DOCUMENT.search(_head(name)) or _AGREEMENT.search(name):
             report = bool(_REPORTISH.search(_head(name)))
@@ -1474,8 +1613,10 @@ class _Clause:
             settled = bool(re.match(r"(?:adopted|approved|endorsed|decided|agreed|"
                                     r"prepared|drafted|developed|updated|revised)$",
                                     participle, re.I))
-            return Commitment(_capital(name), Kind.REPORT if report else Kind.OTHER, said,
-                              start, after, needs_date=settled)
+            # what is put online or made public is published: a report to watch for
+            shown = bool(_PUT_OUT.match(participle))
+            return Commitment(_capital(name), Kind.REPORT if report or shown else Kind.OTHER,
+                              said, start, after, needs_date=settled)
         if re.match(r"(?:built|constructed|completed|finished)$", participle, re.I) \
                 and not _PERSON.search(name):
             # "The new bridge is expected to be built by 2027": a work, done by a date
@@ -1490,6 +1631,11 @@ class _Clause:
             found = Kind.LAUNCH if launched else kind_of(name)
             return Commitment(_capital(name), found if found is not Kind.OTHER
                               else Kind.PROJECT, said, start, after)
+        if re.match(r"(?:signed|inked|initial(?:l)?ed|ratified)$", participle, re.I) \
+                and not _PERSON.search(name):
+            # "the setting-up of a business observatory will be signed by April": whatever
+            # is signed is an instrument
+            return Commitment(_capital(name), Kind.OTHER, said, start, after)
         return None
 
     def passive(self, cue: re.Match[str]) -> list[Commitment]:
@@ -1542,7 +1688,8 @@ class _Clause:
         if made is None:
             # "the first payments are planned for the autumn": whatever is scheduled for a
             # time is something to chase, if the time is said.
-            name = clean(self.subject(cue.start()))
+            aux = _AUXILIARY_END.search(self.text, 0, cue.start())
+            name = clean(self.subject(aux.start() if aux else cue.start()))
             if name and not _PRONOUN.fullmatch(name) and len(name.split()) <= 12:
                 made = Commitment(_capital(name), kind_of(name), cue.group(0).strip(),
                                   max(0, cue.start() - len(name)), cue.end(), needs_date=True)
@@ -1617,6 +1764,13 @@ class _Clause:
                          self.text[max(0, verb.start() - 40):verb.start()], re.I):
                 # the past ("was moved", "met last week"); "the last date for comments" not
                 continue
+            if verb.group("visits"):
+                target, end = self.phrase_after(verb.end(), limit=6)
+                target = clean(target)
+                if target[:1].isupper():
+                    found.append(Commitment(f"Visit to {target}", Kind.VISIT, verb.group(0),
+                                            verb.start(), end, needs_date=True))
+                continue
             made = self.subject_event(verb.start(), verb.group(0), verb.end(), participle="",
                                       deadline=bool(re.search(r"\bdue\b", verb.group(0))),
                                       happen=verb.group(0))
@@ -1656,18 +1810,37 @@ class _Clause:
         return found
 
     def dated(self) -> list[Commitment]:
-        """"... ahead of the APEC Economic Leaders' Meeting on 12 November": an event named
-        by its proper name with its own date is one to chase, whatever the sentence says
-        of it; kept only when the date follows the name closely and is still to come."""
+        """"... ahead of the APEC Economic Leaders' Meeting on 12 November", "went over the
+        President's visit to Russia on 6 and 7 September": an event named by its proper name
+        (or a visit by whose it is and where to) with its own date is one to chase, whatever
+        the sentence says of it; kept only when the date follows the name closely and is
+        still to come."""
         found: list[Commitment] = []
-        if not _PROPER_HINT.search(self.text):
-            return found  # no capitalised event word, no "TEMM 21": nothing to look for
-        for named in _PROPER_EVENT.finditer(self.text):
-            name = clean(_OPENING_WORD.sub("", named.group("name")))
-            found.append(Commitment(_capital(name), event_kind(name), "named with a date",
-                                    named.start("name"), named.end("name"), needs_date=True,
-                                    near=True))
+        if _PROPER_HINT.search(self.text):  # a capitalised event word, or "TEMM 21"
+            for named in _PROPER_EVENT.finditer(self.text):
+                name = clean(_OPENING_WORD.sub("", named.group("name")))
+                found.append(Commitment(_capital(name), event_kind(name), "named with a date",
+                                        named.start("name"), named.end("name"),
+                                        needs_date=True, near=True))
+        if ("visit" in self.text or "trip" in self.text) and _DIGIT.search(self.text):
+            for named in _DATED_VISIT.finditer(self.text):
+                name = clean(named.group("name"))
+                found.append(Commitment(_capital(name), Kind.VISIT, "named with a date",
+                                        named.start("name"), named.end("name"),
+                                        needs_date=True, near=True))
         return found
+
+    def deadlines(self) -> list[Commitment]:
+        """"(Deadline for registration: 10 October - Extended deadline: 15 October)": a
+        deadline said as a label and its day; an extended one replaces the first."""
+        if "eadline" not in self.text and "closing date" not in self.text.lower():
+            return []
+        named = list(_NAMED_DEADLINE.finditer(self.text))
+        extended = [m for m in named if m["new"]]
+        what = next((clean(m["what"]) for m in named if m["what"]), "")
+        return [Commitment(f"Deadline for {what}" if what else "Deadline", Kind.DEADLINE,
+                           "deadline:", m.start(), m.end(), deadline=True, needs_date=True,
+                           near=True) for m in (extended or named)]
 
     def occasions(self, cues: Sequence[re.Match[str]]) -> list[Commitment]:
         """"Will be discussed at working-level meetings in February": in a clause that
@@ -1721,18 +1894,22 @@ _PRESENT = re.compile(
     r"held|are\s+being\s+held|(?:is|are)\s+(?:now\s+)?(?:fixed|set)\s+for|"
     r"(?:has|have)\s+(?:now\s+)?been\s+(?:moved|rescheduled|brought\s+forward|pushed\s+back|"
     r"shifted|fixed|set|scheduled|extended)\s+(?:to|for)|follows?(?=\s+(?:on|in)\b)|tips?\s+off|"
-    r"close(?=\s+(?:at|on|by)\b)|passes(?=\s+(?:today|tomorrow|on|from|to)\b))\b", re.I)
+    r"close(?=\s+(?:at|on|by)\b)|passes(?=\s+(?:today|tomorrow|on|from|to)\b)|"
+    # "when the Emir visits Malaysia from 5 to 7 December": a visit, if its days are to come
+    r"(?P<visits>visits|travels\s+to)(?=\s+(?:the\s+)?(?-i:[A-Z])))\b", re.I)
 
 
 _HABIT = re.compile(r"\b(?:every|each)\s+(?:year|month|week|time|spring|summer|autumn|fall|"
                     r"winter)\b|\b(?:usually|typically|traditionally|always|normally|generally|"
                     r"customarily|regularly)\b", re.I)
+_HABIT_WORDS = frozenset(["every", "each", "usually", "typically", "traditionally", "always",
+                          "normally", "generally", "customarily", "regularly"])
 _HOLDS = re.compile(r"\b(?:holds|hosts|co-hosts|stages|organi[sz]es|convenes)\s+", re.I)
 
 _PRESENT_WORDS = frozenset(["meet",
     "takes", "begins", "starts", "opens", "convenes", "runs", "kicks", "meets", "resumes", "is",
     "are", "closes", "concludes", "ends", "comes", "enters", "falls", "gets", "continues",
-    "has", "have", "follow", "follows", "tip", "tips", "close", "passes"
+    "has", "have", "follow", "follows", "tip", "tips", "close", "passes", "visits", "travels"
 ])
 _OCCASION = re.compile(r"\b(?:at|for|during|in)\s+(?:the\s+|its\s+|their\s+|a\s+|an\s+)?")
 _IN_OCCASION = re.compile(r"(?:next|upcoming|forthcoming|\d+\w*\s)", re.I)

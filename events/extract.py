@@ -23,7 +23,7 @@ from events.derive import derived_window
 from events.model import Kind
 from events.places import Place, countries_in, find_places, is_country, places_named
 from events.programme import Listed, dated_line, listed
-from events.reading import Release, sentences
+from events.reading import Release
 from events.temporal import TimeMention, find_times
 from events.window import Precision, Window
 
@@ -59,7 +59,8 @@ _CUE_SINGLES = frozenset({
     "asked", "encouraged", "vowed", "vows", "promises", "undertakes", "resolves", "decide",
     "consented", "concurred", "poised", "likely", "supposed", "targeted", "slotted", "timed",
     "earmarked", "penciled", "pencilled", "intended", "intending", "aimed", "aiming",
-    "ensuing", "subsequent", "future", "passes", "falls", "concludes", "extended", "meant"})
+    "ensuing", "subsequent", "future", "passes", "falls", "concludes", "extended", "meant",
+    "visits", "travels"})
 _CUE_PAIRS = frozenset({
     ("to", "be"), ("is", "to"), ("are", "to"), ("set", "to"), ("set", "for"), ("need", "to"),
     ("needs", "to"), ("take", "place"), ("takes", "place"), ("kick", "off"), ("kicks", "off"),
@@ -67,6 +68,8 @@ _CUE_PAIRS = frozenset({
     ("tip", "off"), ("tips", "off"), ("is", "on"), ("are", "on"), ("is", "now"),
     ("are", "now"), ("have", "to"), ("has", "to"), ("going", "to"), ("comes", "into"),
     ("is", "held"), ("are", "held"), ("being", "held"),
+    *(("may", verb) for verb in ("register", "apply", "enrol", "enroll", "sign", "submit",
+                                 "send", "rsvp")),
     ("come", "into"), ("enters", "into"), ("takes", "effect"), ("take", "effect"),
     *(("to", verb) for verb in ("visit", "hold", "host", "head", "lead", "sign", "launch",
                                "meet", "attend", "open", "send", "publish", "release",
@@ -163,26 +166,34 @@ def tokens(text: str) -> frozenset[str]:
 _ORDINAL_WORD = re.compile(r"\d+(?:st|nd|rd|th)")
 
 
+_NUMBER_END = re.compile(r"\s*\d+$")
+_ACRONYM_TITLE = re.compile(r"[A-Z]{2,}(?:\s+\d+)?")
+_DIGIT = re.compile(r"\d")
+_ALNUM = re.compile(r"[A-Za-z0-9]+")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_SLUG_STOP = frozenset({"a", "an", "the", "of", "on", "in", "and", "to", "for", "at"})
+_SEMICOLON = re.compile(r";\s+")
+
+
 def aliases(title: str) -> set[str]:
     found = {" ".join(sorted(tokens(title)))}
     for acronym in _ACRONYM.findall(title):
         found.add(acronym.lower())
-        found.add(re.sub(r"\s*\d+$", "", acronym).lower())
-    if re.fullmatch(r"[A-Z]{2,}(?:\s+\d+)?", title.strip()):
+        found.add(_NUMBER_END.sub("", acronym).lower())
+    if _ACRONYM_TITLE.fullmatch(title.strip()):
         found.add(title.strip().lower())
-        found.add(re.sub(r"\s*\d+$", "", title.strip()).lower())
+        found.add(_NUMBER_END.sub("", title.strip()).lower())
     return {a for a in found if a}
 
 
 def slug(title: str) -> str:
     acronym = _ACRONYM.search(title)
-    if acronym and re.search(r"\d", acronym[1]):
+    if acronym and _DIGIT.search(acronym[1]):
         base = acronym[1]
     else:
-        words = [w for w in re.findall(r"[A-Za-z0-9]+", title) if w.lower() not in
-                 {"a", "an", "the", "of", "on", "in", "and", "to", "for", "at"}]
+        words = [w for w in _ALNUM.findall(title) if w.lower() not in _SLUG_STOP]
         base = " ".join(words[:5])
-    return re.sub(r"[^a-z0-9]+", "-", base.lower()).strip("-")[:60] or "follow-up"
+    return _NOT_ALNUM.sub("-", base.lower()).strip("-")[:60] or "follow-up"
 
 
 def same_event(a: Proposal, b: Proposal) -> bool:
@@ -295,7 +306,9 @@ def _clauses(sentence: str) -> list[str]:
         else:
             items = re.split(r";\s*(?:and\s+)?", rest)
         return [f"{head}{item}" for item in items if item.strip()]
-    return [p for p in re.split(r";\s+", sentence) if p.strip()]
+    if ";" not in sentence:
+        return [sentence] if sentence.strip() else []
+    return [p for p in _SEMICOLON.split(sentence) if p.strip()]
 
 
 def propose(release: Release, published: date) -> list[Proposal]:
@@ -303,6 +316,7 @@ def propose(release: Release, published: date) -> list[Proposal]:
     countries = _release_countries(release)
     proposals: list[Proposal] = []
     lines = {item.line: item for item in listed(release.paragraphs, published, release.title)}
+    thing: str | None = None  # what the sentence before was about: what its "It" is
     for paragraph in release.paragraphs:
         if paragraph.listing:
             if paragraph.text in lines:
@@ -316,12 +330,16 @@ def propose(release: Release, published: date) -> list[Proposal]:
                     _refer(proposal, rest, proposals)
                     proposals.append(proposal)
             continue
-        for sentence in sentences(paragraph.text):
-            if not _may_commit(sentence):
+        for sentence in paragraph.sentences:
+            # With no cue, a sentence is read only for the events it names with their days.
+            cued = _may_commit(sentence)
+            said_of, thing = thing, _thing_named(sentence)
+            if not cued and not commitments.names_dated(sentence):
                 continue
-            for clause in _clauses(sentence):
+            text = _it_named(sentence, said_of) if cued else sentence
+            for clause in _clauses(text):
                 for proposal in _from_clause(clause, sentence, paragraph.number, published,
-                                             countries, proposals):
+                                             countries, proposals, cued=cued):
                     _refer(proposal, clause, proposals)
                     proposals.append(proposal)
     merged: list[Proposal] = []
@@ -332,6 +350,30 @@ def propose(release: Release, published: date) -> list[Proposal]:
         else:
             _merge(twin, proposal)
     return _resolve(merged, published)
+
+
+# "The deal is expected to be signed in 2015": the thing a sentence is about, when its subject
+# opens it.
+_THING_SUBJECT = re.compile(r"^(?:The|This|That|Its|Their)\s+(?P<name>[^,;()]{1,60}?)\s+(?:is|are|"
+                            r"was|were|will|would|has|have|had|shall|can|could|must|should)\b")
+_IT = re.compile(r"It\s+(?=(?:is|will|would|shall|must|should|has)\b)")
+
+
+def _thing_named(sentence: str) -> str | None:
+    """The document, agreement or event a sentence is about, if its subject names one."""
+    subject = _THING_SUBJECT.match(sentence)
+    if subject is None:
+        return None
+    name = commitments.clean(subject["name"])
+    return name if name and commitments.names_a_thing(name) else None
+
+
+def _it_named(sentence: str, thing: str | None) -> str:
+    """"It is set to take effect next year", said just after "The deal is expected to be
+    signed": the deal is."""
+    if thing is None or _IT.match(sentence) is None:
+        return sentence
+    return f"The {thing} {sentence[3:]}"
 
 
 # "The meeting", "Friday's session", "the talks": an event named before, not a new one.
@@ -374,7 +416,9 @@ def _from_listing(item: Listed) -> Proposal:
                     kind=kind if kind is not Kind.OTHER else commitments.event_kind(item.name),
                     window=item.window,
                     phrase=item.phrase, location=item.location, paragraph=item.paragraph,
-                    sentence=item.line, reason=f"listed for '{item.phrase}'", confidence=0.8,
+                    sentence=item.line, confidence=0.8,
+                    reason=(f"programme of '{item.phrase}'" if item.heading
+                            else f"listed for '{item.phrase}'"),
                     aliases=aliases(item.name))
 
 
@@ -444,6 +488,10 @@ def _day_of(window: Window, which: str) -> Window:
     return Window.day(day if last is None else min(day, last))
 
 
+# How far back "the meeting", "there" or "also" can reach for the event they speak of.
+_NEAR = 12
+
+
 def _recent(earlier: list[Proposal], noun: str = "", *, dated: bool = False,
             paragraph: int | None = None, reach: int = 3) -> Proposal | None:
     """The meeting or visit the release spoke of last: of the kind ``noun`` says, if any
@@ -451,7 +499,7 @@ def _recent(earlier: list[Proposal], noun: str = "", *, dated: bool = False,
     ``paragraph`` when asked."""
     wanted = Kind.VISIT if re.search(r"visit|trip|tour|stay", noun, re.I) else (
         Kind.MEETING if noun else None)
-    near = [p for p in reversed(earlier[-12:]) if p.kind in (Kind.MEETING, Kind.VISIT)
+    near = [p for p in reversed(earlier[-_NEAR:]) if p.kind in (Kind.MEETING, Kind.VISIT)
             and (not p.window.is_undated if dated
                  else not _GENERIC.fullmatch(_POSSESSOR.sub("", p.title)))
             and (paragraph is None or p.paragraph is None or paragraph - p.paragraph <= reach)]
@@ -478,7 +526,7 @@ def _along(clause: str, event: Commitment, own: list[TimeMention], earlier: list
     parent = _recent(earlier, noun, dated=True, paragraph=paragraph,
                      reach=10 if along is not None else 3)
     if along is not None and along["place"]:
-        placed = [p for p in reversed(earlier[-12:]) if not p.window.is_undated and (
+        placed = [p for p in reversed(earlier[-_NEAR:]) if not p.window.is_undated and (
             along["place"] in (p.location or "") or along["place"] in p.title)]
         parent = placed[0] if placed else parent
     if parent is None or parent.window.earliest is None or parent.window.latest is None \
@@ -500,25 +548,30 @@ def _release_countries(release: Release) -> frozenset[str]:
 
 
 def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
-                 countries: frozenset[str], earlier: list[Proposal]) -> list[Proposal]:
-    if not commitments.might_commit(clause):
+                 countries: frozenset[str], earlier: list[Proposal], *, cued: bool = True
+                 ) -> list[Proposal]:
+    cued = cued and commitments.might_commit(clause)
+    if not cued and not commitments.names_dated(clause):
         return []  # most clauses: no need to read their dates and places
     mentions = find_times(clause, published)
-    if _SAME_DAY_WORDS.search(clause) or (not mentions and _CLOCK.search(clause)):
+    said_words = commitments.word_set(clause)
+    if (not _DAY_WORDS.isdisjoint(said_words) and _SAME_DAY_WORDS.search(clause)) or (
+            not mentions and _CLOCK.search(clause)):
         mentions = sorted([*mentions, *_same_day(clause, mentions, earlier, paragraph)],
                           key=lambda t: t.start)
     times = [t for t in mentions if not t.past
              and (t.window.latest is None or t.window.latest >= published - timedelta(days=1))
              and not _FRAMED.search(clause[max(0, t.start - 40):t.start])
              and not _is_dateline(clause, t)]
-    called_off = bool(_CALLED_OFF.search(clause))
+    called_off = not _CALLED_OFF_WORDS.isdisjoint(said_words) and bool(_CALLED_OFF.search(clause))
     gone = False
     # Every date said of something, the past ones too.
     said = [t for t in mentions if not _FRAMED.search(clause[max(0, t.start - 40):t.start])
             and not _is_dateline(clause, t)]
     anchors = _anchors(clause)
     places = places_named(clause, countries=countries) if _CAPITAL.search(clause) else []
-    found = commitments.find(clause, _stops(clause, mentions, places, anchors))
+    stops = _stops(clause, mentions, places, anchors)
+    found = commitments.find(clause, stops) if cued else commitments.find_dated(clause, stops)
     # A date that opens the clause is said of all it commits to: "On 14 June, ...".
     opening = next((t for t in times if re.fullmatch(
         r"\W*(?:(?:On|In|From|By|During|Until|Later|Early|Then|And|But|So|Also|Next|This)\s+)*"
@@ -556,7 +609,9 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
         if not event.near and not generic and (anchor is None or (
                 _is_generic(_anchor_name(clause, anchor))
                 and anchor["cue"].lower() not in (*_BEFORE, *_AFTER))):
-            parent = _along(clause, event, own, [*earlier, *proposals], paragraph, published)
+            # (only the last few are looked at: no copy of a long release's every proposal)
+            parent = _along(clause, event, own, [*earlier[-_NEAR:], *proposals], paragraph,
+                            published)
             if parent is not None and event.needs_date and not own:
                 parent = None  # "announce new dates": only a date makes it one to chase
             if parent is not None:
@@ -564,7 +619,8 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
         if parent is None and anchor is None and not own and _FOLLOWS.search(event.cue):
             # "A press conference will follow": just after the event named before, on its
             # day and part of it.
-            parent = _recent([*earlier, *proposals], dated=True, paragraph=paragraph, reach=1)
+            parent = _recent([*earlier[-_NEAR:], *proposals], dated=True, paragraph=paragraph,
+                             reach=1)
             if parent is not None and _span(parent.window) <= 14:
                 anchored = True
             else:
@@ -638,14 +694,27 @@ def _from_clause(clause: str, sentence: str, paragraph: int, published: date,
         proposals.append(proposal)
         if occasion is not None:
             proposals.append(occasion)
+    if not cued:
+        # Said in passing, with no cue: only a named event on days still to come, and not
+        # one that was to be ("which was to take place from 29 June").
+        if called_off or _UNREALISED.search(clause):
+            return []
+        return [p for p in proposals if p.window.precision is Precision.DAY
+                and p.window.earliest is not None and p.window.earliest > published
+                and not _FORMULA.fullmatch(p.title)]
     return proposals
 
+
+_UNREALISED = re.compile(r"\b(?:was|were)\s+(?:to|due|scheduled|expected|planned|set)\b", re.I)
+# "CO2", "PM2": a chemical, not the second meeting of something
+_FORMULA = re.compile(r"[A-Z][A-Za-z]*\d")
 
 _FOLLOWS = re.compile(r"\bfollows?$", re.I)
 # "That day", "later the same evening", "the following day": the day of the event the
 # release dated just before, or the one after it.
 _SAME_DAY_WORDS = re.compile(r"\b(?:that|same|following|next)\s+(?:day|morning|afternoon|"
                              r"evening|night)\b", re.I)
+_DAY_WORDS = frozenset(["day", "morning", "afternoon", "evening", "night"])
 _CLOCK = re.compile(r"\bat\s+(?:around\s+|about\s+)?\d{1,2}(?:[:.]\d\d)?\s*(?:a\.m\.|p\.m\.|"
                     r"am\b|pm\b|hours\b|hrs\b|h\b)", re.I)
 _SAME_DAY = re.compile(r"\b(?:(?:later\s+)?(?:on\s+|in\s+)?(?:that|the\s+same)|(?:on\s+|in\s+)?"
@@ -737,14 +806,17 @@ def _anchor_for(event: Commitment, anchors: list[re.Match[str]],
         own = bool(tokens(anchor["name"]) & tokens(event.title)) \
             if opening and anchor["cue"].lower() in (*_BEFORE, *_AFTER) \
             else _is_own_name(event, anchor)
-        if weak and (own or _name_goes_on(anchor)):
-            continue
+        if weak and (own or _name_goes_on(anchor)) and not (
+                anchor["cue"].lower() == "before" and _PUT_BEFORE.search(event.cue)):
+            continue  # but "put before the 41st Summit of the GCC Leaders": at it
         if aliases(anchor["name"]) & aliases(event.title):
             continue  # its own name, not an occasion
         return anchor
     return None
 
 
+# What is laid before a body is dealt with at its meeting.
+_PUT_BEFORE = re.compile(r"\b(?:put|laid|brought|placed|tabled|come|go)\s+before$", re.I)
 _ANCHOR_CUE = re.compile(r"\b(?:occasion|sidelines|margins?|fringes?|next|ahead|run-up|lead-up|"
                          r"preparation|before|following|after|conjunction|alongside|"
                          r"back-to-back|during|at|for|to|framework|part)\b", re.I)
@@ -778,6 +850,8 @@ def _is_own_name(event: Commitment, anchor: re.Match[str]) -> bool:
 _FRAMED = re.compile(r"(?:(?<!\bbe\s)(?<!\bbeen\s)\b(?:said|says|told\s+[\w ]{1,30}|announced|"
                      r"reported|added|stated|confirmed|wrote|tweeted)|\b(?:statement|release|communiqu[ée]|notice|"
                      r"announcement)\s+(?:was\s+)?(?:issued|released|published|posted))\s+"
+                     # "it was announced in Buenos Aires on Friday": where it was said
+                     r"(?:(?:in|at|from)\s+(?-i:[A-Z])[\w.’' -]{1,40}?\s+)?"
                      r"(?:on\s+|late\s+|early\s+|earlier\s+|last\s+)?$", re.I)
 
 
@@ -793,6 +867,12 @@ _CALLED_OFF = re.compile(
     r"shelved|no\s+longer)\b", re.I)
 
 
+# A clause ``_CALLED_OFF`` finds anything in has one of these words.
+_CALLED_OFF_WORDS = frozenset([
+    "not", "won’t", "won't", "cannot", "can’t", "can't", "cancel", "cancelled", "canceled",
+    "cancels", "cancelling", "canceling", "call", "called", "calls", "calling", "postpone",
+    "postponed", "postpones", "postponing", "suspend", "suspended", "suspends", "scrapped",
+    "shelved", "no"])
 _VAGUE = re.compile(r"(?:(?:more\s+than|over|some|several|numerous|many|various|a\s+few|"
                     r"\d+|dozens\s+of|a\s+number\s+of)\s+)?(?:(?:other|further|more|bilateral|"
                     r"business|high-level)\s+)?(?:meetings|events|sessions|activities|"
@@ -1036,38 +1116,59 @@ def _resolve(proposals: list[Proposal], published: date) -> list[Proposal]:
 def _within_parents(proposals: list[Proposal]) -> None:
     """A follow-up on a day of a meeting or visit the release gives days to (the opening
     ceremony of a session, a press conference during a summit, a bilateral meeting on a
-    visit) is part of it."""
+    visit, the lines of a day's programme) is part of it."""
     parents = [p for p in proposals if p.kind in (Kind.MEETING, Kind.VISIT)
-               and p.window.precision is Precision.DAY and p.window.earliest is not None
-               and re.search(r"\d", p.phrase or "")  # its days are said, not "next week"
-               and p.window.latest is not None
-               and 1 <= (p.window.latest - p.window.earliest).days <= 21]
-    keys = {p.anchor for p in proposals if p.anchor is not None}
+               and p.window.earliest is not None and p.window.latest is not None
+               and 0 <= (p.window.latest - p.window.earliest).days <= 21]
     for proposal in proposals:
         window = proposal.window
-        if proposal.anchor is not None or proposal.key in keys \
+        if proposal.anchor is not None \
                 or window.precision is not Precision.DAY or window.earliest is None \
                 or window.latest is None or proposal.kind is Kind.DEADLINE:
             continue
         listed_line = proposal.reason.startswith("listed")
+        part = bool(_PART.search(proposal.title))
         # On a visit's days, what the visitor does is part of the visit (the talks, the
         # calls, the signing); beside a meeting, only its parts by name are.
         visiting = any(p.kind is Kind.VISIT for p in parents)
-        if not (_PART.search(proposal.title) or listed_line or visiting):
+        if not (part or listed_line or visiting):
             continue  # another event on the same days, not a part of it
         length = (window.latest - window.earliest).days
-        parent = next((p for p in parents if p is not proposal
-                       and (p.kind is Kind.VISIT or _PART.search(proposal.title)
-                            or listed_line)
+        parent = next((p for p in parents if p is not proposal and p.anchor != proposal.key
+                       and (p.kind is Kind.VISIT or part or listed_line)
                        and not (listed_line and p.reason.startswith("listed"))
                        and p.window.earliest <= window.earliest  # type: ignore[operator]
                        and window.latest <= p.window.latest  # type: ignore[operator]
-                       and length < (p.window.latest - p.window.earliest).days  # type: ignore[operator]
-                       ), None)
+                       and _contains(p, length, part or (
+                           p.kind is Kind.VISIT and bool(_TALKS.match(proposal.title))),
+                           listed_line)), None)
         if parent is not None:
             proposal.anchor, proposal.anchor_name = parent.key, parent.title
             proposal.anchor_cue = "during"
             proposal.reason += f"; on a day of {parent.title}"
+
+
+# What a visitor has with the hosts: talks, meetings, consultations (not a forum with a name
+# of its own, which the visit may be for).
+_TALKS = re.compile(r"(?:bilateral\s+|official\s+|formal\s+)?(?:talks|meetings?|consultations|"
+                    r"discussions)\b", re.I)
+
+
+def _contains(parent: Proposal, length: int, part: bool, listed_line: bool) -> bool:
+    """Whether ``parent``'s days hold a follow-up ``length`` days long as a part: it is
+    shorter, or both fill the same one day and only the follow-up is a part by name or a
+    programme's line (a press briefing on the day of a session; the lines under "Friday,
+    Jan. 9")."""
+    said = parent.window.precision is Precision.DAY and bool(re.search(r"\d", parent.phrase or ""))
+    if not (said or listed_line):
+        return False  # "next week", "today": only a programme's lines are dated within it
+    span = _span(parent.window)
+    if length < span:
+        return True
+    if parent.kind is Kind.VISIT and part and length == span:
+        return True  # "talks with the Emir when he visits from 5 to 7 December"
+    return length == span == 0 and (listed_line or (part and not _PART.search(parent.title))) \
+        and not parent.reason.startswith("listed")
 
 
 def _span(window: Window) -> int:
@@ -1083,7 +1184,7 @@ _PART = re.compile(r"\b(?:ceremon(?:y|ies)|opening|closing|press\s+conferences?|
                    r"luncheons?|lunch(?:es)?|breakfasts?|banquets?|plenar(?:y|ies)|segments?|"
                    r"side\s+events?|bilateral|address|speech|keynote|family\s+photo|"
                    r"session\s+\d+|(?:opening|closing|final|plenary|high-level)\s+sessions?|"
-                   r"announcement|awards?|prizes?)\b",
+                   r"announcement|awards?|prizes?|hand-?overs?)\b",
                    re.I)
 
 

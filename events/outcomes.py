@@ -17,7 +17,7 @@ from events import commitments
 from events.extract import Proposal, aliases, slug
 from events.model import Kind
 from events.places import places_named
-from events.reading import Release, sentences
+from events.reading import Release
 from events.temporal import TimeMention, find_times
 from events.window import Precision
 
@@ -58,7 +58,7 @@ def reported_done(release: Release, published: date) -> list[Proposal]:
     for paragraph in release.paragraphs:
         if paragraph.listing:
             continue
-        for sentence in sentences(paragraph.text):
+        for sentence in paragraph.sentences:
             if _DONE_WORDS.isdisjoint(_WORD.findall(sentence.lower())) or not (
                     _PASSIVE.search(sentence) or _ACTIVE.search(sentence)):
                 continue

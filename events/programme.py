@@ -39,6 +39,9 @@ class Listed:
     line: str
     paragraph: int
     location: str | None = None
+    #: Named by the programme's own heading ("Indicative programme - Transport Council of
+    #: 15 and 16 June"): the event the other lines are parts of.
+    heading: bool = False
 
 
 _KEY = re.compile(r"^(?P<key>[A-Za-z]+)\s*:\s*(?P<value>.+)$")
@@ -64,7 +67,12 @@ def listed(paragraphs: Sequence[Paragraph], published: date,
     block: list[Paragraph] = []
     prose = False
     day: TimeMention | None = None  # the day a heading gave the lines below it
+    programme = False  # below a programme's heading, a day's line names a session
     for paragraph in paragraphs:
+        if (event := _programme_heading(paragraph, published)) is not None:
+            found.append(event)
+            programme = True
+            continue
         if paragraph.listing and (heading := _day_heading(paragraph.text, published)):
             if prose:  # above the text, a day is the page's date
                 day = heading
@@ -85,7 +93,7 @@ def listed(paragraphs: Sequence[Paragraph], published: date,
         found.extend(_particulars(block, published, title))
         block = []
         if paragraph.listing:
-            line = _line(paragraph, published)
+            line = _line(paragraph, published, sessions=programme)
             # A dated heading above the text names the meeting the release reports.
             if line is not None and (prose or line.window.earliest != published):
                 found.append(line)
@@ -121,6 +129,31 @@ def _particulars(block: list[Paragraph], published: date, title: str | None) -> 
                    place)]
 
 
+_PROGRAMME = re.compile(r"^(?:(?:indicative|provisional|draft|detailed|final|updated|"
+                        r"tentative)\s+)?(?:programme|program|agenda|schedule)\s*(?:[-–—:]|"
+                        r"\bof\b|\bfor\b)\s*", re.I)
+
+
+def _programme_heading(paragraph: Paragraph, published: date) -> Listed | None:
+    """"Indicative programme - Transport Council of 15 and 16 June 2017": the event a
+    programme is of, on its days."""
+    heading = _PROGRAMME.match(paragraph.text)
+    if heading is None or len(paragraph.text) > 200:
+        return None
+    rest = paragraph.text[heading.end():].rstrip(" .")
+    times = [t for t in find_times(rest, published) if not t.past]
+    if not times or times[-1].window.earliest is None or times[-1].window.earliest < published:
+        return None
+    time = times[-1]
+    if rest[time.end:].strip(" ,.)"):
+        return None  # the date ends the heading, or it is not the programme's date
+    name = clean(re.sub(r"(?:,|\s+(?:of|on|from|for|in))\s*$", "", rest[:time.start].rstrip()))
+    if not name or not listed_event(name):
+        return None
+    return Listed(name, time.window, time.phrase, paragraph.text, paragraph.number,
+                  heading=True)
+
+
 def _day_heading(text: str, published: date) -> TimeMention | None:
     """"Wednesday", "Friday, Jan. 9": the day of the programme lines that follow."""
     if not re.fullmatch(r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?(?:\s+\S+){0,3}|"
@@ -146,8 +179,10 @@ def _hour(paragraph: Paragraph, day: TimeMention) -> Listed | None:
                   place if comma and re.match(r"[A-Z]", place) else None)
 
 
-def _line(paragraph: Paragraph, published: date) -> Listed | None:
-    """"5 June: Opening ceremony", "Assembly Press Conference: 24 September – 1300"."""
+def _line(paragraph: Paragraph, published: date, *, sessions: bool = False) -> Listed | None:
+    """"5 June: Opening ceremony", "Assembly Press Conference: 24 September – 1300"; in a
+    programme (``sessions``), "Thursday, 15 June - Employment issues" too: that day's
+    session."""
     item = re.match(r"^(?P<what>.+),\s+(?P<when>[^,]+?)\s*[;.]?$", paragraph.text)
     if item and (time := _whole(item["when"], published)) is not None \
             and listed_event(clean(item["what"])):
@@ -166,7 +201,9 @@ def _line(paragraph: Paragraph, published: date) -> Listed | None:
         head, comma, rest = name.partition(", ")
         if comma and listed_event(head) and not _SENTENCE.search(name):
             name, place = head, rest  # "IOC Extraordinary Session, SwissTech Convention Centre"
-        if not name or not listed_event(name) or _SENTENCE.search(name):
+        if not name or _SENTENCE.search(name) or not (
+                listed_event(name) or (sessions and time.window.earliest == time.window.latest
+                                       and when is parts[0])):
             return None
         return Listed(name, time.window, time.phrase, paragraph.text, paragraph.number, place)
     return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from html.parser import HTMLParser
 
 from events.errors import FollowupError
@@ -32,6 +33,11 @@ class Paragraph:
     #: A line of a programme or of a media advisory's particulars ("5 June: Opening
     #: ceremony", "Date: Wednesday, February 22"), not prose.
     listing: bool = False
+
+    @cached_property
+    def sentences(self) -> tuple[str, ...]:
+        """Its sentences, split once for all who read them."""
+        return tuple(sentences(self.text))
 
 
 @dataclass(frozen=True)
@@ -110,11 +116,14 @@ _NUMBERED = re.compile(r"^\s*(\d{1,3})[.)]\s+(\S.*)$")
 _BULLET = re.compile(r"^\s*[°•·▪◦‣*\-–—▷▶►▸➢➤※■□◆◇○●◎✓✔☐☑⦁⁃]\s*(\S.*)$")
 
 
+_PROSE_END = re.compile(r"[.!?;][\"”’)]?\s*$")
+
+
 def _prose(text: str) -> bool:
     """A line that reads as prose, not a menu entry or a heading: a sentence's end (or a
     resolution's semicolon), or long enough that a missing full stop is a slip."""
     words = len(text.split())
-    ended = bool(re.search(r"[.!?;][\"”’)]?\s*$", text))
+    ended = bool(_PROSE_END.search(text))
     return ((words >= 5 and ended) or words >= 25
             or (words >= (4 if ended else 6) and bool(_COMMITS.search(text))))
 

@@ -49,10 +49,26 @@ _PAST = re.compile(
     r"\b(had|was|were|took place|held|opened|launched|began|begun|started|established|"
     r"signed|met|visited|improved|since|ago|last(?=\s+(?:week|month|year|time|night|autumn|"
     r"spring|summer|winter|fall|\w+day)\b))\b", re.I)  # "the last date for comments": no
+# ``_PAST`` finds nothing in a text without one of these.
+_PAST_WORDS = ("had", "was", "were", "took place", "held", "opened", "launched", "began",
+               "begun", "started", "established", "signed", "met", "visited", "improved",
+               "since", "ago", "last")
 _BACKGROUND = re.compile(
     r"\b(?:had\s+)?(?:been\s+)?(?<!be\s)(?<!to\s)(?:begun|began|opened|launched|started|established|founded|"
     r"created|set up|took place|was held|were held|signed|improved|adopted)"
     r"(?:\s+[\w,’'-]+){0,5}?(?:\s+(?:in|on|since|from))?\s*$|\bsince\s*$", re.I)
+
+
+# ``_BACKGROUND`` finds nothing in a text without one of these.
+_BACKGROUND_WORDS = ("begun", "began", "opened", "launched", "started", "established",
+                     "founded", "created", "set up", "took place", "held", "signed",
+                     "improved", "adopted", "since")
+
+
+def background(before: str) -> bool:
+    """Whether the words just before a date tell of the past: "which had begun in"."""
+    lower = before.lower()
+    return any(word in lower for word in _BACKGROUND_WORDS) and bool(_BACKGROUND.search(before))
 
 
 @dataclass(frozen=True)
@@ -86,11 +102,14 @@ class _Context:
 
     @cached_property
     def past(self) -> bool:
+        lower = self.text.lower()
+        if not any(word in lower for word in _PAST_WORDS):
+            return False  # no word of the past tense: no need to look closer
         return bool(_PAST.search(self.text)) and not self.future
 
     def year_for(self, month: int, day: int | None, before: str) -> int:
         """The year a month (and day) without one falls in, by tense."""
-        past = self.past or bool(_BACKGROUND.search(before))
+        past = self.past or background(before)
         year = self.published.year
         probe = date(year, month, min(day or 1, calendar.monthrange(year, month)[1]))
         if past:
@@ -230,7 +249,7 @@ def _weekday_on(ctx: _Context, name: str, before: str) -> date:
     the last one up to it."""
     target = _WEEKDAYS[name.lower().rstrip(".").removesuffix("’s").removesuffix("'s")]
     published = ctx.published
-    if ctx.past or _BACKGROUND.search(before):
+    if ctx.past or background(before):
         return published - timedelta(days=(published.weekday() - target) % 7)
     # The release's own weekday is that day: news of the day says "on Tuesday" of it.
     return published + timedelta(days=(target - published.weekday()) % 7)
@@ -338,8 +357,10 @@ def _next_unit(ctx: _Context, match: re.Match[str]) -> Window:
 
 
 def _within(ctx: _Context, match: re.Match[str]) -> Window:
-    count = match["count"].lower()
-    number = int(count) if count.isdigit() else _NUMBERS.get(count, 1)
+    count = " ".join(match["count"].lower().split())
+    # "a few", "several" weeks: up to six of them
+    number = int(count) if count.isdigit() else _NUMBERS.get(count, 6 if count in (
+        "a few", "several") else 2 if count == "a couple of" else 1)
     unit = match["unit"].lower().rstrip("s")
     span = {"day": timedelta(days=number), "week": timedelta(weeks=number),
             "month": timedelta(days=round(30.44 * number)),
@@ -406,7 +427,7 @@ def _also(words: str) -> frozenset[str]:
 _MONTH_GATE = frozenset(_MONTHS)
 _WEEKDAY_GATE = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday",
                            "saturday", "sunday", "mon", "tue", "tues", "wed", "thu", "thur",
-                           "thurs", "fri", "sat", "sun", "mondays", "tuesdays",
+                           "thurs", "fri", "sat", "sun", "weds", "mondays", "tuesdays",
                            "wednesdays", "thursdays", "fridays", "saturdays", "sundays"])
 _SEASON_GATE = frozenset(["spring", "summer", "autumn", "fall", "winter"])
 _DIGIT_GATE = frozenset(["0"])  # stands for "any digit"
@@ -419,23 +440,24 @@ _REACH = 7
 
 # Each rule with a gate: a word (or a digit) it cannot match without, looked for first, so
 # that a sentence is not tried against every rule.
-_Rule = tuple[re.Pattern[str], object, frozenset[str] | None, frozenset[str] | None]
+_Rule = tuple[re.Pattern[str], object, frozenset[str] | None, frozenset[str] | None, int]
 # What a month can name the session of: "its June session".
 _SESSION = ("session|sessions|meeting|meetings|summit|round|plenary|conference|council|edition|"
             "ministerial|workshop|forum")
 
 
 def _rule(pattern: str, build: object, gate: frozenset[str] | None,
-          also: frozenset[str] | None = None) -> _Rule:
-    """A rule: its pattern, what builds its window, its gate and, if any, words of which it
-    needs one as well."""
-    return re.compile(pattern, re.I), build, gate, also
+          also: frozenset[str] | None = None, *, reach: int = _REACH) -> _Rule:
+    """A rule: its pattern, what builds its window, its gate, if any words of which it
+    needs one as well, and how many words before its gate's it can begin (none when the
+    gate's word is its first)."""
+    return re.compile(pattern, re.I), build, gate, also, reach
 
 
 _RULES: list[_Rule] = [
-    _rule(r"\b(?P<iso>(?:19|20)\d\d-[01]\d-[0-3]\d)\b", _iso, _DIGIT_GATE),
+    _rule(r"\b(?P<iso>(?:19|20)\d\d-[01]\d-[0-3]\d)\b", _iso, _DIGIT_GATE, reach=0),
     _rule(r"(?<![\d.])(?P<d>[0-3]?\d)\.\s?(?P<m>[01]?\d)\.\s?(?P<year>(?:19|20)\d\d)\b", _dotted,
-          _DIGIT_GATE),
+          _DIGIT_GATE, reach=0),
     # the week of a day
     _rule(rf"\b(?:during\s+|in\s+)?the\s+week\s+of\s+{MONTH}\s+{DAY}(?:,?\s+{YEAR})?\b",
           _week_of, _MONTH_GATE,
@@ -452,9 +474,9 @@ _RULES: list[_Rule] = [
           _week_from, _MONTH_GATE, _also("week")),
     # a weekday with its date: the date says it all
     _rule(rf"\b{WEEKDAY},?\s+(?:the\s+)?{MONTH}\s+{DAY}(?:,?\s+{YEAR})?\b", _days, _WEEKDAY_GATE,
-          _also("0")),
+          _also("0"), reach=0),
     _rule(rf"\b{WEEKDAY},?\s+(?:the\s+)?{DAY}\s+{MONTH}(?:,?\s+{YEAR})?\b", _days, _WEEKDAY_GATE,
-          _also("0")),
+          _also("0"), reach=0),
     # by the end of a month: a deadline from the release to that day
     _rule(rf"\b(?:by|before|until)\s+(?:the\s+)?end(?:\s+of\s+|-|\s+){MONTH}"
           rf"(?:,?\s+(?:{YEAR}|(?P<rel>this|next)\s+year))?\b", _by_end_of_month, _MONTH_GATE,
@@ -469,9 +491,9 @@ _RULES: list[_Rule] = [
     _rule(rf"\b{DAY}\s*(?:-|–|to|and)\s*{DAY2}\s+{MONTH}(?:,?\s+{YEAR})?\b", _days, _MONTH_GATE,
           _also("0")),
     _rule(rf"\b{MONTH}\s+{DAY}\s*(?:-|–|and)\s*{DAY2}(?:,?\s+{YEAR})?\b", _days, _MONTH_GATE,
-          _also("0")),
+          _also("0"), reach=0),
     _rule(rf"\b{MONTH}\s+{DAY}(?:,?\s+{YEAR})?(?![\d:])\b", _days, _MONTH_GATE,
-          _also("0")),
+          _also("0"), reach=0),
     _rule(rf"\b{DAY}\s+{MONTH}(?:,?\s+{YEAR})?\b", _days, _MONTH_GATE,
           _also("0")),
     # parts of a month
@@ -498,15 +520,15 @@ _RULES: list[_Rule] = [
     _rule(rf"\b(?:in\s+)?(?:the\s+)?(?P<which>first|second|latter|former|1st|2nd)\s+half{YEAR_REF}",
           _half, _re_gate("half")),
     _rule(r"\bH(?P<which>[12])\s+(?P<year>(?:19|20)\d\d)\b", _half_short, _DIGIT_GATE,
-          _also("h")),
+          _also("h"), reach=1),
     _rule(r"\b(?P<year>(?:19|20)\d\d)\s*H(?P<which>[12])\b", _half_short, _DIGIT_GATE,
-          _also("h")),
+          _also("h"), reach=0),
     _rule(rf"\b(?:in\s+)?(?:the\s+)?(?P<which>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter"
           rf"{YEAR_REF}", _quarter, _re_gate("quarter")),
     _rule(r"\bQ(?P<which>[1-4])\s+(?P<year>(?:19|20)\d\d)\b", _quarter_short, _DIGIT_GATE,
-          _also("q")),
+          _also("q"), reach=1),
     _rule(r"\b(?P<year>(?:19|20)\d\d)\s*Q(?P<which>[1-4])\b", _quarter_short, _DIGIT_GATE,
-          _also("q")),
+          _also("q"), reach=0),
     # vague spans
     _rule(r"\bby\s+the\s+end\s+of\s+(?:(?P<rel>this|next)\s+|the\s+)?(?P<unit>year|month)\b",
           _by_end, _re_gate("end")),
@@ -518,6 +540,10 @@ _RULES: list[_Rule] = [
     _rule(r"\bwithin\s+(?:the\s+next\s+)?(?P<count>\d+|one|two|three|four|five|six|seven|eight|"
           r"nine|ten|twelve|a|an)\s+(?P<unit>days?|weeks?|months?|years?)\b",
           _within, _re_gate("within")),
+    # "in a few weeks' time", "in two months' time": from the release to then
+    _rule(r"\bin\s+(?P<count>\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|an|"
+          r"a\s+few|a\s+couple\s+of|several)\s+(?P<unit>days?|weeks?|months?|years?)"
+          r"(?:[’']s?)?\s+time\b", _within, _re_gate("time")),
     _rule(r"\b(?:in\s+)?the\s+coming\s+(?P<unit>months|weeks)\b", _coming, _re_gate("coming")),
     _rule(r"\b(?:in\s+)?(?:the\s+)?(?P<part>early|mid|late|beginning|middle|end)(?:-|\s+of\s+"
           r"(?:the\s+)?|\s+)(?P<season>spring|summer|autumn|fall|winter)(?:\s+of)?"
@@ -544,20 +570,20 @@ _RULES: list[_Rule] = [
           _month, _MONTH_GATE, _also("in|during|by|around|until|for|of|since")),
     _rule(rf"(?:(?<=\bthe\s)|(?<=\bits\s)|(?<=\btheir\s)|(?<=\bthis\s)|(?<=\bnext\s)){MONTH}"
           rf"(?:\s+{YEAR})?(?=\s+(?:{_SESSION})\b)", _named_month, _MONTH_GATE,
-          _also(_SESSION)),
+          _also(_SESSION), reach=0),
     _rule(r"\b(?:later\s+)?this\s+(?:coming\s+)?(?P<unit>year|month|week)\b(?!\s*end)",
           _this_unit, _re_gate("this")),
     _rule(r"\b(?:in|during|by|within|until|since|of)\s+(?:the\s+year\s+)?"
           r"(?P<year>(?:19|20)\d\d)\b", _year_only, _DIGIT_GATE,
           _also("in|during|by|within|until|since|of")),
-    _rule(r"(?<![\w./-])(?P<year>(?:19|20)\d\d)(?![\w/-])", _named_year, _DIGIT_GATE),
+    _rule(r"(?<![\w./-])(?P<year>(?:19|20)\d\d)(?![\w/-])", _named_year, _DIGIT_GATE, reach=0),
 ]
 
 
 
 # Every rule needs one of these words (or a digit) to match at all.
 # Every rule needs one of these words (or a digit, "0").
-_ANY_TIME = frozenset().union(*(gate for _, _, gate, _ in _RULES if gate is not None))
+_ANY_TIME = frozenset().union(*(gate for _, _, gate, _, _ in _RULES if gate is not None))
 
 
 def find_times(text: str, published: date) -> list[TimeMention]:
@@ -573,16 +599,16 @@ def find_times(text: str, published: date) -> list[TimeMention]:
     ctx = _Context(text, published)
     taken: list[tuple[int, int]] = []
     found: list[TimeMention] = []
-    places: dict[int, list[int]] = {}  # where to try the rules of one gate
-    for pattern, build, gate, also in _RULES:
+    places: dict[tuple[int, int], list[int]] = {}  # where to try the rules of one gate
+    for pattern, build, gate, also, reach in _RULES:
         if (gate is not None and words.isdisjoint(gate)) or (
                 also is not None and words.isdisjoint(also)):
             continue
-        tried = places.get(id(gate))
+        tried = places.get((id(gate), reach))
         if tried is None:
             hits = [i for i, key in enumerate(keys) if gate is None or key in gate]
-            tried = sorted({starts[j] for i in hits for j in range(max(0, i - _REACH), i + 1)})
-            places[id(gate)] = tried
+            tried = sorted({starts[j] for i in hits for j in range(max(0, i - reach), i + 1)})
+            places[(id(gate), reach)] = tried
         position = 0
         for at in tried:
             if at < position:
@@ -602,7 +628,7 @@ def find_times(text: str, published: date) -> list[TimeMention]:
                 continue
             phrase = text[start:end].strip()
             before = text[max(0, start - _LOOKBACK):start]
-            past = bool(_BACKGROUND.search(before)) or phrase.lower().startswith("since") \
+            past = background(before) or phrase.lower().startswith("since") \
                 or bool(_EARLIER.search(before))
             taken.append((start, end))
             found.append(TimeMention(window, phrase, start, end, past))

@@ -426,7 +426,7 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
         "day, and the members will sign a charter on data protection the following day.",
         [
             ("Meeting of board", "meeting", "2025-03-14", "Turin", None),
-            ("Press briefing", "meeting", "2025-03-14", None, None),
+            ("Press briefing", "meeting", "2025-03-14", None, "Meeting of board"),
             ("Charter on data protection", "other", "2025-03-15", None, None),
         ],
     ),
@@ -435,7 +435,7 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
         "reception for the delegates.",
         [
             ("Forum", "meeting", "2025-04-08", "Dakar", None),
-            ("Reception for the delegates", "other", "2025-04-08", None, None),
+            ("Reception for the delegates", "other", "2025-04-08", None, "Forum"),
         ],
     ),
     # "<event> will follow": just after the event named before, as a part of it
@@ -613,6 +613,150 @@ CONSTRUCTIONS: list[tuple[str, list[Row]]] = [
         [
             ("Meeting of energy ministers of Chile and Peru", "meeting", "2025-04-09", "Lima",
              None),
+        ],
+    ),
+    # a stage of a competition is no round of talks; a public consultation is opened, not met
+    # at; a dinner is an occasion, not a meeting
+    (
+        "The Round of 16 is scheduled for 9 April, and the final for 26 April.",
+        [("Round of 16", "other", "2025-04-09", None, None)],
+    ),
+    (
+        "The ministry plans to open a public consultation on the draft water strategy in April.",
+        [("Public consultation on the draft water strategy", "launch", "2025-04", None, None)],
+    ),
+    (
+        "The ambassador will host a dinner for the visiting delegation on 20 March.",
+        [("Dinner for the visiting delegation", "other", "2025-03-20", None, None)],
+    ),
+    # with no cue, an event named with days still to come is one to chase; one that was to
+    # be, or is past, is not
+    (
+        "The ministerial meeting comes ahead of the Pacific Leaders' Summit on 12 November.",
+        [("Pacific Leaders' Summit", "meeting", "2025-11-12", None, None)],
+    ),
+    (
+        "The two sides also went over the Mongolian President's visit to Russia on 6 and 7 "
+        "May.",
+        [("Mongolian President's visit to Russia", "visit", "2025-05-06..2025-05-07", "Russia",
+          None)],
+    ),
+    ("The 124th session of the Council, which was to take place on 29 June, is postponed.", []),
+    ("The ministers met ahead of the Pacific Leaders' Summit on 2 March.", []),
+    # "It" after a sentence about a deal is the deal; "may register by" is a deadline
+    (
+        "The deal is expected to be ratified in June. It will enter into force on 1 July.",
+        [
+            ("Deal", "other", "2025-06", None, None),
+            ("Entry into force of deal", "other", "2025-07-01", None, None),
+        ],
+    ),
+    (
+        "Those who wish to attend may register by sending an email to the secretariat by 14 "
+        "April.",
+        [("Deadline to register by sending an email to the secretariat", "deadline",
+          "2025-04-14", None, None)],
+    ),
+    # what is put before a body is dealt with at its meeting; "they" are the documents
+    (
+        "A number of decisions and recommendations were taken, and they will be put before "
+        "the 41st Summit of the Supreme Council of the GCC Leaders, which is scheduled to be "
+        "held in December.",
+        [
+            ("Decisions and recommendations", "report", "2025-12", None,
+             "41st Summit of the Supreme Council of the GCC Leaders"),
+            ("41st Summit of the Supreme Council of the GCC Leaders", "meeting", "2025-12",
+             None, None),
+        ],
+    ),
+    # a programme's heading names the event; its days' lines are its sessions
+    (
+        "Provisional programme - Transport Council of 3 and 4 April 2025\n\nThursday, 3 April - "
+        "Rail and road issues\n\nFriday, 4 April - Aviation issues",
+        [
+            ("Transport Council", "meeting", "2025-04-03..2025-04-04", None, None),
+            ("Rail and road issues", "meeting", "2025-04-03", None, "Transport Council"),
+            ("Aviation issues", "meeting", "2025-04-04", None, "Transport Council"),
+        ],
+    ),
+    # "in-person" is no preposition
+    (
+        "The commission is to hold an in-person meeting Aug. 23-25 in Raleigh.",
+        [("In-person meeting", "meeting", "2025-08-23..2025-08-25", "Raleigh", None)],
+    ),
+    # a presidency passed on or held from a day is handed over; whatever is signed is an
+    # instrument; the day something was announced is not the day of what it announces
+    (
+        "Paraguay will hold that presidency from 21 December, when it takes it over from "
+        "Brazil.",
+        [("Handover of the presidency", "other", "2025-12-21", "Brazil", None)],
+    ),
+    (
+        "The summit will be held on 3 and 4 July, and there the president will pass the "
+        "rotating presidency to his counterpart, it was announced in Lima on Friday.",
+        [
+            ("Summit", "meeting", "2025-07-03..2025-07-04", None, None),
+            ("Handover of the rotating presidency to his counterpart", "other",
+             "2025-07-03..2025-07-04", None, "Summit"),
+        ],
+    ),
+    (
+        "By April, the setting-up of a business observatory will be signed.",
+        [("Setting-up of a business observatory", "other", "2025-03-12..2025-04-30", None,
+          None)],
+    ),
+    # what is put online is published: a report
+    (
+        "The board meets on 20 March. Once the meeting is over, a recording will be put online.",
+        [
+            ("Meeting of board", "meeting", "2025-03-20", None, None),
+            ("Recording", "report", "2025-03-20..2025-03-27", None, None),
+        ],
+    ),
+    # a visit in the present tense with days to come; the talks on its days are part of it
+    (
+        "This will be the basis for the talks between the Prime Minister and the Emir when "
+        "the Emir visits Malaysia from 5 to 7 May.",
+        [
+            ("Talks between the Prime Minister and the Emir", "meeting", "2025-05-05..2025-05-07",
+             None, "Visit to Malaysia"),
+            ("Visit to Malaysia", "visit", "2025-05-05..2025-05-07", "Malaysia", None),
+        ],
+    ),
+    ("The President visited Kenya on 5 March.", []),
+    # taking a question up again, on a day still to come, is a meeting; the agenda is not
+    (
+        "The prime ministers will take up the question again in Vilnius in late March.",
+        [("Meeting of the prime ministers", "meeting", "2025-03-21..2025-03-31", "Vilnius",
+          None)],
+    ),
+    ("On Thursday the ministers will take up critical infrastructure and energy.", []),
+    # whatever "is planned for" a time is to be chased
+    (
+        "The first payments are planned for the autumn.",
+        [("First payments", "other", "2025-09..2025-11", None, None)],
+    ),
+    # a deadline given as a label in brackets; the extended one stands
+    (
+        "The meeting takes place on 24-25 October (Deadline for registration: 10 October - "
+        "Extended deadline: 15 October).",
+        [
+            ("Meeting", "meeting", "2025-10-24..2025-10-25", None, None),
+            ("Deadline for registration", "deadline", "2025-10-15", None, None),
+        ],
+    ),
+    # the lines of a day's programme are parts of the one-day event the release announces
+    (
+        "A day of media briefings on the new satellite will be held in Houston on Friday, 14 "
+        "March.\n\nThe schedule of briefings is:\n\n9 a.m. -- Mission overview\n\n11 a.m. -- "
+        "Crew news conference",
+        [
+            ("Day of media briefings on the new satellite", "meeting", "2025-03-14", "Houston",
+             None),
+            ("Mission overview", "meeting", "2025-03-14", None,
+             "Day of media briefings on the new satellite"),
+            ("Crew news conference", "meeting", "2025-03-14", None,
+             "Day of media briefings on the new satellite"),
         ],
     ),
 ]

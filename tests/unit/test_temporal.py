@@ -137,6 +137,10 @@ PHRASES = [
     ("A reply will follow within 30 days.", "within 30 days", "2019-01-24..2019-02-23",
      "day"),
     ("A reply will follow within a year.", "within a year", "2019-01-24..2020-01-24", "day"),
+    ("They will meet again in a few weeks' time.", "in a few weeks' time",
+     "2019-01-24..2019-03-07", "day"),
+    ("The report is due in two weeks’ time.", "in two weeks’ time", "2019-01-24..2019-02-07",
+     "day"),
     ("A reply will follow within two years.", "within two years", "2019-01-24..2021-01-23",
      "day"),
     # the release is dated Thursday 24 January: next week is Monday to Sunday after it
