@@ -92,7 +92,7 @@ class Preparation:
 
 class Store:
     def __init__(self, url: str, *, base_dir: Path | None = None, busy_timeout: float = 5.0,
-                 durable: bool = True):
+                 durable: bool = True, durable_outcomes: bool = True):
         self.url = database_url(url, base_dir)
         self.busy_timeout = busy_timeout
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
@@ -109,9 +109,18 @@ class Store:
             # One statement, one round trip: no ping when a connection is taken from the
             # pool (a dropped one fails its statement, which is retried on a new one), no
             # BEGIN or COMMIT around it, no ROLLBACK when it goes back.
+            # Outcomes may be let commit before they reach the disk ([delivery]
+            # durable_outcomes = false): a crash of the server, not of a daemon, then loses
+            # the last of them, and those notices are sent again.
+            single_args = {"application_name": "followup"}
+            if not durable_outcomes:
+                given = self.url.query.get("options", "")  # kept: these replace the URL's
+                single_args["options"] = " ".join(
+                    [*([given] if isinstance(given, str) else given),
+                     "-c synchronous_commit=off"]).strip()
             self._single = create_engine(self.url, isolation_level="AUTOCOMMIT",
                                          pool_reset_on_return=None, pool_size=2,
-                                         connect_args={"application_name": "followup"})
+                                         connect_args=single_args)
         self._reader = self.engine
         self._writer = self.engine.execution_options(followup_write=True)
         self._sessions = sessionmaker(expire_on_commit=False)

@@ -34,7 +34,9 @@ class App:
         self.clock = clock
         # A server that has a store already (the feed server's) shares it.
         self.store = store or Store(
-            config.database.url, base_dir=config.base_dir, busy_timeout=config.database.busy_timeout
+            config.database.url, base_dir=config.base_dir,
+            busy_timeout=config.database.busy_timeout,
+            durable_outcomes=config.delivery.durable_outcomes,
         )
         self.bus = standard_bus()
         # Every change plans its notices in its own transaction, whichever process makes it.

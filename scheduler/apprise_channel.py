@@ -142,6 +142,7 @@ class _Target:
 
 class AppriseChannel(Channel):
     name = "apprise"
+    forms = frozenset({"markdown"})
 
     def __init__(self, config: AppriseChannelConfig,
                  targets: Mapping[str, Sequence[_Target]]) -> None:

@@ -76,8 +76,14 @@ class Message:
     markdown: str = ""
 
 
+#: The forms of a notice other than its subject and text (which every channel gets).
+ALL_FORMS: frozenset[str] = frozenset({"html", "markdown"})
+
+
 class Channel(ABC):
     name: ClassVar[str]
+    #: The forms it sends besides the text: only those are rendered for it.
+    forms: ClassVar[frozenset[str]] = ALL_FORMS
     #: Whether what it sends shows where the daemon's log is written (so the log need not
     #: repeat the notice).
     seen_in_log: bool = False
@@ -101,6 +107,7 @@ class LogChannel(Channel):
     """One line per notice, carrying its key, to standard output or a file."""
 
     name = "log"
+    forms = frozenset[str]()  # a line of text
 
     def __init__(self, config: LogChannelConfig, base_dir: Path) -> None:
         self.config = config
@@ -166,6 +173,7 @@ class EmailChannel(Channel):
     """SMTP with STARTTLS, implicit TLS or none; multipart text and HTML."""
 
     name = "email"
+    forms = frozenset({"html"})
 
     def __init__(self, config: EmailChannelConfig, env: Mapping[str, str]) -> None:
         self.config = config

@@ -52,6 +52,8 @@ class DeliveryConfig:
     heartbeat_seconds: float = 10.0
     poll_seconds: float = 30.0
     batch: int = 200
+    #: On PostgreSQL, whether a notice's outcome is committed only once it is on disk.
+    durable_outcomes: bool = True
 
     @property
     def dead_after(self) -> float:
@@ -443,6 +445,7 @@ def _delivery(reader: _Reader, channels: Mapping[str, ChannelConfig]) -> Deliver
                                      _positive),
         poll_seconds=reader.get("delivery.poll_seconds", float, d.poll_seconds, _positive),
         batch=reader.get("delivery.batch", int, d.batch, _positive),
+        durable_outcomes=reader.get("delivery.durable_outcomes", bool, d.durable_outcomes),
     )
     if delivery.backoff_cap_seconds < delivery.backoff_seconds:
         reader.problems.append(

@@ -264,7 +264,8 @@ class Dispatcher:
         if channel is None:
             return refuse(f"the channel {notice.channel!r} is no longer configured")
         try:
-            message = self._write(session, queue, notice, audience, now, followups, contexts)
+            message = self._write(session, queue, notice, audience, now, followups, contexts,
+                                  channel.forms)
         except DATABASE_ERRORS:
             raise  # the claim as a whole is retried
         except TemplateError as error:
@@ -280,7 +281,8 @@ class Dispatcher:
 
     def _write(self, session: Session, queue: Queue, notice: Notice, audience: Audience,
                now: datetime, followups: dict[str, FollowUp],
-               contexts: dict[str, dict[str, Any]]) -> Message | None:
+               contexts: dict[str, dict[str, Any]],
+               forms: Collection[str]) -> Message | None:
         context = notice_context(notice, audience, now)
         if notice.kind == NoticeKind.DIGEST:
             since = queue.previous_digest(audience.name, notice.channel, notice.due) or (
@@ -310,7 +312,7 @@ class Dispatcher:
                 contexts[followup.id] = followup_context(followup)
             context["followup"] = {**contexts[followup.id],
                                    "here": in_audience_zone(followup, audience)}
-        rendered = self.templates.render(notice.kind, context)
+        rendered = self.templates.render(notice.kind, context, forms)
         return Message(
             key=notice.key, kind=notice.kind, audience=audience.name,
             followup_id=notice.followup_id, due=notice.due, recipients=audience.recipients,

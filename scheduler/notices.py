@@ -7,7 +7,7 @@ missing file or a variable no notice provides fails there, never at send time.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import metadata
@@ -92,12 +92,15 @@ class Templates:
             bytecode_cache=_bytecode_cache(),
         )
 
-    def render(self, kind: str, context: dict[str, Any]) -> Rendered:
+    def render(self, kind: str, context: dict[str, Any],
+               forms: Collection[str] = ("html", "markdown")) -> Rendered:
+        """The subject and text, and of the other forms those asked for (the rest empty):
+        a channel that sends a line of text need not pay for the HTML."""
         text_module = self.env.get_template(f"{kind}.txt").make_module(context)
-        html = self.env.get_template(f"{kind}.html").render(context)
+        html = self.env.get_template(f"{kind}.html").render(context) if "html" in forms else ""
         subject = " ".join(str(getattr(text_module, "subject", "")).split())
         markdown = ""
-        if self._has(f"{kind}.md"):
+        if "markdown" in forms and self._has(f"{kind}.md"):
             # The request line is written once, in the text template.
             ask = str(getattr(text_module, "ask", ""))
             markdown = self.env.get_template(f"{kind}.md").render({**context, "ask": ask})

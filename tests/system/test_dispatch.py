@@ -6,7 +6,7 @@ import logging
 import shutil
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -447,13 +447,14 @@ class Failing(Templates):
     """The shipped templates, but one notice's fails as a broken template would, and
     another's as a bug would."""
 
-    def render(self, kind: str, context: dict[str, Any]) -> Rendered:
+    def render(self, kind: str, context: dict[str, Any],
+               forms: Collection[str] = ("html", "markdown")) -> Rendered:
         name = context["notice"]["key"].rpartition("#")[2]
         if name == "broken":
             raise UndefinedError("'dict object' has no attribute 'room'")
         if name == "bug":
             raise RuntimeError("a bug in a filter")
-        return super().render(kind, context)
+        return super().render(kind, context, forms)
 
 
 def test_a_notice_that_cannot_be_written_is_dead_at_once_with_the_reason(

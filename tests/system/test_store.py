@@ -467,3 +467,24 @@ def test_ingested_proposals_are_stored_without_control_characters(seeded: Unit) 
 def test_moving_what_follows_an_anchor_names_its_margin_in_days(seeded: Unit) -> None:
     with pytest.raises(InvalidChange, match=r"derived from temm-21 \(margin 1 day\)"):
         seeded(lambda r: r.move("ministers-at-temm-21", parse_window("2019-12"), why="move"))
+
+
+@pytest.mark.parametrize("durable", [True, False])
+def test_outcomes_wait_for_the_disk_unless_told_not_to(postgres_schema_url: str,
+                                                       durable: bool) -> None:
+    """[delivery] durable_outcomes reaches the connection that records outcomes, and only
+    that one; the URL's own options (here, the test's schema) still hold."""
+    store = Store(postgres_schema_url, durable_outcomes=durable)
+    try:
+        store.prepare()
+        with store.statement() as connection:
+            setting = connection.execute(text("SHOW synchronous_commit")).scalar()
+            schema = connection.execute(text("SELECT current_schema()")).scalar()
+        with store.transaction(write=True) as session:
+            elsewhere = session.execute(text("SHOW synchronous_commit")).scalar()
+            expected_schema = session.execute(text("SELECT current_schema()")).scalar()
+    finally:
+        store.dispose()
+    assert setting == ("on" if durable else "off")
+    assert elsewhere == "on"
+    assert schema == expected_schema and str(schema).startswith("t_")
