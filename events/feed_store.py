@@ -9,8 +9,8 @@ block is missing or made for another version or shape is loaded whole, to be ren
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, delete, func, insert, select, text
 from sqlalchemy.engine import Connection
@@ -50,9 +50,9 @@ def token_of(connection: Connection, audience: str) -> str | None:
     return connection.execute(_TOKEN, {"audience": audience}).scalar()
 
 
-@dataclass(frozen=True)
-class FeedRow:
-    """What a feed needs of a follow-up whose block is kept: no follow-up is loaded for it."""
+class FeedRow(NamedTuple):
+    """What a feed needs of a follow-up whose block is kept: no follow-up is loaded for it.
+    A tuple, as a new process makes one for every follow-up."""
 
     id: str
     version: Version
@@ -110,7 +110,7 @@ class FeedStore:
         for batch in batches:
             chosen = query if batch is None else query.where(FollowUp.id.in_(batch))
             for followup_id, revision, anchored, kind, tags, changed, block in (
-                    self.session.execute(chosen)):
+                    self.session.connection().execute(chosen)):
                 yield FeedRow(followup_id, (revision, anchored or 0), kind, tags, changed,
                               block)
 
