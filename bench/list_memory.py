@@ -1,4 +1,5 @@
-"""Peak memory of ``followup list --json`` on a large register, beside a plain JSON writer.
+"""Peak memory of ``followup list --json`` and ``followup export`` on a large register,
+beside plain writers.
 
     python bench/list_memory.py [--followups 100000] [--database sqlite|postgresql]
 
@@ -9,6 +10,11 @@ query through the bare driver and writes each row with ``json.dumps`` as it is r
 streaming the same rows costs without followup's model, views and words. Peaks are read by
 /usr/bin/time. Target:
 ``list --json`` at 100,000 follow-ups in 200 MB or less.
+
+``followup export`` of the feed of all is measured twice, in the same way: first rendering
+every event (and keeping them), then from the kept events, as a later export or server reads
+them. (bench/plain_writer.py cannot be its peer here: it refuses the seed's anchored and
+sourced follow-ups; bench/feed_render.py compares their speed on a register it can write.)
 """
 
 from __future__ import annotations
@@ -85,10 +91,18 @@ def main() -> None:
         env = {**os.environ, "FOLLOWUP_CONFIG": str(config)}
         ours = peak([str(FOLLOWUP), "list", "--json"], env)
         peer = peak([sys.executable, "-c", PEER, driver_url(url), backend], env)
+        rendering = peak([str(FOLLOWUP), "export"], env)
+        exporting = peak([str(FOLLOWUP), "export"], env)
     print(f"{backend}: list --json of {count:,} follow-ups (+ the 11 of the seed)")
     print(f"  followup list --json           peak RSS {ours[0]:6.1f} MB  {ours[1]:6.2f} s")
     print(f"  peer: driver rows, json.dumps  peak RSS {peer[0]:6.1f} MB  {peer[1]:6.2f} s")
     print("target: followup list --json at 100,000 follow-ups in 200 MB or less")
+    print(f"{backend}: export of the feed of all")
+    print(f"  followup export, rendering all peak RSS {rendering[0]:6.1f} MB  "
+          f"{rendering[1]:6.2f} s")
+    print(f"  followup export, events kept   peak RSS {exporting[0]:6.1f} MB  "
+          f"{exporting[1]:6.2f} s")
+
 
 
 if __name__ == "__main__":

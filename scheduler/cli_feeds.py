@@ -37,20 +37,27 @@ def _feed_service() -> FeedService:
 )
 def export(audience: str, out: Path | None) -> None:
     """Write a calendar feed (.ics), the same bytes the feed server serves."""
-    body = _feed_service().render(audience).body
+    service = _feed_service()
+    service.check_audience(audience)
+    pieces = service.stream(audience)  # a batch of events at a time
     if out is None:
-        sys.stdout.buffer.write(body)
+        sys.stdout.buffer.writelines(pieces)
         sys.stdout.buffer.flush()
         return
     # Written beside the target and renamed over it: a reader never sees half a file.
     partial = out.with_name(f".{out.name}.partial")
     try:
-        partial.write_bytes(body)
+        with partial.open("wb") as written:
+            written.writelines(pieces)
+            size = written.tell()
         partial.replace(out)
     except OSError as error:
         partial.unlink(missing_ok=True)
         raise FollowupError(f"cannot write {out}: {error.strerror}") from None
-    click.echo(f"Wrote {out} ({len(body):,} bytes).", err=True)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    click.echo(f"Wrote {out} ({size:,} bytes).", err=True)
 
 
 @click.command()

@@ -23,7 +23,7 @@ import hmac
 import logging
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
@@ -71,6 +71,9 @@ _NO_TOKEN = secrets.token_urlsafe(24)
 _SECOND = timedelta(seconds=1)
 
 _BLOCK, _CHANGED, _KEY = attrgetter("block"), attrgetter("changed"), attrgetter("key")
+
+#: Events a streamed feed holds at once.
+_STREAM_BATCH = 500
 
 #: Past this share of the register changed at once, reading every revision is cheaper than
 #: asking for the changed ones in batches.
@@ -190,6 +193,38 @@ class FeedService:
                                 tuple(chosen))
             self._bodies[name] = made
         return made
+
+    def stream(self, name: str) -> Iterator[bytes]:
+        """The bytes :meth:`render` makes, a piece at a time, holding one batch of events
+        at a time rather than the whole feed: what ``followup export`` writes, so that a
+        register of any size is exported in bounded memory. Events not kept are rendered
+        and kept, a batch at a time."""
+        self.check_audience(name)
+        header, footer = calendar_parts(self.settings, name)
+        yield header
+        with self.store.transaction(write=False) as session:
+            reads = FeedStore(session, self.shape)
+            order = [row[0] for row in reads.versions()]
+            for start in range(0, len(order), _STREAM_BATCH):
+                batch = order[start:start + _STREAM_BATCH]
+                rows = {row.id: row for row in reads.rows(batch)}
+                made = {f.id: f for f in reads.followups(
+                    [i for i, row in rows.items() if row.block is None])}
+                rendered = []
+                for followup_id in batch:
+                    row = rows.get(followup_id)
+                    if row is None:
+                        continue  # removed since the order was read
+                    block = row.block
+                    if block is None:
+                        followup = made[followup_id]
+                        block = event_block(followup, self.settings)
+                        rendered.append((followup_id, version_of(followup), block))
+                    if name == ALL_AUDIENCES or name in self._audiences_of(row.kind, row.tags):
+                        yield block
+                if rendered:
+                    self._keep(rendered)
+        yield footer
 
     def gzipped(self, name: str, rendered: FeedBody) -> bytes:
         """``rendered``'s body as gzip, made once per body and kept beside it; only the runs

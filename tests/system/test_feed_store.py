@@ -348,6 +348,20 @@ def test_a_feed_kept_up_change_by_change_is_the_feed_made_afresh(
             assert kept_up.etag == fresh.etag, step
 
 
+def test_a_streamed_feed_is_the_rendered_one_and_keeps_what_it_renders(
+        service: FeedService) -> None:
+    """What `followup export` writes a batch at a time is the feed the server sends, kept
+    events or not; what it had to render is kept for the next process."""
+    assert set(kept(service.store, service.shape).values()) == {None}  # nothing kept yet
+    for audience in ("all", "temm-team"):
+        streamed = b"".join(FeedService(service.store, service.config).stream(audience))
+        assert streamed == rendered_afresh(service, audience)
+        assert streamed == service.render(audience).body
+    assert None not in kept(service.store, service.shape).values()
+    fake = keep_fake(service, "jcec-24")
+    assert fake in b"".join(FeedService(service.store, service.config).stream("all"))
+
+
 def test_a_feed_is_served_when_its_events_cannot_be_kept(
         service: FeedService, any_database_url: str, caplog: pytest.LogCaptureFixture) -> None:
     if not service.store.is_sqlite:
