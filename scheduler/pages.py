@@ -53,7 +53,6 @@ from events.kinds import Kind, Status
 from events.model import Change, FollowUp
 from events.planning import Audience
 from events.queue import Queue
-from events.reading import paragraphs
 from events.register import Register, standard_bus
 from events.timeline import Choice, Grouping, Item, build, span_between, ticks
 from events.window import format_window, parse_window
@@ -110,6 +109,10 @@ def marked(paragraph: str, sentence: str) -> Markup:
 
 def release_paragraph(followup: FollowUp) -> str | None:
     """The text of the release's paragraph the follow-up comes from, bullets included."""
+    # The release reader and its date grammar, imported when a follow-up page is shown:
+    # a server starting up need not compile them.
+    from events.reading import paragraphs
+
     source = followup.source
     if source is None or followup.paragraph is None:
         return None
