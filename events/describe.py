@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from events.model import FollowUp, Status
-from events.window import describe_window
+from events.window import describe_window, format_window
 
 # "21st Tripartite Environment Ministers Meeting (TEMM 21)": the name people use is the one
 # in brackets at the end.
@@ -87,3 +87,24 @@ def next_step(followup: FollowUp) -> str:
     if followup.window.earliest is None:
         return "Ask for a date or at least a window."
     return "Find out the date."
+
+
+def facts(followup: FollowUp) -> list[tuple[str, str]]:
+    """What ``followup show`` and a follow-up's page list of it, label and value in order,
+    empty values included for the caller to leave out: one list, so the two agree."""
+    snoozed = followup.snoozed_until
+    return [
+        ("Title", followup.title),
+        ("Kind", str(followup.kind)),
+        ("Status", str(followup.status)),
+        ("When", when(followup)),
+        ("Window", f"{format_window(followup.window)} ({followup.precision})"),
+        ("Phrase", followup.phrase or ""),
+        ("Where", followup.location or ""),
+        ("Parties", ", ".join(followup.parties)),
+        ("Tied to", tie(followup)),
+        ("Tags", ", ".join(followup.tags)),
+        ("Next step", next_step(followup)),
+        ("Snoozed", "" if snoozed is None else f"no chases until {snoozed.isoformat()}"),
+        ("Revision", str(followup.revision)),
+    ]

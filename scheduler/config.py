@@ -575,16 +575,20 @@ class _Reader:
     def has(self, key: str) -> bool:
         return self._lookup(key)[0]
 
-    def table_names(self, key: str) -> list[str]:
-        """The names of the tables under ``key`` ([audiences.desk] gives "desk")."""
+    def _table(self, key: str) -> Mapping[str, Any]:
+        """The table at ``key``: empty when absent, and when it is not a table (a problem)."""
         found, value = self._lookup(key)
         if not found:
-            return []
+            return {}
         if not isinstance(value, Mapping):
             self.problems.append(f"{key}: expected a table [{key}], got {value!r}")
-            return []
+            return {}
+        return value
+
+    def table_names(self, key: str) -> list[str]:
+        """The names of the tables under ``key`` ([audiences.desk] gives "desk")."""
         names = []
-        for name, inner in value.items():
+        for name, inner in self._table(key).items():
             if isinstance(inner, Mapping):
                 names.append(name)
             else:
@@ -594,13 +598,7 @@ class _Reader:
 
     def keys(self, key: str) -> list[str]:
         """The keys of the table at ``key`` (none when it is absent)."""
-        found, value = self._lookup(key)
-        if not found:
-            return []
-        if not isinstance(value, Mapping):
-            self.problems.append(f"{key}: expected a table [{key}], got {value!r}")
-            return []
-        return list(value)
+        return list(self._table(key))
 
     def get_list(self, key: str, item: type[T], default: list[T]) -> list[T]:
         values = self.get(key, list, default)

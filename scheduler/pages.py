@@ -47,7 +47,7 @@ from flask import Blueprint, Flask, abort, render_template, request
 from flask import Response as FlaskResponse
 from markupsafe import Markup, escape
 
-from events.describe import next_step, tie, when
+from events.describe import facts
 from events.errors import FollowupError, UnknownFollowUp, WindowError
 from events.kinds import Kind, Status
 from events.model import Change, FollowUp
@@ -295,23 +295,11 @@ def _facts(followup: FollowUp, zone: ZoneInfo) -> list[tuple[str, str]]:
     if schedule is not None and isinstance(schedule.start, datetime) \
             and isinstance(schedule.end, datetime) and schedule.timezone != zone.key:
         here = f"{local(schedule.start, zone)} – {local(schedule.end, zone)}"
-    rows = [
-        ("Title", followup.title),
-        ("Kind", str(followup.kind)),
-        ("Status", str(followup.status)),
-        ("When", when(followup)),
-        (f"In {zone.key}", here),
-        ("Window", f"{format_window(followup.window)} ({followup.precision})"),
-        ("Phrase", followup.phrase or ""),
-        ("Where", followup.location or ""),
-        ("Parties", ", ".join(followup.parties)),
-        ("Tied to", tie(followup)),
-        ("Tags", ", ".join(followup.tags)),
-        ("Next step", next_step(followup)),
-        ("Snoozed", "" if followup.snoozed_until is None
-         else f"no chases until {followup.snoozed_until.isoformat()}"),
-        ("Revision", str(followup.revision)),
-    ]
+    rows = []
+    for label, value in facts(followup):
+        rows.append((label, value))
+        if label == "When":
+            rows.append((f"In {zone.key}", here))
     if source is not None:
         rows.append(("Source", f"“{source.title}”, {source.publisher}, "
                                f"{source.published or 'undated'}"))

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from events.extract import Proposal
     from scheduler.replay import Applied, Fired
 
-from events.describe import next_step, tie, when
+from events.describe import facts, tie, when
 from events.ledger import PlanSettings
 from events.model import Change, FollowUp, Notice, Status
 from events.window import Phase, describe_window, format_window
@@ -192,27 +192,13 @@ def _followups_compact(followups: Sequence[FollowUp], today: date) -> Group:
 def followup_panel(
     followup: FollowUp, history: Sequence[Change], today: date, zone: ZoneInfo, layout: Layout
 ) -> Group:
-    facts = Table.grid(padding=(0, 2))
-    facts.add_column(style="bold", no_wrap=True)
-    facts.add_column(overflow="fold")
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
     source = followup.source
-    rows: list[tuple[str, str | Text]] = [
-        ("Follow-up", Text(followup.id, style="bold cyan")),
-        ("Title", followup.title),
-        ("Kind", str(followup.kind)),
-        ("Status", standing(followup, today)),
-        ("When", when(followup)),
-        ("Window", f"{format_window(followup.window)} ({followup.precision})"),
-        ("Phrase", followup.phrase or ""),
-        ("Where", followup.location or ""),
-        ("Parties", ", ".join(followup.parties)),
-        ("Tied to", tie(followup)),
-        ("Tags", ", ".join(followup.tags)),
-        ("Next step", next_step(followup)),
-        ("Snoozed", "" if followup.snoozed_until is None
-         else f"no chases until {followup.snoozed_until.isoformat()}"),
-        ("Revision", str(followup.revision)),
-    ]
+    rows: list[tuple[str, str | Text]] = [("Follow-up", Text(followup.id, style="bold cyan"))]
+    rows += [(label, standing(followup, today) if label == "Status" else value)
+             for label, value in facts(followup)]
     if source is not None:
         where = f"¶{followup.paragraph} of " if followup.paragraph is not None else ""
         rows.append(
@@ -227,8 +213,8 @@ def followup_panel(
         f"{stamp(c.at, zone)}: {c.new}" for c in history if c.field == "note")))
     for label, value in rows:
         if value:
-            facts.add_row(label, value)
-    return Group(facts, Text(""), history_table(history, zone, layout))
+            grid.add_row(label, value)
+    return Group(grid, Text(""), history_table(history, zone, layout))
 
 
 def _change(change: Change) -> str:
