@@ -12,12 +12,10 @@ from pathlib import Path
 import pytest
 
 from events.errors import ConfigError
-from events.ledger import Planner, PlanSettings
+from events.ledger import PlanSettings
 from events.model import Notice, NoticeStatus
 from events.planning import Audience, Policy
 from events.queue import Queue
-from events.register import Register, standard_bus
-from events.seed import load_seed
 from events.store import Store
 from scheduler.apprise_channel import AppriseChannel
 from scheduler.channels import GiveUp, Message, TryAgain, open_channels
@@ -34,6 +32,7 @@ from tests.system.daemons import (
     wait_for,
     write_config,
 )
+from tests.system.seeded import Clock, seeded_store
 from tests.system.smtp import free_port
 from tests.system.webhook import Endpoint, webhook
 
@@ -181,22 +180,9 @@ DELIVERY = DeliveryConfig(backoff_seconds=30, backoff_cap_seconds=600, max_attem
                           lease_seconds=60)
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(f"sqlite:///{tmp_path / 'register.db'}")
-    store.prepare()
-    bus = standard_bus()
-    Planner(SETTINGS).subscribe(bus)
-    with store.transaction(write=True) as session:
-        load_seed(Register(session, now=datetime(2019, 1, 24, tzinfo=UTC), bus=bus))
+    store = seeded_store(tmp_path, SETTINGS)
     yield store
     store.dispose()
 

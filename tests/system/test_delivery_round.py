@@ -25,6 +25,7 @@ from scheduler.config import DeliveryConfig
 from scheduler.dispatch import Dispatcher
 from scheduler.notices import Templates
 from scheduler.round import Round, last_fire_time
+from tests.system.seeded import Clock
 
 # Thursday 24 January 2019, 09:00 in Seoul: the seed release's day.
 START = datetime(2019, 1, 24, 0, 0, tzinfo=UTC)
@@ -33,14 +34,6 @@ SETTINGS = PlanSettings(audiences=(DESK,))
 DELIVERY = DeliveryConfig(grace_hours=24, lease_seconds=60, backoff_seconds=60,
                           backoff_cap_seconds=600, batch=50)
 MONDAY_9_SEOUL = datetime(2019, 1, 28, 0, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class Kept(Channel):

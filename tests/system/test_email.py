@@ -11,17 +11,16 @@ from pathlib import Path
 import pytest
 import trustme
 
-from events.ledger import Planner, PlanSettings
+from events.ledger import PlanSettings
 from events.model import NoticeStatus
 from events.planning import Audience, Policy
 from events.queue import Queue
-from events.register import Register, standard_bus
-from events.seed import load_seed
 from events.store import Store
 from scheduler.channels import ChannelDown, EmailChannel, GiveUp, Message, TryAgain
 from scheduler.config import DeliveryConfig, EmailChannelConfig
 from scheduler.dispatch import Dispatcher
 from scheduler.notices import Templates
+from tests.system.seeded import Clock, seeded_store
 from tests.system.smtp import Inbox, free_port, smtp_server
 
 DUE = datetime(2019, 11, 16, 0, 0, tzinfo=UTC)
@@ -183,22 +182,9 @@ DELIVERY = DeliveryConfig(backoff_seconds=30, backoff_cap_seconds=600, max_attem
                           lease_seconds=60)
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(f"sqlite:///{tmp_path / 'register.db'}")
-    store.prepare()
-    bus = standard_bus()
-    Planner(SETTINGS).subscribe(bus)
-    with store.transaction(write=True) as session:
-        load_seed(Register(session, now=datetime(2019, 1, 24, tzinfo=UTC), bus=bus))
+    store = seeded_store(tmp_path, SETTINGS)
     yield store
     store.dispose()
 

@@ -17,10 +17,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from events.kinds import NoticeStatus
-from events.ledger import Planner
 from events.queue import Queue
-from events.register import Register, standard_bus
-from events.seed import load_seed
 from events.store import Store
 from scheduler.config import Config, parse_config
 from scheduler.dispatch import Dispatcher
@@ -37,6 +34,7 @@ from tests.system.daemons import (
     wait_for,
     write_config,
 )
+from tests.system.seeded import Clock, seeded_store
 from tests.system.smtp import free_port
 from tests.system.test_apprise import channel
 from tests.system.webhook import Endpoint, webhook
@@ -167,14 +165,6 @@ CONFIG: dict[str, object] = {
 }
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def config() -> Config:
     return parse_config(CONFIG)
@@ -182,12 +172,7 @@ def config() -> Config:
 
 @pytest.fixture
 def store(tmp_path: Path, config: Config) -> Iterator[Store]:
-    store = Store(f"sqlite:///{tmp_path / 'register.db'}")
-    store.prepare()
-    bus = standard_bus()
-    Planner(config.plan).subscribe(bus)
-    with store.transaction(write=True) as session:
-        load_seed(Register(session, now=datetime(2019, 1, 24, tzinfo=UTC), bus=bus))
+    store = seeded_store(tmp_path, config.plan)
     yield store
     store.dispose()
 
