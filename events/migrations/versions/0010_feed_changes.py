@@ -30,6 +30,17 @@ _PRUNE = f"DELETE FROM feed_changes WHERE version <= {_VERSION} - {KEPT}"
 _WHEN = {"INSERT": "NEW", "UPDATE": "NEW", "DELETE": "OLD"}
 
 
+def _raise_function(*, once: str, each: str) -> str:
+    """PostgreSQL's trigger function: the version raised once a transaction (then ``once``),
+    and ``each`` for every row changed."""
+    return ("CREATE OR REPLACE FUNCTION followups_raise_version() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ "
+            "BEGIN "
+            "IF current_setting('followup.version_raised', true) IS DISTINCT FROM 'yes' THEN "
+            f"{_RAISE}; PERFORM set_config('followup.version_raised', 'yes', true); {once}"
+            f"END IF; {each}RETURN NULL; END $$")
+
+
 def upgrade() -> None:
     op.create_table(
         "feed_changes",
@@ -50,17 +61,10 @@ def upgrade() -> None:
             "CREATE TRIGGER feed_changes_prune AFTER INSERT ON feed_changes "
             f"WHEN NEW.version % 1000 = 0 BEGIN {_PRUNE}; END")
     else:
-        op.execute(
-            "CREATE OR REPLACE FUNCTION followups_raise_version() RETURNS trigger "
-            "LANGUAGE plpgsql AS $$ "
-            "BEGIN "
-            "IF current_setting('followup.version_raised', true) IS DISTINCT FROM 'yes' THEN "
-            f"{_RAISE}; PERFORM set_config('followup.version_raised', 'yes', true); "
-            f"IF {_VERSION} % 1000 = 0 THEN {_PRUNE}; END IF; "
-            "END IF; "
-            "INSERT INTO feed_changes (version, followup_id) VALUES "
-            f"({_VERSION}, CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END); "
-            "RETURN NULL; END $$")
+        op.execute(_raise_function(
+            once=f"IF {_VERSION} % 1000 = 0 THEN {_PRUNE}; END IF; ",
+            each="INSERT INTO feed_changes (version, followup_id) VALUES "
+                 f"({_VERSION}, CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END); "))
 
 
 def downgrade() -> None:
@@ -71,12 +75,6 @@ def downgrade() -> None:
             op.execute(f"CREATE TRIGGER followups_{when.lower()}_raise_version AFTER {when} "
                        f"ON followups BEGIN {_RAISE}; END")
     else:
-        op.execute(
-            "CREATE OR REPLACE FUNCTION followups_raise_version() RETURNS trigger "
-            "LANGUAGE plpgsql AS $$ "
-            "BEGIN "
-            "IF current_setting('followup.version_raised', true) IS DISTINCT FROM 'yes' THEN "
-            f"{_RAISE}; PERFORM set_config('followup.version_raised', 'yes', true); "
-            "END IF; RETURN NULL; END $$")
+        op.execute(_raise_function(once="", each=""))  # as migration 0005 made it
     op.drop_index("ix_feed_changes_version", table_name="feed_changes")
     op.drop_table("feed_changes")
