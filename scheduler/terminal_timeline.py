@@ -10,12 +10,15 @@ too little room beside it, each id gets a line of its own above its bar.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 from rich.console import Group as Lines
 from rich.console import RenderableType
+from rich.table import Table
 from rich.text import Text
 
 from events.timeline import Bar, Span, Timeline, position, ticks
+from events.window import format_window
 
 FUZZY = "░"
 CONFIRMED = "█"
@@ -113,10 +116,30 @@ def draw(timeline: Timeline, width: int, zone: str) -> RenderableType:
             lines.append(Text(f"  {anchor} → {', '.join(dependants)}"))
     if timeline.undated:
         lines.append(Text("Undated:", style="bold"))
-        lines.extend(Text(f"  {item.id}  {item.title}") for item in timeline.undated)
+        lines.append(_listed((Text(item.id, style="bold cyan"), Text(item.title))
+                             for item in timeline.undated))
     if timeline.outside:
-        lines.append(Text(f"Outside this span: {len(timeline.outside)} "
-                          f"(--from {timeline.fit.start.isoformat()} --to "
-                          f"{timeline.fit.end.isoformat()} shows every date)"
-                          if timeline.fit else "", style="dim"))
+        shows = (f" (--from {timeline.fit.start.isoformat()} --to "
+                 f"{timeline.fit.end.isoformat()} shows every date)" if timeline.fit else "")
+        lines.append(Text(f"Outside this span{shows}:", style="bold"))
+        rows = []
+        for item in timeline.outside:
+            # Overdue ones most of all: a window that passed unconfirmed is what to chase.
+            name = Text(item.id, style="bold cyan")
+            if item.overdue(timeline.today):
+                name.append(" !", style="bold red")
+            rows.append((name, Text(f"{format_window(item.confirmed or item.window)}  "
+                                    f"{item.title}")))
+        lines.append(_listed(rows))
     return Lines(*lines)
+
+
+def _listed(rows: Iterable[tuple[Text, Text]]) -> Table:
+    """Follow-ups listed under the picture, indented: ids whole, text wrapping beside them."""
+    listing = Table.grid(padding=(0, 2, 0, 0))
+    listing.add_column(width=0)  # the indent, with the padding
+    listing.add_column(no_wrap=True)
+    listing.add_column()
+    for name, words in rows:
+        listing.add_row("", name, words)
+    return listing

@@ -132,7 +132,8 @@ def test_the_seeds_year_shows_every_follow_up_where_its_dates_say(
 
 def test_the_default_span_runs_around_today(site: tuple[str, FeedService]) -> None:
     base, _ = site
-    page = parse(get(base)[2])
+    body = get(base)[2]
+    page = parse(body)
     today = datetime.now(ZoneInfo("Asia/Seoul")).date()
     span = Span.around(today)
     svg = page.one("svg", id="timeline")
@@ -147,6 +148,21 @@ def test_the_default_span_runs_around_today(site: tuple[str, FeedService]) -> No
     bar = page.bars["working-level-meetings"]
     assert (bar["data-start"], bar["data-end"]) == (span.start.isoformat(), span.end.isoformat())
     assert page.one("a", id="fit")["href"].startswith("?from=2019-01-24&to=2019-12-31")
+    # What lies before it is listed, what passed unconfirmed marked overdue.
+    outside = body.split(b'<h2 id="outside">')[1].decode()
+    listed = {m.group(1): m.group(0)
+              for m in re.finditer(r'<li><a href="followups/([^"]+)">.*?</li>', outside)}
+    assert "overdue" in listed["temm-21"]
+    assert "overdue" not in listed["kma-visit"]
+
+
+def test_the_terminal_lists_what_lies_outside_its_span(config_file: Path) -> None:
+    out = timeline(config_file)  # today's span: the 2019 release lies before it
+    outside = out.split("Outside this span")[1].splitlines()[1:]
+    ids = {line.split()[0]: line for line in outside if line.strip()}
+    assert ids["temm-21"].split()[1] == "!"  # passed unconfirmed
+    assert ids["kma-visit"].split()[1] != "!"  # held as confirmed
+    assert "2019-H2" in ids["jcec-24"]
 
 
 def test_confirming_moves_the_bars_and_shows_on_the_pages(
