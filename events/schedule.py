@@ -113,12 +113,11 @@ class Schedule:
     ) -> Schedule:
         """The schedule for ``confirm --on DAYS [--at HH:MM [--until HH:MM]] --tz ZONE``; with
         no end, it lasts ``length`` (default an hour) from its start."""
-        if days.precision is not Precision.DAY:
+        if days.precision is not Precision.DAY or days.earliest is None or days.latest is None:
             raise ScheduleError(
                 f"{format_window(days)} is not a day or a span of days: confirm takes exact "
                 "days such as 2019-11-23 or 2019-11-23..2019-11-24 (use 'move' for a window)"
             )
-        assert days.earliest is not None and days.latest is not None
         if at is None:
             if until is not None:
                 raise ScheduleError("--until needs --at: give the start time as well")
@@ -161,7 +160,8 @@ class Schedule:
 
     def utc(self) -> tuple[datetime, datetime]:
         """Start and end as UTC instants; only for a timed schedule."""
-        assert isinstance(self.start, datetime) and isinstance(self.end, datetime)
+        if not (isinstance(self.start, datetime) and isinstance(self.end, datetime)):
+            raise ValueError(f"{self.describe()} has days, not times: it has no UTC instants")
         return self.start.astimezone(UTC), self.end.astimezone(UTC)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from events.errors import WindowError
 from events.model import Kind
 from events.register import Draft, Register
 from events.schedule import Schedule
@@ -58,7 +59,9 @@ def _draft(entry: dict[str, Any], source: Any) -> Draft:
     schedule = None
     if confirmed is not None:
         days = parse_window(confirmed)
-        assert days.earliest is not None and days.latest is not None
+        if days.earliest is None or days.latest is None:
+            raise WindowError(f"seed follow-up {entry.get('id')!r}: confirmed {confirmed!r} "
+                              "must be days, such as 2019-01-24")
         schedule = Schedule(days.earliest, days.latest)
     return Draft(
         id=entry["id"],

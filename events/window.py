@@ -176,9 +176,8 @@ class Window:
     def contains(self, item: date | Window) -> bool:
         """Whether a day, or every day of another window, falls inside this one."""
         if isinstance(item, Window):
-            if item.is_undated:
+            if item.earliest is None:  # undated
                 return self.is_undated
-            assert item.earliest is not None
             return self.contains(item.earliest) and (
                 self.latest is None if item.latest is None else self.contains(item.latest)
             )
@@ -246,17 +245,25 @@ def parse_window(text: str) -> Window:
             return _parse_point(cleaned)
         head, _, tail = cleaned.partition("..")
         first = _parse_point(head.strip())
-        assert first.earliest is not None
+        start, _ = _days(first)
         if not tail.strip():
-            return Window.open_from(first.earliest)
+            return Window.open_from(start)
         last = _parse_point(tail.strip())
-        assert last.latest is not None and first.latest is not None
-        if last.latest < first.earliest:
-            raise WindowError(f"it ends ({last.latest}) before it starts ({first.earliest})")
+        _, end = _days(last)
+        if end < start:
+            raise WindowError(f"it ends ({end}) before it starts ({start})")
         finest = min(first.precision, last.precision, key=_BOUNDED.index)
-        return Window(first.earliest, last.latest, finest)
+        return Window(start, end, finest)
     except WindowError as problem:
         raise WindowError(f"{text!r} is not a date window: {problem}; {_SYNTAX_HINT}") from None
+
+
+def _days(point: Window) -> tuple[date, date]:
+    """The first and last day of one end of a span A..B: a day, month, quarter, half-year or
+    year, never undated or open."""
+    if point.earliest is None or point.latest is None:
+        raise WindowError("each end of a span must be a date, such as 2019-03 or 2019-Q4")
+    return point.earliest, point.latest
 
 
 def _parse_point(text: str) -> Window:
