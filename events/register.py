@@ -214,6 +214,15 @@ def _listing(
     )
 
 
+def snooze_too_soon(until: date, today: date) -> str | None:
+    """Why ``until`` cannot end a snooze made ``today`` (it must come after it), or None:
+    the command and the page say it in the same words."""
+    if until > today:
+        return None
+    return (f"{until.isoformat()} is not after today ({today.isoformat()}): give a later "
+            "day, or --clear to chase it as usual")
+
+
 class Register:
     """Reads and changes follow-ups inside one transaction of ``session``."""
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from events.errors import FollowupError, WindowError
-from events.register import Register
+from events.register import Register, snooze_too_soon
 from events.schedule import Schedule, parse_clock
 from events.window import Window, describe_window, parse_window
 from scheduler.config import Config
@@ -139,10 +139,9 @@ def _snooze(register: Register, acting: Acting, followup_id: str, form: _Form) -
             raise FollowupError(f"--until {describe_window(until)} is not one day: give a day "
                                 "such as 2019-03-01")
         day = until.earliest
-        if day <= acting.today:
-            raise FollowupError(f"--until {day.isoformat()} is not after today "
-                                f"({acting.today.isoformat()}): give a later day, or --clear "
-                                "to chase it as usual")
+        problem = snooze_too_soon(day, acting.today)
+        if problem is not None:
+            raise FollowupError(f"--until {problem}")
     note = form.text("note")
     register.snooze(followup_id, day, note=note, why=_why("snooze", followup_id, form, acting))
     verb = "chased as usual again" if day is None else f"snoozed until {day.isoformat()}"

@@ -53,12 +53,13 @@ def snooze(followup_id: str, until: date | int | None, clear: bool, note: str | 
     """Stop chasing a follow-up until a day; leads and window notices still go out."""
     if clear == (until is not None):
         raise click.UsageError("give either --until DATE or --clear")
+    from events.register import snooze_too_soon
+
     app = current_app()
     day = app.today() + timedelta(days=until) if isinstance(until, int) else until
-    if day is not None and day <= app.today():
-        raise click.BadParameter(
-            f"{day.isoformat()} is not after today ({app.today().isoformat()}): give a later "
-            "day, or --clear to chase it as usual", param_hint="'--until'")
+    problem = None if day is None else snooze_too_soon(day, app.today())
+    if problem is not None:
+        raise click.BadParameter(problem, param_hint="'--until'")
     with app.register() as register:
         register.snooze(followup_id, day, note=note, why=why())
     report(register, as_json)
