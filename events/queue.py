@@ -19,11 +19,9 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
-    Connection,
     CursorResult,
     Result,
     Table,
-    bindparam,
     case,
     delete,
     func,
@@ -36,28 +34,12 @@ from events.ledger import WAITING, chunks, notify
 from events.model import Daemon, Notice, NoticeStatus
 from events.planning import NoticeKind
 
-__all__ = ["Queue", "record_failure", "record_sent"]
+__all__ = ["Queue"]
 
 # Updates go to the table, not the mapped class: the ORM would also look for each row among
 # the objects it holds, which is a third of the cost of recording a delivery.
 _NOTICES = cast(Table, Notice.__table__)
 _N = _NOTICES.c
-
-# Recording an outcome happens once per notice: the statements are built once, too. The
-# notice must still be this daemon's: a lease taken over by another daemon is not written.
-_HELD = (_N.id == bindparam("b_id"), _N.lease_owner == bindparam("b_owner"),
-         _N.status == NoticeStatus.SENDING)
-_TRIED = {"attempts": _N.attempts + 1, "attempted_at": bindparam("b_now"),
-          "lease_owner": None, "lease_expires": None}
-_MARK_SENT = update(_NOTICES).where(*_HELD).values(
-    status=NoticeStatus.SENT, sent_at=bindparam("b_now"), subject=bindparam("b_subject"),
-    body_text=bindparam("b_text"), body_html=bindparam("b_html"), late=bindparam("b_late"),
-    last_error=None, **_TRIED)
-_MARK_RETRY = update(_NOTICES).where(*_HELD).values(
-    status=NoticeStatus.FAILED, next_attempt=bindparam("b_retry"),
-    last_error=bindparam("b_error"), **_TRIED)
-_MARK_DEAD = update(_NOTICES).where(*_HELD).values(
-    status=NoticeStatus.DEAD, last_error=bindparam("b_error"), **_TRIED)
 
 # Handing a notice back undoes the claim: it waits as it did before (failed if it had been
 # tried, pending if not), with no attempt counted.
@@ -308,26 +290,6 @@ class Queue:
             .order_by(Notice.next_attempt).limit(1)).first() for status in WAITING]
         return min((n for n in found if n is not None), key=lambda n: n.next_attempt,
                    default=None)
-
-
-def record_sent(connection: Connection, notice_id: int, owner: str, *, now: datetime,
-                subject: str, text: str, html: str | None, late: bool) -> bool:
-    """Record a delivery; False when the notice is no longer this owner's."""
-    result = connection.execute(_MARK_SENT, {
-        "b_id": notice_id, "b_owner": owner, "b_now": now, "b_subject": subject,
-        "b_text": text, "b_html": html, "b_late": late})
-    return bool(result.rowcount)
-
-
-def record_failure(connection: Connection, notice_id: int, owner: str, error: str, *,
-                   now: datetime, retry_at: datetime | None) -> bool:
-    """A failed attempt: retried at ``retry_at``, or dead (None) with the reason kept."""
-    params = {"b_id": notice_id, "b_owner": owner, "b_error": error, "b_now": now}
-    if retry_at is None:
-        result = connection.execute(_MARK_DEAD, params)
-    else:
-        result = connection.execute(_MARK_RETRY, {**params, "b_retry": retry_at})
-    return bool(result.rowcount)
 
 
 def _rowcount(result: Result[Any]) -> int:

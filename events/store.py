@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import PoolProxiedConnection
 
 from events.errors import StoreError
 
@@ -167,17 +168,20 @@ class Store:
         with self._translated_errors(), (self._writer if write else self._reader).begin() as c:
             yield c
 
-    @contextmanager
-    def statement(self) -> Iterator[Connection]:
-        """A connection for one writing statement that is a transaction of its own: what a
-        hot path such as recording an outcome needs. On PostgreSQL it is one round trip; on
-        SQLite it is a writing transaction as any other (a local call, not a trip)."""
-        if self.is_sqlite:
-            with self.connection(write=True) as connection:
-                yield connection
-            return
-        with self._translated_errors(), self._single.connect() as connection:
-            yield connection
+    def outcome_connection(self) -> PoolProxiedConnection:
+        """A driver connection on which each statement is a transaction of its own, for
+        recording delivery outcomes (``events/recording.py``); ``close()`` gives it back.
+
+        On PostgreSQL it is the connection that may commit before the disk has the outcome
+        ([delivery] durable_outcomes = false), and takes no ping from the pool: a dropped
+        one fails its statement, which is retried on a new one.
+        """
+        engine = self.engine if self.is_sqlite else self._single
+        try:
+            return engine.raw_connection()
+        except (DBAPIError, sqlite3.Error) as error:
+            raise self.translated(error) or StoreError(
+                f"cannot use {self.describe()}: {error}") from error
 
     # -- schema ------------------------------------------------------------------------
 
@@ -251,7 +255,17 @@ class Store:
                 raise
             raise explained from error
 
-    def _explain(self, error: Exception) -> StoreError | None:
+    def translated(self, error: BaseException) -> StoreError | None:
+        """The StoreError a database error is to the user (None when it is no database
+        error): explained where the cause is known, in the driver's words otherwise."""
+        original: Any = getattr(error, "orig", error)
+        if not isinstance(original, sqlite3.Error) and not type(original).__module__.startswith(
+                "psycopg"):
+            return None
+        return self._explain(error) or StoreError(
+            f"cannot use {self.describe()}: {_first_line(original)}")
+
+    def _explain(self, error: BaseException) -> StoreError | None:
         original: Any = getattr(error, "orig", error)
         message = str(original).strip().splitlines()[0] if str(original).strip() else ""
         where = self.describe()
@@ -342,6 +356,11 @@ def _stamped(connection: Connection) -> str | None:
         return None
     rows = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
     return rows[0] if len(rows) == 1 else None
+
+
+def _first_line(error: BaseException) -> str:
+    text_ = str(error).strip()
+    return text_.splitlines()[0] if text_ else type(error).__name__
 
 
 def _alembic_config() -> AlembicConfig:

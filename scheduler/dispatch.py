@@ -30,7 +30,7 @@ from time import perf_counter
 from typing import Any, Protocol
 
 from jinja2 import TemplateError
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload
 
@@ -38,7 +38,8 @@ from events.errors import StoreError
 from events.ledger import PlanSettings, facts_of
 from events.model import Change, FollowUp, Notice
 from events.planning import Audience, NoticeKind
-from events.queue import Queue, record_failure, record_sent
+from events.queue import Queue
+from events.recording import Recorder
 from events.register import register_state
 from events.store import Store
 from scheduler.breaker import Breaker, backoff
@@ -120,7 +121,7 @@ class _Unrecorded:
     """An outcome that happened but is not yet in the database."""
 
     item: Prepared
-    write: Callable[[Connection], bool]
+    write: Callable[[Recorder], bool]
 
 
 class Dispatcher:
@@ -170,8 +171,9 @@ class Dispatcher:
         #:   a week and the notices of months over a register that mostly stands still,
         #:   where a daemon, a week apart, would only hold the memory.
         self.rehearsal = rehearsal
-        self._outcomes: list[tuple[Prepared, Callable[[Connection], bool],
+        self._outcomes: list[tuple[Prepared, Callable[[Recorder], bool],
                                    Callable[[bool], None]]] = []
+        self.recorder = Recorder(store)
         self._known: _Kept | None = None
         #: Claims let go of while the database did not answer, to give back once it does.
         self._abandoned: list[int] = []
@@ -179,6 +181,12 @@ class Dispatcher:
     def run(self) -> int:
         """Deliver everything due now, batch by batch; the number of notices tried."""
         self.observer.round()
+        try:
+            return self._run()
+        finally:
+            self.recorder.release()
+
+    def _run(self) -> int:
         if not self._record_unrecorded() or not self._give_back_abandoned():
             return 0
         tried = 0
@@ -222,6 +230,7 @@ class Dispatcher:
     def finish(self) -> int:
         """On stop: record what was sent, give back what was claimed but not tried."""
         self._record_unrecorded()
+        self.recorder.release()
         keep = {u.item.notice_id for u in self._unrecorded}
         for unrecorded in self._unrecorded:
             log.error("sent [%s] but could not record it: it may go out again",
@@ -454,10 +463,10 @@ class Dispatcher:
         if message is None:
             return
 
-        def write(connection: Connection) -> bool:
-            return record_sent(connection, item.notice_id, self.owner, now=self.clock(),
-                               subject=message.subject, text=message.text, html=message.html,
-                               late=message.late)
+        def write(recorder: Recorder) -> bool:
+            return recorder.sent(item.notice_id, self.owner, now=self.clock(),
+                                 subject=message.subject, text=message.text,
+                                 html=message.html, late=message.late)
 
         def report(kept: bool) -> None:
             if kept:
@@ -477,9 +486,9 @@ class Dispatcher:
         if final and item.attempt >= self.delivery.max_attempts and item.problem is None:
             error = f"gave up after {item.attempt} attempts: {error}"
 
-        def write(connection: Connection) -> bool:
-            return record_failure(connection, item.notice_id, self.owner, error, now=now,
-                                  retry_at=retry_at)
+        def write(recorder: Recorder) -> bool:
+            return recorder.failed(item.notice_id, self.owner, error, now=now,
+                                   retry_at=retry_at)
 
         def report(_kept: bool) -> None:
             if retry_at is None:
@@ -491,7 +500,7 @@ class Dispatcher:
 
         self._record(item, write, report)
 
-    def _record(self, item: Prepared, write: Callable[[Connection], bool],
+    def _record(self, item: Prepared, write: Callable[[Recorder], bool],
                 report: Callable[[bool], None]) -> None:
         """Write an outcome, retrying while the database is locked or away, and
         ``report`` whether the notice was still this daemon's.
@@ -511,13 +520,13 @@ class Dispatcher:
         outcomes, self._outcomes = self._outcomes, []
         if not outcomes:
             return
-        with self.store.statement() as connection:
-            kept = [write(connection) for _, write, _ in outcomes]
+        with self.recorder.together():
+            kept = [write(self.recorder) for _, write, _ in outcomes]
         self.holdings.release([item.notice_id for item, _, _ in outcomes])
         for (_, _, report), was_kept in zip(outcomes, kept, strict=True):
             report(was_kept)
 
-    def _write_outcome(self, item: Prepared, write: Callable[[Connection], bool]
+    def _write_outcome(self, item: Prepared, write: Callable[[Recorder], bool]
                        ) -> bool | None:
         """Whether the notice was still this daemon's; None when the outcome is kept to
         be written later."""
@@ -526,8 +535,7 @@ class Dispatcher:
         delay, failures = 0.05, 0
         while True:
             try:
-                with self.store.statement() as connection:
-                    kept = write(connection)
+                kept = write(self.recorder)
             except DATABASE_ERRORS as error:
                 failures += 1
                 if failures == 1:
@@ -551,8 +559,7 @@ class Dispatcher:
         while self._unrecorded:
             unrecorded = self._unrecorded[0]
             try:
-                with self.store.statement() as connection:
-                    unrecorded.write(connection)
+                unrecorded.write(self.recorder)
             except DATABASE_ERRORS:
                 return False
             self._unrecorded.pop(0)

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from events.ledger import Ledger, Planner, PlanSettings
 from events.model import Change, Kind, Notice, NoticeStatus
 from events.planning import Audience, NoticeKind, Planned, Policy, notice_key
-from events.queue import Queue, record_failure, record_sent
+from events.queue import Queue
+from events.recording import Recorder
 from events.register import Register, standard_bus
 from events.schedule import Schedule
 from events.seed import load_seed
@@ -75,16 +76,21 @@ def queue_do(store: Store, now: datetime, action):  # type: ignore[no-untyped-de
 
 
 def mark_sent(store: Store, now: datetime, notice_id: int, owner: str) -> bool:
-    with store.connection(write=True) as connection:
-        return record_sent(connection, notice_id, owner, now=now, subject="s", text="t",
-                           html=None, late=False)
+    recorder = Recorder(store)
+    try:
+        return recorder.sent(notice_id, owner, now=now, subject="s", text="t", html=None,
+                             late=False)
+    finally:
+        recorder.release()
 
 
 def mark_failed(store: Store, now: datetime, notice_id: int, owner: str, error: str,
                 retry_at: datetime | None) -> bool:
-    with store.connection(write=True) as connection:
-        return record_failure(connection, notice_id, owner, error, now=now,
-                              retry_at=retry_at)
+    recorder = Recorder(store)
+    try:
+        return recorder.failed(notice_id, owner, error, now=now, retry_at=retry_at)
+    finally:
+        recorder.release()
 
 
 def test_the_seed_is_planned_when_it_is_loaded(store: Store) -> None:

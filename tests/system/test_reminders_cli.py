@@ -14,7 +14,8 @@ from click.testing import CliRunner, Result
 from sqlalchemy import update
 
 from events.model import Notice, NoticeStatus
-from events.queue import Queue, record_failure
+from events.queue import Queue
+from events.recording import Recorder
 from events.store import Store
 from scheduler.cli import cli
 from scheduler.notices import TemplateProblem, Templates, default_directory, ensure_valid
@@ -218,10 +219,11 @@ def give_up(config_file: Path, keys: list[str], *, error: str = "550 no such use
             notices = Queue(session, at).by_keys(keys)
             session.execute(update(Notice).where(Notice.id.in_([n.id for n in notices]))
                             .values(status=NoticeStatus.SENDING, lease_owner="gone"))
-        with store.connection(write=True) as connection:
-            for notice in notices:
-                record_failure(connection, notice.id, "gone", error, now=at,
-                               retry_at=None if status is NoticeStatus.DEAD else at)
+        recorder = Recorder(store)
+        for notice in notices:
+            recorder.failed(notice.id, "gone", error, now=at,
+                            retry_at=None if status is NoticeStatus.DEAD else at)
+        recorder.release()
     finally:
         store.dispose()
 

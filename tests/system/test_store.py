@@ -477,9 +477,15 @@ def test_outcomes_wait_for_the_disk_unless_told_not_to(postgres_schema_url: str,
     store = Store(postgres_schema_url, durable_outcomes=durable)
     try:
         store.prepare()
-        with store.statement() as connection:
-            setting = connection.execute(text("SHOW synchronous_commit")).scalar()
-            schema = connection.execute(text("SELECT current_schema()")).scalar()
+        connection = store.outcome_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute("SHOW synchronous_commit")
+            setting = cursor.fetchone()[0]
+            cursor.execute("SELECT current_schema()")
+            schema = cursor.fetchone()[0]
+        finally:
+            connection.close()
         with store.transaction(write=True) as session:
             elsewhere = session.execute(text("SHOW synchronous_commit")).scalar()
             expected_schema = session.execute(text("SELECT current_schema()")).scalar()
