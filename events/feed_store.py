@@ -8,23 +8,25 @@ block is missing or made for another version or shape is loaded whole, to be ren
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, text
+from sqlalchemy import Dialect, Table, bindparam, delete, insert, select, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 from events.feed import Placed, Version, feed_place
 from events.model import FeedBlock, FollowUp, Kind
 
 __all__ = ["FeedRow", "FeedStore", "register_version", "token_of"]
 
+_FOLLOWUPS = cast(Table, FollowUp.__table__)
+
 #: Ids asked for in one statement; well under every database's limit on parameters.
 _BATCH = 500
 
-_ANCHOR = aliased(FollowUp)
 # Read for every follow-up when a feed starts or has fallen far behind: plain SQL through
 # the driver, since building SQLAlchemy's typed rows would cost more than the query.
 _VERSIONS = ("SELECT f.id, f.revision, a.revision, f.earliest FROM followups f "
@@ -32,6 +34,16 @@ _VERSIONS = ("SELECT f.id, f.revision, a.revision, f.earliest FROM followups f "
 # The same for the follow-ups that changed and those tied to them, whose events show their
 # anchor's dates and state.
 _VERSIONS_OF = text(_VERSIONS + " WHERE f.id IN :ids OR f.anchor_id IN :ids").bindparams(
+    bindparam("ids", expanding=True))
+# Every follow-up with its block when one is kept for its version: read through the driver,
+# each column converted once per distinct value (kinds, tag lists and the instants of a bulk
+# load repeat), since SQLAlchemy's typed rows cost most of a new process's first feed.
+_ROWS_SQL = ("SELECT f.id, f.revision, a.revision, f.kind, f.tags, f.updated_at, b.block "
+             "FROM followups f LEFT OUTER JOIN followups a ON a.id = f.anchor_id "
+             "LEFT OUTER JOIN feed_blocks b ON b.followup_id = f.id AND b.shape = :shape "
+             "AND b.revision = f.revision AND b.anchor_revision = COALESCE(a.revision, 0)")
+_ROWS = text(_ROWS_SQL)
+_ROWS_OF = text(_ROWS_SQL + " WHERE f.id IN :ids").bindparams(
     bindparam("ids", expanding=True))
 _VERSION = text("SELECT version FROM register_version")
 _TOKEN = text("SELECT token FROM feed_tokens WHERE audience = :audience")
@@ -57,10 +69,51 @@ class FeedRow(NamedTuple):
     id: str
     version: Version
     kind: Kind
-    tags: list[str]
+    tags: tuple[str, ...]
     changed: datetime
     #: The kept block for this version and shape, or None when it must be rendered.
     block: bytes | None
+
+
+class _RowConverter:
+    """A feed row's values as the mapped columns give them, converted by the columns' own
+    types for this database, each distinct value once."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self._kinds: dict[Any, Kind] = {}
+        self._tags: dict[Any, tuple[str, ...]] = {}
+        self._instants: dict[Any, datetime] = {}
+        self._from_tags = _result_processor(_FOLLOWUPS.c.tags.type, dialect)
+        self._from_instant = _result_processor(_FOLLOWUPS.c.updated_at.type, dialect)
+
+    def kind(self, value: str) -> Kind:
+        try:
+            return self._kinds[value]
+        except KeyError:
+            made = self._kinds[value] = Kind(value)
+            return made
+
+    def tags(self, value: Any) -> tuple[str, ...]:
+        if not isinstance(value, str):  # already a list: the driver read the JSON
+            return tuple(value or ())
+        try:
+            return self._tags[value]
+        except KeyError:
+            parsed = self._from_tags(value) if self._from_tags else value
+            made = self._tags[value] = tuple(parsed or ())
+            return made
+
+    def changed(self, value: Any) -> datetime:
+        try:
+            return self._instants[value]
+        except KeyError:
+            made: datetime = self._from_instant(value) if self._from_instant else value
+            self._instants[value] = made
+            return made
+
+
+def _result_processor(type_: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    return type_.dialect_impl(dialect).result_processor(dialect, None)
 
 
 class FeedStore:
@@ -98,21 +151,19 @@ class FeedStore:
 
     def rows(self, ids: Sequence[str] | None = None) -> Iterator[FeedRow]:
         """The follow-ups named by ``ids`` (None: every one), with their kept blocks."""
-        kept = and_(FeedBlock.followup_id == FollowUp.id, FeedBlock.shape == self.shape,
-                    FeedBlock.revision == FollowUp.revision,
-                    FeedBlock.anchor_revision == func.coalesce(_ANCHOR.revision, 0))
-        query = (select(FollowUp.id, FollowUp.revision, _ANCHOR.revision, FollowUp.kind,
-                        FollowUp.tags, FollowUp.updated_at, FeedBlock.block)
-                 .outerjoin(_ANCHOR, FollowUp.anchor_id == _ANCHOR.id)
-                 .outerjoin(FeedBlock, kept))
-        batches = [None] if ids is None else [ids[i:i + _BATCH]
-                                              for i in range(0, len(ids), _BATCH)]
-        for batch in batches:
-            chosen = query if batch is None else query.where(FollowUp.id.in_(batch))
-            for followup_id, revision, anchored, kind, tags, changed, block in (
-                    self.session.connection().execute(chosen)):
-                yield FeedRow(followup_id, (revision, anchored or 0), kind, tags, changed,
-                              block)
+        connection = self.session.connection()
+        convert = _RowConverter(connection.dialect)
+        batches: Iterable[Any]  # a result for each batch of ids
+        if ids is None:
+            batches = [connection.execute(_ROWS, {"shape": self.shape})]
+        else:
+            batches = (connection.execute(_ROWS_OF, {"shape": self.shape,
+                                                     "ids": ids[start:start + _BATCH]})
+                       for start in range(0, len(ids), _BATCH))
+        for result in batches:
+            for followup_id, revision, anchored, kind, tags, changed, block in result.all():
+                yield FeedRow(followup_id, (revision, anchored or 0), convert.kind(kind),
+                              convert.tags(tags), convert.changed(changed), block)
 
     def followups(self, ids: Sequence[str]) -> Iterator[FollowUp]:
         """The follow-ups named by ``ids``, whole, with their anchors and sources."""

@@ -23,7 +23,7 @@ import hmac
 import logging
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
@@ -123,6 +123,7 @@ class FeedService:
         self._started = _whole_second(clock())
         #: The latest Last-Modified sent for each audience.
         self._sent: dict[str, datetime] = {}
+        self._chosen_by: dict[tuple[Kind, tuple[str, ...]], frozenset[str]] = {}
 
     def audiences(self) -> list[str]:
         return [a.name for a in self.config.plan.audiences] + [ALL_AUDIENCES]
@@ -271,8 +272,15 @@ class FeedService:
             rendered.append((followup.id, version, block))
         return rendered
 
-    def _audiences_of(self, kind: Kind, tags: list[str]) -> frozenset[str]:
-        return frozenset(a.name for a in self.config.plan.audiences if a.chooses(kind, tags))
+    def _audiences_of(self, kind: Kind, tags: Sequence[str]) -> frozenset[str]:
+        # A register has a few kinds and tag lists, each asked about thousands of times.
+        key = (kind, tuple(tags))
+        try:
+            return self._chosen_by[key]
+        except KeyError:
+            chosen = self._chosen_by[key] = frozenset(
+                a.name for a in self.config.plan.audiences if a.chooses(kind, tags))
+            return chosen
 
     def _keep(self, rendered: list[tuple[str, Version, bytes]]) -> None:
         """Keep rendered blocks for the next process; a feed is served without them."""

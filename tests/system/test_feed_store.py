@@ -206,7 +206,7 @@ def test_a_kept_block_is_good_for_its_version_and_shape_only(store: Store) -> No
         row = next(FeedStore(session, SHAPE).rows(["jcec-24"]))
         followup = session.get(FollowUp, "jcec-24")
         assert followup is not None
-        assert (row.kind, row.tags, row.changed) == (followup.kind, followup.tags,
+        assert (row.kind, row.tags, row.changed) == (followup.kind, tuple(followup.tags),
                                                      followup.updated_at)
         assert list(FeedStore(session, SHAPE).rows([])) == []
 
