@@ -11,17 +11,19 @@ in the current folder, else the defaults below. ``FOLLOWUP_DATABASE_URL`` overri
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import time, timedelta
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, TypeVar
 
-from apscheduler.triggers.cron import CronTrigger
-
+from events.cache import cache_folder
 from events.errors import ConfigError, FollowupError
 from events.feed import WINDOW_SHAPES, FeedSettings
 from events.ledger import PlanSettings
@@ -422,13 +424,42 @@ def _clock_or_default(text: str) -> time:
 
 
 def _cron(expression: str) -> None:
+    """Check a digest's schedule as APScheduler, which runs it, reads it.
+
+    Importing APScheduler's cron trigger is a tenth of a second of every command that reads
+    the config, so an expression found good is remembered in the cache folder, under a name
+    made of it and of the installed trigger's file.
+    """
     if not expression:
         return
+    passed = _cron_mark(expression)
+    if passed is not None and passed.exists():
+        return
+    from apscheduler.triggers.cron import CronTrigger
+
     try:
         CronTrigger.from_crontab(expression)
     except ValueError as error:
         raise ValueError(f"{expression!r} is not a cron expression ({error}); write five "
                          "fields: minute hour day month weekday, such as \"0 9 * * mon\"") from None
+    if passed is not None:
+        with suppress(OSError):  # a read-only home: checked again next time
+            passed.parent.mkdir(parents=True, exist_ok=True)
+            passed.touch()
+
+
+def _cron_mark(expression: str) -> Path | None:
+    folder = cache_folder()
+    spec = find_spec("apscheduler")
+    if folder is None or spec is None or spec.origin is None:
+        return None
+    trigger = Path(spec.origin).parent / "triggers" / "cron" / "__init__.py"
+    try:
+        stamp = trigger.stat()
+    except OSError:
+        return None
+    key = repr((expression, str(trigger), stamp.st_mtime_ns, stamp.st_size)).encode()
+    return folder / "cron" / f"good-{hashlib.sha256(key).hexdigest()[:32]}"
 
 
 def _delivery(reader: _Reader, channels: Mapping[str, ChannelConfig]) -> DeliveryConfig:

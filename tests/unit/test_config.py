@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -252,3 +253,35 @@ def test_a_log_file_in_a_missing_folder_is_refused_before_start(tmp_path: Path) 
         open_channels(load_config(path, env={}), {})
     (tmp_path / "no-such-folder").mkdir()
     assert set(open_channels(load_config(path, env={}), {})) == {"log"}
+
+
+def test_a_good_digest_schedule_is_checked_once_a_bad_one_every_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FOLLOWUP_CACHE_DIR", str(tmp_path))
+
+    def digest(expression: str) -> dict[str, Any]:
+        return {"audiences": {"desk": {"channels": ["log"], "digest": expression}}}
+
+    parse_config(digest("0 9 * * mon"))
+    remembered = list((tmp_path / "cron").iterdir())
+    assert len(remembered) == 1
+    parse_config(digest("0 9 * * mon"))  # found good before: not checked again
+    assert list((tmp_path / "cron").iterdir()) == remembered
+    for _ in range(2):
+        with pytest.raises(ConfigError, match="'0 9 \\* \\* funday' is not a cron expression"):
+            parse_config(digest("0 9 * * funday"))
+    assert list((tmp_path / "cron").iterdir()) == remembered
+    parse_config(digest("30 8 * * *"))
+    assert len(list((tmp_path / "cron").iterdir())) == 2
+
+
+def test_a_read_only_cache_still_checks_every_schedule(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("FOLLOWUP_CACHE_DIR", str(blocked))
+    config = parse_config({"audiences": {"desk": {"channels": ["log"],
+                                                  "digest": "0 9 * * mon"}}})
+    assert config.plan.audiences[0].digest == "0 9 * * mon"
+    with pytest.raises(ConfigError, match="is not a cron expression"):
+        parse_config({"audiences": {"desk": {"channels": ["log"], "digest": "every day"}}})
