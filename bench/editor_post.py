@@ -34,7 +34,8 @@ from scheduler.actions import Acting, act
 from scheduler.app import App
 from scheduler.config import load_config
 from scheduler.editors import EditorTokens
-from scheduler.feeds import FeedServer, FeedService
+from scheduler.feed_server import FeedServer
+from scheduler.feeds import FeedService
 
 NOW = datetime(2019, 1, 24, 9, 0, tzinfo=UTC)
 FORMS = [("confirm", {"on": "2019-11-23..2019-11-24"}), ("move", {"when": "2019-H2"})]

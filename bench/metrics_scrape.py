@@ -26,7 +26,8 @@ from bench.support import init, insert_notices, scratch_database, write_config
 from events.queue import Queue
 from events.store import Store
 from scheduler.config import load_config
-from scheduler.feeds import FeedServer, FeedService
+from scheduler.feed_server import FeedServer
+from scheduler.feeds import FeedService
 from scheduler.metrics import Metrics
 
 SCRAPES = 30

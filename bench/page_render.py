@@ -43,7 +43,8 @@ from events.timeline import Span, build, position, ticks
 from scheduler.app import App
 from scheduler.config import load_config
 from scheduler.drawing import draw
-from scheduler.feeds import FeedServer, FeedService, create_app
+from scheduler.feed_server import FeedServer, create_app
+from scheduler.feeds import FeedService
 
 PEER_TEMPLATE = """\
 <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1200 {{ rows|length * 22 }}">

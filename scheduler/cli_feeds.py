@@ -69,7 +69,7 @@ def serve(host: str | None, port: int | None) -> None:
     import threading
 
     from scheduler import logs
-    from scheduler.feeds import FeedServer
+    from scheduler.feed_server import FeedServer
 
     logs.configure(current_app().config.log)
     service = _feed_service()

@@ -279,7 +279,8 @@ class Daemon:
                                    IntervalTrigger(seconds=self.watchdog.interval),
                                    id="watchdog")
         if self.config.feeds.serve:
-            from scheduler.feeds import FeedServer, FeedService
+            from scheduler.feed_server import FeedServer
+            from scheduler.feeds import FeedService
 
             service = FeedService(self.app.store, self.config)
             service.tokens()

@@ -8,8 +8,10 @@ place names. A command imports those itself, when it runs.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -17,7 +19,7 @@ import pytest
 from scheduler.cli import cli
 
 HEAVY = ("sqlalchemy", "alembic", "rich", "icalendar", "jinja2", "pygments", "apscheduler",
-         "apprise", "prometheus_client")
+         "apprise", "prometheus_client", "flask", "waitress", "werkzeug")
 HEAVY_OWN = ("events.places", "events.model", "events.store", "scheduler.app",
              "scheduler.config", "scheduler.views")
 
@@ -35,12 +37,13 @@ print(json.dumps({{"code": code, "heavy": heavy}}), file=sys.stderr)
 """
 
 
-def probe(*args: str) -> tuple[int, list[str]]:
+def probe(*args: str, env: dict[str, str] | None = None) -> tuple[int, list[str]]:
     """Run ``followup ARGS`` in a new interpreter: its exit code and the heavy modules."""
     script = _PROBE.format(heavy=repr(set(HEAVY)), own=repr(set(HEAVY_OWN)))
     result = subprocess.run([sys.executable, "-c", script, json.dumps(args)],
                             capture_output=True, text=True, timeout=120,
-                            env={"PATH": "/usr/bin:/bin", "FOLLOWUP_CONFIG": "/nonexistent"})
+                            env=env or {"PATH": "/usr/bin:/bin",
+                                        "FOLLOWUP_CONFIG": "/nonexistent"})
     report = json.loads(result.stderr.strip().splitlines()[-1])
     return report["code"], report["heavy"]
 
@@ -98,3 +101,20 @@ def test_a_command_that_runs_does_load_the_store() -> None:
     _, heavy = probe("check")
     assert "sqlalchemy" in heavy
     assert "events.store" in heavy
+
+
+def test_commands_load_what_they_use_only(tmp_path: Path) -> None:
+    """Writing a feed to a file needs no HTTP server, and a digest's schedule found good
+    once is not read by APScheduler again: every command that reads the config paid for it."""
+    config = tmp_path / "config.toml"
+    shutil.copyfile(Path(__file__).parents[2] / "config.toml", config)
+    env = {"PATH": "/usr/bin:/bin", "FOLLOWUP_CONFIG": str(config),
+           "FOLLOWUP_CACHE_DIR": str(tmp_path / "cache")}
+    code, first = probe("init", env=env)
+    assert code == 0 and "apscheduler" in first  # the digest of config.toml, checked
+    code, heavy = probe("export", "--out", str(tmp_path / "all.ics"), env=env)
+    assert code == 0
+    assert {"sqlalchemy", "icalendar"} <= set(heavy)
+    assert not {"flask", "waitress", "werkzeug", "apscheduler"} & set(heavy)
+    code, heavy = probe("list", env=env)
+    assert code == 0 and "apscheduler" not in heavy

@@ -21,7 +21,8 @@ from scheduler.cli import cli
 from scheduler.config import load_config
 from scheduler.editor import SECURITY_HEADERS
 from scheduler.editors import EditorTokens
-from scheduler.feeds import FeedServer, FeedService
+from scheduler.feed_server import FeedServer
+from scheduler.feeds import FeedService
 
 NOW = datetime(2019, 1, 24, 9, 0, tzinfo=UTC)
 

@@ -33,7 +33,8 @@ from sqlalchemy import text as sql
 from scheduler.app import App
 from scheduler.cli import cli
 from scheduler.config import load_config
-from scheduler.feeds import FeedServer, FeedService
+from scheduler.feed_server import FeedServer
+from scheduler.feeds import FeedService
 
 BIN = Path(sys.executable).parent
 

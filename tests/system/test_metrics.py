@@ -21,7 +21,8 @@ from events.queue import Queue
 from events.store import Store
 from scheduler.config import Config, parse_config
 from scheduler.dispatch import Dispatcher
-from scheduler.feeds import FeedServer, FeedService
+from scheduler.feed_server import FeedServer
+from scheduler.feeds import FeedService
 from scheduler.metrics import Metrics, version
 from scheduler.notices import Templates
 from tests.system.daemons import (

@@ -30,7 +30,8 @@ from events.model import Change, FollowUp, Notice, NoticeStatus
 from scheduler.app import App
 from scheduler.config import load_config
 from scheduler.editors import EditorTokens
-from scheduler.feeds import FeedServer, FeedService
+from scheduler.feed_server import FeedServer
+from scheduler.feeds import FeedService
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
