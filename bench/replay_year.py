@@ -91,7 +91,8 @@ for audience in settings.audiences:
             context.update(digest_sections(wanted, audience, due))
         else:
             context["followup"] = contexts[followup_id]
-        rendered = templates.render(kind, context)
+        # The log channel sends its text alone: that is all a rehearsal of it renders.
+        rendered = templates.render(kind, context, ())
         print(json.dumps({"due": due.isoformat(), "key": key, "subject": rendered.subject,
                           "text": rendered.text}))
 """

@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from scheduler.channels import Channel, ChannelDown, GiveUp, Message, TryAgain
+from scheduler.channels import CHAT_FORMS, Channel, ChannelDown, GiveUp, Message, TryAgain
 from scheduler.config import AppriseChannelConfig
 
 __all__ = ["AppriseChannel", "Failure", "judge", "split_urls"]
@@ -142,7 +142,7 @@ class _Target:
 
 class AppriseChannel(Channel):
     name = "apprise"
-    forms = frozenset({"markdown"})
+    forms = CHAT_FORMS
 
     def __init__(self, config: AppriseChannelConfig,
                  targets: Mapping[str, Sequence[_Target]]) -> None:

@@ -78,6 +78,10 @@ class Message:
 
 #: The forms of a notice other than its subject and text (which every channel gets).
 ALL_FORMS: frozenset[str] = frozenset({"html", "markdown"})
+#: What each kind of channel sends besides the text.
+LINE_FORMS: frozenset[str] = frozenset()
+MAIL_FORMS: frozenset[str] = frozenset({"html"})
+CHAT_FORMS: frozenset[str] = frozenset({"markdown"})
 
 
 class Channel(ABC):
@@ -107,7 +111,7 @@ class LogChannel(Channel):
     """One line per notice, carrying its key, to standard output or a file."""
 
     name = "log"
-    forms = frozenset[str]()  # a line of text
+    forms = LINE_FORMS
 
     def __init__(self, config: LogChannelConfig, base_dir: Path) -> None:
         self.config = config
@@ -173,7 +177,7 @@ class EmailChannel(Channel):
     """SMTP with STARTTLS, implicit TLS or none; multipart text and HTML."""
 
     name = "email"
-    forms = frozenset({"html"})
+    forms = MAIL_FORMS
 
     def __init__(self, config: EmailChannelConfig, env: Mapping[str, str]) -> None:
         self.config = config
@@ -336,6 +340,16 @@ def _reply(error: smtplib.SMTPResponseException) -> str:
     return f"{error.smtp_code} {text}"
 
 
+def forms_of(channel_config: ChannelConfig) -> frozenset[str]:
+    """The forms the channel ``channel_config`` configures renders besides the text, known
+    without opening it."""
+    if isinstance(channel_config, AppriseChannelConfig):
+        return CHAT_FORMS
+    if isinstance(channel_config, LogChannelConfig):
+        return LINE_FORMS
+    return MAIL_FORMS
+
+
 def open_channels(config: Config, env: Mapping[str, str]) -> dict[str, Channel]:
     channels: dict[str, Channel] = {}
     problems: list[str] = []
@@ -373,4 +387,4 @@ def _open(channel_config: ChannelConfig, config: Config, env: Mapping[str, str],
 
 
 __all__ = ["Channel", "ChannelDown", "DeliveryFailure", "EmailChannel", "GiveUp", "LogChannel",
-           "Message", "TryAgain", "open_channels"]
+           "Message", "TryAgain", "forms_of", "open_channels"]

@@ -31,7 +31,7 @@ from events.seed import load_seed
 from events.store import Store
 from events.window import parse_window
 from scheduler.app import App
-from scheduler.channels import Channel, Message
+from scheduler.channels import Channel, Message, forms_of
 from scheduler.dispatch import Dispatcher
 from scheduler.notices import Templates, ensure_valid
 from scheduler.round import Round
@@ -180,10 +180,13 @@ class Fired:
 
 
 class Capture(Channel):
-    """Stands in for a real channel: keeps what would have been sent, and when."""
+    """Stands in for a real channel: keeps what would have been sent, and when. It is
+    given the forms the channel renders, so what would fail to render fails here too."""
 
-    def __init__(self, name: str, sink: list[Fired], clock: Callable[[], datetime]) -> None:
+    def __init__(self, name: str, sink: list[Fired], clock: Callable[[], datetime],
+                 forms: frozenset[str]) -> None:
         self.name = name  # type: ignore[misc]
+        self.forms = forms  # type: ignore[misc]
         self.sink = sink
         self.clock = clock
 
@@ -272,8 +275,9 @@ def replay(app: App, start: date, end: date, outcomes: list[Outcome], *,
     ensure_valid(templates)
     clock = VirtualClock(first)
     fired: list[Fired] = []
-    channels: dict[str, Channel] = {name: Capture(name, fired, clock)
-                                    for name in config.channels}
+    channels: dict[str, Channel] = {
+        name: Capture(name, fired, clock, forms_of(channel_config))
+        for name, channel_config in config.channels.items()}
     bus = standard_bus()
     Planner(config.plan).subscribe(bus)
     pending = [o for o in outcomes if start <= o.on <= end]

@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 
 from events.store import Store, database_url
 from scheduler.app import App
+from scheduler.channels import forms_of
 from scheduler.config import Config, load_config
 from scheduler.daemon import Daemon
 from scheduler.replay import (
@@ -85,7 +86,8 @@ def through_the_daemon(config: Config, outcomes: list[Outcome]) -> list[Fired]:
     app = App(config, clock=clock)
     sent: list[Fired] = []
     daemon = Daemon(app, clock=clock, stop=Stop(),
-                    channels={name: Capture(name, sent, clock) for name in config.channels})
+                    channels={name: Capture(name, sent, clock, forms_of(channel))
+                              for name, channel in config.channels.items()})
     daemon.open()
     end = instant(END + timedelta(days=1), config)
     changes = [(instant(o.on, config), o) for o in outcomes]
