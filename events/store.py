@@ -8,6 +8,9 @@ something about (a locked file, a file that is not SQLite, a server that is down
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -295,6 +298,49 @@ class Store:
                 "running and that database.url is right"
             )
         return None
+
+
+def new_sqlite_register(path: Path) -> None:
+    """Make ``path`` (a file that does not exist yet) a new, empty SQLite register at HEAD.
+
+    It is a copy of one kept in the cache folder, which the migrations make once for each
+    version of them: running them imports Alembic and builds every table and trigger again,
+    most of a second of each rehearsal, which starts from a scratch register. Without a
+    cache folder, or when it cannot be written, the file is made here by the migrations.
+    """
+    kept = _empty_register_file()
+    if kept is not None and kept.is_file():
+        shutil.copyfile(kept, path)
+        return
+    made = Store(f"sqlite:///{path}")
+    try:
+        made.prepare()
+    finally:
+        made.dispose()
+    if kept is not None:
+        # A read-only home: made by the migrations next time too.
+        with suppress(OSError, sqlite3.Error):
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            partial = kept.with_suffix(f".{os.getpid()}.part")
+            partial.unlink(missing_ok=True)
+            source = sqlite3.connect(path)
+            try:  # a whole copy, whatever the write-ahead log still holds
+                source.execute("VACUUM INTO ?", (str(partial),))
+            finally:
+                source.close()
+            partial.replace(kept)  # whole or not at all, whoever else makes it meanwhile
+
+
+def _empty_register_file() -> Path | None:
+    from events.cache import cache_folder
+
+    folder = cache_folder()
+    if folder is None:
+        return None
+    digest = hashlib.sha256(f"{HEAD} {sqlite3.sqlite_version}".encode())
+    for script in sorted((MIGRATIONS / "versions").glob("*.py")):
+        digest.update(script.name.encode() + b"\0" + script.read_bytes())
+    return folder / "registers" / f"empty-{digest.hexdigest()[:32]}.db"
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -28,7 +28,7 @@ from events.model import Change, FollowUp, Source
 from events.register import Register, standard_bus
 from events.schedule import Schedule, parse_clock
 from events.seed import load_seed
-from events.store import Store
+from events.store import Store, new_sqlite_register
 from events.window import parse_window
 from scheduler.app import App
 from scheduler.channels import Channel, Message, forms_of
@@ -209,6 +209,8 @@ def scratch_copy(app: App, into: Store | None = None, *, seed: bool = False,
     ``seed``, the bundled example alone): a SQLite file of its own unless ``into`` is given
     (an empty database)."""
     with tempfile.TemporaryDirectory(prefix="followup-replay-") as folder:
+        if into is None:
+            new_sqlite_register(Path(folder) / "replay.db")
         scratch = into or Store(f"sqlite:///{Path(folder) / 'replay.db'}", durable=False)
         try:
             scratch.prepare()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -14,12 +15,13 @@ from sqlalchemy import func, select, text
 from events.bus import FollowUpEvent, Rederived
 from events.errors import AnchorCycle, InvalidChange, StoreError, UnknownFollowUp
 from events.extract import Proposal
+from events.feed_store import register_version
 from events.ingest import ingest
 from events.model import Base, Change, FollowUp, Kind, Source, Status
 from events.register import Draft, Register, standard_bus
 from events.schedule import Schedule
 from events.seed import load_seed, read_seed
-from events.store import HEAD, Store, _alembic_config
+from events.store import HEAD, Preparation, Store, _alembic_config, new_sqlite_register
 from events.window import parse_window
 from tests.conftest import NOW, SEED_IDS
 
@@ -494,3 +496,37 @@ def test_outcomes_wait_for_the_disk_unless_told_not_to(postgres_schema_url: str,
     assert setting == ("on" if durable else "off")
     assert elsewhere == "on"
     assert schema == expected_schema and str(schema).startswith("t_")
+
+
+def test_a_new_register_is_copied_from_one_the_migrations_made_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FOLLOWUP_CACHE_DIR", str(tmp_path / "cache"))
+    made = []
+    for name in ("first.db", "second.db"):
+        new_sqlite_register(tmp_path / name)
+        made.append(list((tmp_path / "cache" / "registers").iterdir()))
+    assert len(made[0]) == 1 and made[1] == made[0]
+    store = Store(f"sqlite:///{tmp_path / 'second.db'}")
+    try:
+        assert store.prepare() == Preparation(created=False, upgraded_from=None, revision=HEAD)
+        with store.connection(write=False) as connection:
+            before = register_version(connection)
+        with store.transaction(write=True) as session:
+            load_seed(Register(session, now=NOW, bus=standard_bus()))
+        with store.connection(write=False) as connection:  # the triggers came with it
+            assert register_version(connection) > before
+    finally:
+        store.dispose()
+
+
+def test_a_new_register_is_made_without_a_cache_to_keep_it_in(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    monkeypatch.setenv("FOLLOWUP_CACHE_DIR", str(blocked))
+    new_sqlite_register(tmp_path / "register.db")
+    store = Store(f"sqlite:///{tmp_path / 'register.db'}")
+    try:
+        assert store.prepare().revision == HEAD
+    finally:
+        store.dispose()
