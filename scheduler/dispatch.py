@@ -1,11 +1,14 @@
 """Delivering due notices: claim a batch under a lease, send each, record the outcome.
 
-The claim is one short transaction; sending happens outside any transaction; each outcome
-is recorded in its own, only while this dispatcher still owns the notice. What could go
-wrong, and what happens then:
+The claim is one short transaction; the claimed notices are written from the register in
+a reading one; sending happens outside any transaction; each outcome is recorded in its
+own, only while this dispatcher still owns the notice. What could go wrong, and what
+happens then:
 
 - a notice that cannot be written (a template that fails on it) is dead at once with the
   reason, so it never holds up the rest of the queue;
+- a database that stops answering while a batch is written has it given back once it
+  answers again, untried;
 - before every send the claim must be certain (``scheduler/holdings.py``): a daemon paused
   past its lease renews first and does not send what another daemon has taken over;
 - a channel that cannot be reached or refuses the login pauses as a whole
@@ -246,17 +249,25 @@ class Dispatcher:
         now = self.clock()
         asked_at = self.monotonic()
         with self.store.transaction(write=True) as session:
-            queue = Queue(session, now)
-            notices = queue.claim(self.owner, self.delivery.batch, self.lease,
-                                  skip_channels=self.breaker.paused(now))
-            if not notices:
-                return []
-            followups, contexts = self._followups(
-                session, {n.followup_id for n in notices if n.followup_id})
-            prepared = [self._prepare(session, queue, notice, now, followups, contexts)
+            notices = Queue(session, now).claim(self.owner, self.delivery.batch, self.lease,
+                                                skip_channels=self.breaker.paused(now))
+        if not notices:
+            return []
+        ids = [notice.id for notice in notices]
+        self.holdings.claimed(ids, asked_at=asked_at)
+        # Written from the register in a reading transaction, after the claim's writing one
+        # has ended: a batch (a digest of the whole register among it) takes a while to
+        # write, and on SQLite no one else could write meanwhile.
+        try:
+            with self.store.transaction(write=False) as session:
+                queue = Queue(session, now)
+                followups, contexts = self._followups(
+                    session, {n.followup_id for n in notices if n.followup_id})
+                return [self._prepare(session, queue, notice, now, followups, contexts)
                         for notice in notices]
-        self.holdings.claimed([p.notice_id for p in prepared], asked_at=asked_at)
-        return prepared
+        except DATABASE_ERRORS:
+            self._abandon_ids(ids)  # given back once the database answers
+            raise
 
     def _prepare(self, session: Session, queue: Queue, notice: Notice, now: datetime,
                  followups: dict[str, FollowUp], contexts: dict[str, dict[str, Any]],
@@ -276,7 +287,7 @@ class Dispatcher:
             message = self._write(session, queue, notice, audience, now, followups, contexts,
                                   channel.forms)
         except DATABASE_ERRORS:
-            raise  # the claim as a whole is retried
+            raise  # the batch is given back, and claimed again
         except TemplateError as error:
             return refuse(f"the {notice.kind} template fails on it: {error}; fix the "
                           f"template, then 'followup retry --key {notice.key}'")
@@ -586,7 +597,9 @@ class Dispatcher:
     def _abandon(self, items: Collection[Prepared]) -> None:
         """Stop holding notices without touching the database (it is not answering): they
         are given back once it answers again, or taken up when their lease runs out."""
-        ids = [item.notice_id for item in items]
+        self._abandon_ids([item.notice_id for item in items])
+
+    def _abandon_ids(self, ids: list[int]) -> None:
         self.holdings.release(ids)
         self._abandoned += ids
 
