@@ -700,12 +700,13 @@ def test_reading_when_to_run_next_never_waits_for_a_writer(store: Store,
 
 class Flaky(Store):
     """A store whose database stops answering on cue, as when another process holds it
-    locked: for sessions (claims, renewals, hand-backs) or for the bare connections outcomes
-    are recorded on."""
+    locked: for sessions (claims, renewals, hand-backs), for reading ones alone, or for the
+    bare connections outcomes are recorded on."""
 
     def __init__(self, url: str) -> None:
         super().__init__(url, busy_timeout=0.1)
         self.sessions_away = False
+        self.reads_away = False
         self.connections_away = False
 
     def locked(self) -> StoreError:
@@ -714,7 +715,7 @@ class Flaky(Store):
 
     @contextmanager
     def transaction(self, *, write: bool) -> Iterator[Session]:
-        if self.sessions_away:
+        if self.sessions_away or (self.reads_away and not write):
             raise self.locked()
         with super().transaction(write=write) as session:
             yield session
@@ -994,3 +995,18 @@ def test_a_notice_passed_over_for_a_paused_channel_says_so_though_it_came_back(
         NoticeStatus.PENDING, NoticeStatus.PENDING, NoticeStatus.SENT, NoticeStatus.SENT]
     assert found["1"].last_error == "waiting for the log channel: unavailable"
     assert "the log channel works again after 1.0 minutes (1 tries)" in lines(caplog)
+
+
+def test_a_batch_that_cannot_be_written_is_given_back_untried(flaky: Flaky) -> None:
+    add(flaky, planned(0), planned(1))
+    channel = Scripted()
+    sending = dispatcher(flaky, channel)
+    flaky.reads_away = True  # claimed, then the register cannot be read to write them
+    with pytest.raises(StoreError):
+        sending.run()
+    flaky.reads_away = False
+    assert {n.status for n in rows(flaky).values()} == {NoticeStatus.SENDING}
+    assert sending.run() == 2
+    assert sorted(channel.sent) == sorted(n.key for n in rows(flaky).values())
+    assert all(n.status is NoticeStatus.SENT and n.attempts == 1
+               for n in rows(flaky).values())
