@@ -9,7 +9,8 @@ for: the statements are compiled once per database, their values converted by th
 own types, and they run on a driver connection taken from the pool once per delivery round
 rather than once per notice. On SQLite the single UPDATE, in autocommit, takes the write
 lock as BEGIN IMMEDIATE would; on PostgreSQL it is one round trip. Through SQLAlchemy's
-execution each cost three times as much (``bench/dispatch_throughput.py`` shows the rate).
+execution an outcome cost about twice as much (``bench/dispatch_throughput.py`` shows the
+rate).
 """
 
 from __future__ import annotations
@@ -96,7 +97,6 @@ class Recorder:
         self._dead = _Compiled(_DEAD, dialect)
         self._connection: PoolProxiedConnection | None = None
         self._cursor: Any = None  # the driver's cursor on it, used for every outcome
-        self._together = False
 
     def sent(self, notice_id: int, owner: str, *, now: datetime, subject: str, text: str,
              html: str | None, late: bool) -> bool:
@@ -119,15 +119,12 @@ class Recorder:
         """The outcomes recorded inside in one transaction (a rehearsal's batch, which no
         other process waits on): all of them or, on an error, none."""
         self._execute("BEGIN IMMEDIATE" if self.store.is_sqlite else "BEGIN")
-        self._together = True
         try:
             yield
         except BaseException:
-            self._together = False
             if self._connection is not None:  # still open: undo what was written
                 self._execute("ROLLBACK")
             raise
-        self._together = False
         self._execute("COMMIT")
 
     def release(self) -> None:

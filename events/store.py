@@ -36,6 +36,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import PoolProxiedConnection
 
+from events.cache import cache_folder
 from events.errors import StoreError
 
 if TYPE_CHECKING:
@@ -332,8 +333,6 @@ def new_sqlite_register(path: Path) -> None:
 
 
 def _empty_register_file() -> Path | None:
-    from events.cache import cache_folder
-
     folder = cache_folder()
     if folder is None:
         return None
