@@ -341,8 +341,8 @@ def _reply(error: smtplib.SMTPResponseException) -> str:
 
 
 def forms_of(channel_config: ChannelConfig) -> frozenset[str]:
-    """The forms the channel ``channel_config`` configures renders besides the text, known
-    without opening it."""
+    """The forms a channel configured by ``channel_config`` renders besides the text, known
+    without opening it (a rehearsal stands in for channels it never opens)."""
     if isinstance(channel_config, AppriseChannelConfig):
         return CHAT_FORMS
     if isinstance(channel_config, LogChannelConfig):
