@@ -8,7 +8,6 @@ something about (a locked file, a file that is not SQLite, a server that is down
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import sqlite3
@@ -36,8 +35,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import PoolProxiedConnection
 
-from events.cache import cache_folder
-from events.errors import StoreError
+from events.cache import cache_file
+from events.errors import StoreError, first_line
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -267,7 +266,7 @@ class Store:
                 "psycopg"):
             return None
         return self._explain(error) or StoreError(
-            f"cannot use {self.describe()}: {_first_line(original)}")
+            f"cannot use {self.describe()}: {first_line(original)}")
 
     def _explain(self, error: BaseException) -> StoreError | None:
         original: Any = getattr(error, "orig", error)
@@ -333,13 +332,10 @@ def new_sqlite_register(path: Path) -> None:
 
 
 def _empty_register_file() -> Path | None:
-    folder = cache_folder()
-    if folder is None:
-        return None
-    digest = hashlib.sha256(f"{HEAD} {sqlite3.sqlite_version}".encode())
+    parts = [f"{HEAD} {sqlite3.sqlite_version}".encode()]
     for script in sorted((MIGRATIONS / "versions").glob("*.py")):
-        digest.update(script.name.encode() + b"\0" + script.read_bytes())
-    return folder / "registers" / f"empty-{digest.hexdigest()[:32]}.db"
+        parts += [script.name.encode() + b"\0", script.read_bytes()]
+    return cache_file("registers", b"".join(parts), prefix="empty", suffix=".db")
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -401,11 +397,6 @@ def _stamped(connection: Connection) -> str | None:
         return None
     rows = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
     return rows[0] if len(rows) == 1 else None
-
-
-def _first_line(error: BaseException) -> str:
-    text_ = str(error).strip()
-    return text_.splitlines()[0] if text_ else type(error).__name__
 
 
 def _alembic_config() -> AlembicConfig:

@@ -11,19 +11,17 @@ in the current folder, else the defaults below. ``FOLLOWUP_DATABASE_URL`` overri
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import time, timedelta
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, TypeVar
 
-from events.cache import cache_folder
+from events.cache import cache_file, leave_mark
 from events.errors import ConfigError, FollowupError
 from events.feed import WINDOW_SHAPES, FeedSettings
 from events.ledger import PlanSettings
@@ -442,16 +440,12 @@ def _cron(expression: str) -> None:
     except ValueError as error:
         raise ValueError(f"{expression!r} is not a cron expression ({error}); write five "
                          "fields: minute hour day month weekday, such as \"0 9 * * mon\"") from None
-    if passed is not None:
-        with suppress(OSError):  # a read-only home: checked again next time
-            passed.parent.mkdir(parents=True, exist_ok=True)
-            passed.touch()
+    leave_mark(passed)
 
 
 def _cron_mark(expression: str) -> Path | None:
-    folder = cache_folder()
     spec = find_spec("apscheduler")
-    if folder is None or spec is None or spec.origin is None:
+    if spec is None or spec.origin is None:
         return None
     trigger = Path(spec.origin).parent / "triggers" / "cron" / "__init__.py"
     try:
@@ -459,7 +453,7 @@ def _cron_mark(expression: str) -> Path | None:
     except OSError:
         return None
     key = repr((expression, str(trigger), stamp.st_mtime_ns, stamp.st_size)).encode()
-    return folder / "cron" / f"good-{hashlib.sha256(key).hexdigest()[:32]}"
+    return cache_file("cron", key, prefix="good")
 
 
 def _delivery(reader: _Reader, channels: Mapping[str, ChannelConfig]) -> DeliveryConfig:

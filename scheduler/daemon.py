@@ -37,13 +37,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from events.errors import FollowupError
+from events.errors import FollowupError, first_line
 from events.ledger import NOTIFY_CHANNEL
 from events.queue import Queue
 from events.store import Store
 from scheduler.app import App
 from scheduler.channels import Channel, open_channels
-from scheduler.dispatch import DATABASE_ERRORS, Dispatcher, first_line
+from scheduler.dispatch import DATABASE_ERRORS, Dispatcher
 from scheduler.notices import Templates, ensure_valid
 from scheduler.round import Round
 from scheduler.stopping import Stop

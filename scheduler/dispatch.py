@@ -37,7 +37,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload
 
-from events.errors import StoreError
+from events.errors import StoreError, first_line
 from events.ledger import PlanSettings, facts_of
 from events.model import Change, FollowUp, Notice
 from events.planning import Audience, NoticeKind
@@ -620,8 +620,3 @@ def _sent_level(item: Prepared) -> int:
     (the log channel on the terminal the log shares) is not told again but at debug level."""
     seen = item.channel is not None and item.channel.seen_in_log
     return logging.DEBUG if seen else logging.INFO
-
-
-def first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

@@ -6,7 +6,6 @@ missing file or a variable no notice provides fails there, never at send time.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,7 +25,7 @@ from jinja2 import (
     select_autoescape,
 )
 
-from events.cache import cache_folder
+from events.cache import cache_file, cache_folder, leave_mark
 from events.describe import anchor_when, days, next_step, tie, when
 from events.errors import FollowupError
 from events.ledger import QUIET_FIELDS as _QUIET
@@ -170,30 +169,21 @@ def ensure_valid(templates: Templates) -> None:
     problems = templates.check()
     if problems:
         raise TemplateProblem(f"{len(problems)} template problem(s): " + "; ".join(problems))
-    if passed is not None:
-        try:
-            passed.parent.mkdir(parents=True, exist_ok=True)
-            passed.touch()
-        except OSError:
-            pass  # a read-only home: checked again next time, as without a cache
+    leave_mark(passed)
 
 
 def _passed_mark(directory: Path) -> Path | None:
     """A file in the cache folder named by everything the check depends on: each template's
     name and bytes, the code that makes their sample contexts, and this version of Jinja."""
-    folder = cache_folder()
-    if folder is None:
-        return None
-    digest = hashlib.sha256(repr((metadata.version("jinja2"), sorted(VARIABLES))).encode())
-    digest.update(Path(__file__).read_bytes())
+    parts = [repr((metadata.version("jinja2"), sorted(VARIABLES))).encode(),
+             Path(__file__).read_bytes()]
     try:
         for path in sorted(directory.rglob("*")):
             if path.is_file():
-                digest.update(str(path.relative_to(directory)).encode() + b"\0")
-                digest.update(path.read_bytes())
+                parts += [str(path.relative_to(directory)).encode() + b"\0", path.read_bytes()]
     except OSError:
         return None  # checked, and the check says what cannot be read
-    return folder / "templates" / f"passed-{digest.hexdigest()[:32]}"
+    return cache_file("templates", b"".join(parts), prefix="passed")
 
 
 # -- contexts -----------------------------------------------------------------------------

@@ -118,6 +118,23 @@ def wait_for(condition: Callable[[], bool], *, what: str, timeout: float = 20) -
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@contextlib.contextmanager
+def followup_serve(config: Path, port: int, *, ready: str = "feeds served on") -> Iterator[None]:
+    """``followup serve`` on ``port`` in a process of its own, once its log says ``ready``;
+    stopped with SIGTERM at the end, which it must answer with exit code 0."""
+    said = config.parent / "serve.err"
+    with said.open("w") as err:
+        serve = subprocess.Popen([FOLLOWUP, "serve", "--port", str(port)],
+                                 stdout=subprocess.DEVNULL, stderr=err,
+                                 env={**os.environ, "FOLLOWUP_CONFIG": str(config)})
+    try:
+        wait_for(lambda: ready in said.read_text(), what="followup serve")
+        yield
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(timeout=30) == 0
+
+
 def log_lines(path: Path) -> list[dict[str, object]]:
     """The JSON lines a log channel wrote so far (a line still being written is left out)."""
     if not path.exists():

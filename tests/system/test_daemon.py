@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -17,12 +15,12 @@ from events.model import Notice, NoticeStatus
 from events.planning import NoticeKind, notice_key
 from events.store import Store
 from tests.system.daemons import (
-    FOLLOWUP,
     SEED_DUE_AT_START,
     Daemon,
     chase,
     daemons,
     email_channel,
+    followup_serve,
     insert,
     ledger_rows,
     log_lines,
@@ -224,19 +222,10 @@ def test_feeds_are_served_by_followup_serve_and_by_the_daemon(
     assert daemon.stop() == 0
 
     other = free_port()
-    with (tmp_path / "serve.err").open("w") as err:
-        serve = subprocess.Popen([FOLLOWUP, "serve", "--port", str(other)],
-                                 stdout=subprocess.DEVNULL, stderr=err,
-                                 env={**os.environ, "FOLLOWUP_CONFIG": str(config)})
-    try:
-        wait_for(lambda: "feeds served on" in (tmp_path / "serve.err").read_text(),
-                 what="followup serve")
+    with followup_serve(config, other):
         assert fetch(f"http://127.0.0.1:{other}/healthz") == b"ok\n"
         assert fetch(url.replace(str(port), str(other))) == fetch(
             url.replace(str(port), str(other)))
-    finally:
-        serve.send_signal(signal.SIGTERM)
-        assert serve.wait(timeout=30) == 0
 
 
 def test_sigterm_finishes_the_notice_in_flight_and_releases_the_rest(

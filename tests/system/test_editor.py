@@ -12,17 +12,16 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from click.testing import CliRunner, Result
 from sqlalchemy import select
 
 from events.model import Change, FollowUp
 from scheduler.app import App
-from scheduler.cli import cli
 from scheduler.config import load_config
 from scheduler.editor import SECURITY_HEADERS
 from scheduler.editors import EditorTokens
 from scheduler.feed_server import FeedServer
 from scheduler.feeds import FeedService
+from tests.system.feed_setup import feed_config, run
 
 NOW = datetime(2019, 1, 24, 9, 0, tzinfo=UTC)
 
@@ -30,17 +29,7 @@ NOW = datetime(2019, 1, 24, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("FOLLOWUP_DATABASE_URL", raising=False)
-    path = tmp_path / "config.toml"
-    path.write_text('[database]\nurl = "sqlite:///register.db"\n'
-                    '[audiences.desk]\ntimezone = "Asia/Seoul"\n'
-                    '[audiences.temm-team]\ntags = ["temm"]\n'
-                    '[feeds]\ndomain = "followup.example.org"\nport = 0\n'
-                    'base_url = "https://followup.example.org/"\n')
-    return path
-
-
-def run(config_file: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), env={"FOLLOWUP_CONFIG": str(config_file)})
+    return feed_config(tmp_path, 'base_url = "https://followup.example.org/"\n')
 
 
 class Server:

@@ -24,17 +24,16 @@ from typing import Any
 import pytest
 import recurring_ical_events
 import vobject
-from click.testing import CliRunner, Result
 from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
 from sqlalchemy import create_engine, event
 from sqlalchemy import text as sql
 
 from scheduler.app import App
-from scheduler.cli import cli
 from scheduler.config import load_config
 from scheduler.feed_server import FeedServer
 from scheduler.feeds import FeedService
+from tests.system.feed_setup import feed_config, run
 
 BIN = Path(sys.executable).parent
 
@@ -42,16 +41,7 @@ BIN = Path(sys.executable).parent
 @pytest.fixture
 def config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("FOLLOWUP_DATABASE_URL", raising=False)
-    path = tmp_path / "config.toml"
-    path.write_text('[database]\nurl = "sqlite:///register.db"\n'
-                    '[audiences.desk]\ntimezone = "Asia/Seoul"\n'
-                    '[audiences.temm-team]\ntags = ["temm"]\n'
-                    '[feeds]\ndomain = "followup.example.org"\nport = 0\n')
-    return path
-
-
-def run(config_file: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), env={"FOLLOWUP_CONFIG": str(config_file)})
+    return feed_config(tmp_path)
 
 
 def export(config_file: Path, audience: str = "all") -> bytes:

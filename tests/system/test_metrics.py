@@ -4,9 +4,6 @@ feed requests, and read with prometheus-client's own parser."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -26,9 +23,9 @@ from scheduler.feeds import FeedService
 from scheduler.metrics import Metrics, version
 from scheduler.notices import Templates
 from tests.system.daemons import (
-    FOLLOWUP,
     Daemon,
     daemons,  # noqa: F401 - the fixture
+    followup_serve,
     ledger_rows,
     log_lines,
     run_cli,
@@ -118,17 +115,8 @@ def test_the_daemon_s_server_and_followup_serve_give_the_ledger_s_numbers(
 
     # followup serve reads the same ledger, and has sent nothing itself
     other = free_port()
-    with (tmp_path / "serve.err").open("w") as err:
-        serve = subprocess.Popen([FOLLOWUP, "serve", "--port", str(other)],
-                                 stdout=subprocess.DEVNULL, stderr=err,
-                                 env={**os.environ, "FOLLOWUP_CONFIG": str(config)})
-    try:
-        wait_for(lambda: "metrics served on" in (tmp_path / "serve.err").read_text(),
-                 what="followup serve")
+    with followup_serve(config, other, ready="metrics served on"):
         served = scrape(f"http://127.0.0.1:{other}")
-    finally:
-        serve.send_signal(signal.SIGTERM)
-        assert serve.wait(timeout=30) == 0
     assert value(served, "followup_notices", status="sent", channel="log") == len(sent)
     assert value(served, "followup_dispatch_rounds_total") == 0
     assert value(served, "followup_send_duration_seconds_count", channel="log",
@@ -139,18 +127,9 @@ def test_metrics_off_is_a_404(tmp_path: Path) -> None:
     port = free_port()
     config = write_config(tmp_path)
     run_cli(config, "init")
-    with (tmp_path / "serve.err").open("w") as err:
-        serve = subprocess.Popen([FOLLOWUP, "serve", "--port", str(port)],
-                                 stdout=subprocess.DEVNULL, stderr=err,
-                                 env={**os.environ, "FOLLOWUP_CONFIG": str(config)})
-    try:
-        wait_for(lambda: "feeds served on" in (tmp_path / "serve.err").read_text(),
-                 what="followup serve")
+    with followup_serve(config, port):
         assert get(f"http://127.0.0.1:{port}/metrics")[0] == 404
         assert get(f"http://127.0.0.1:{port}/healthz")[0] == 200
-    finally:
-        serve.send_signal(signal.SIGTERM)
-        assert serve.wait(timeout=30) == 0
     assert "metrics served on" not in (tmp_path / "serve.err").read_text()
 
 

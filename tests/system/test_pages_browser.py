@@ -32,6 +32,7 @@ from scheduler.config import load_config
 from scheduler.editors import EditorTokens
 from scheduler.feed_server import FeedServer
 from scheduler.feeds import FeedService
+from tests.system.feed_setup import feed_config
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -128,12 +129,7 @@ class Served:
 @pytest.fixture
 def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
     monkeypatch.delenv("FOLLOWUP_DATABASE_URL", raising=False)
-    path = tmp_path / "config.toml"
-    path.write_text('[database]\nurl = "sqlite:///register.db"\n'
-                    '[audiences.desk]\ntimezone = "Asia/Seoul"\n'
-                    '[audiences.temm-team]\ntags = ["temm"]\n'
-                    '[feeds]\ndomain = "followup.example.org"\nport = 0\n')
-    config = load_config(path, env={})
+    config = load_config(feed_config(tmp_path), env={})
     app = App(config, clock=lambda: NOW)
     app.open()
     service = FeedService(app.store, config, lambda: NOW)

@@ -13,10 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from events.errors import StoreError
+from events.errors import StoreError, first_line
 from scheduler.breaker import Breaker, backoff
 from scheduler.daemon import Outage, process_exists
-from scheduler.dispatch import first_line
 from scheduler.holdings import Holdings
 
 LEASE = timedelta(seconds=60)
